@@ -1,0 +1,347 @@
+//! `switchyard`: Switchyard's engine, headless and scriptable.
+//!
+//! Each subcommand is a few lines over the engine's API (the same API the
+//! desktop app calls). Output for people goes to the terminal; `--json`
+//! prints machine-readable records on stdout. Exit codes: 0 success, 1 a run
+//! that did not succeed (or an operational failure), 2 bad usage or input.
+
+mod output;
+mod progress;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use switchyard_engine::pipeline::{self, PIPELINE_FILE, plan::Plan};
+use switchyard_engine::status::RunStatus;
+use switchyard_engine::{Engine, EngineConfig, EngineError, Home, RunOptions};
+
+/// Switchyard: run pipelines locally and keep their history.
+#[derive(Parser)]
+#[command(name = "switchyard", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Register a project folder (its switchyard.yaml names it).
+    Import {
+        /// The project folder.
+        dir: PathBuf,
+        /// Name to use instead of the pipeline's `name:` or the folder's name.
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// List registered projects.
+    Projects {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run a project's pipeline and show its progress.
+    Run {
+        /// A project folder (imported on the way) or a project name. Default: the current folder.
+        target: Option<String>,
+        /// Run only this job and what it needs (repeatable).
+        #[arg(long = "job", value_name = "NAME")]
+        jobs: Vec<String>,
+        /// Run in the project folder itself instead of a copy.
+        #[arg(long)]
+        in_place: bool,
+        /// Keep the run's workspace copy afterwards (for debugging).
+        #[arg(long)]
+        keep_workspace: bool,
+        /// Most jobs at once (default: number of CPUs).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+        parallel: Option<u16>,
+        /// Print the finished run as JSON on stdout (progress goes to stderr).
+        #[arg(long)]
+        json: bool,
+    },
+    /// List recent runs.
+    Runs {
+        /// Only this project's runs.
+        project: Option<String>,
+        /// How many runs.
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one run: jobs, steps, tests and artifacts.
+    Show {
+        /// The run's id.
+        run_id: i64,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a run's logs.
+    Logs {
+        /// The run's id.
+        run_id: i64,
+        /// Only this job's log.
+        #[arg(long = "job", value_name = "NAME")]
+        job: Option<String>,
+        /// Keep printing new lines until the run ends.
+        #[arg(long, short = 'f')]
+        follow: bool,
+        /// Show each line's time.
+        #[arg(long)]
+        timestamps: bool,
+    },
+    /// Cancel a running run (also one started by another switchyard process).
+    Cancel {
+        /// The run's id.
+        run_id: i64,
+    },
+    /// Check a pipeline file and show its plan.
+    Validate {
+        /// The pipeline file, or a folder holding switchyard.yaml. Default: ./switchyard.yaml.
+        file: Option<PathBuf>,
+    },
+    /// Print the JSON Schema of switchyard.yaml (for editors).
+    Schema,
+}
+
+/// A failure of a command: what to print and which exit code to use.
+struct Failure {
+    code: u8,
+    message: String,
+}
+
+impl From<EngineError> for Failure {
+    fn from(e: EngineError) -> Self {
+        Failure {
+            code: if e.is_input_error() { 2 } else { 1 },
+            message: e.to_string(),
+        }
+    }
+}
+
+fn input_error(message: impl Into<String>) -> Failure {
+    Failure {
+        code: 2,
+        message: message.into(),
+    }
+}
+
+type CmdResult = Result<ExitCode, Failure>;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(dispatch(cli.command)) {
+        Ok(code) => code,
+        Err(f) => {
+            let mut lines = f.message.lines();
+            if let Some(first) = lines.next() {
+                // Multi-line messages (pipeline diagnostics) keep one problem per line.
+                if f.message.lines().count() > 1 {
+                    for line in f.message.lines() {
+                        eprintln!("{line}");
+                    }
+                } else {
+                    eprintln!("error: {first}");
+                }
+            }
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SWITCHYARD_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(console::Term::stderr().features().colors_supported())
+        .try_init();
+}
+
+async fn open_engine(parallelism: Option<usize>) -> Result<Engine, Failure> {
+    let home = Home::from_env()?;
+    let mut config = EngineConfig::new(home);
+    config.parallelism = parallelism;
+    Ok(Engine::open(config).await?)
+}
+
+async fn dispatch(command: Command) -> CmdResult {
+    match command {
+        Command::Validate { file } => validate(file),
+        Command::Schema => {
+            let schema = pipeline::schema::json_schema();
+            println!("{}", serde_json::to_string_pretty(&schema).unwrap_or_default());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import { dir, name } => {
+            let engine = open_engine(None).await?;
+            let project = engine.import(&dir, name.as_deref()).await?;
+            println!("imported {} from {}", project.name, project.path.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Projects { json } => {
+            let engine = open_engine(None).await?;
+            let projects = engine.projects()?;
+            output::print_projects(&projects, json);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Run {
+            target,
+            jobs,
+            in_place,
+            keep_workspace,
+            parallel,
+            json,
+        } => {
+            let engine = open_engine(parallel.map(usize::from)).await?;
+            let target = target.unwrap_or_else(|| ".".into());
+            let project = engine.resolve_project(&target).await?;
+            let options = RunOptions {
+                jobs,
+                in_place,
+                keep_workspace,
+                parallelism: parallel.map(usize::from),
+            };
+            run(&engine, &project, options, json).await
+        }
+        Command::Runs { project, limit, json } => {
+            let engine = open_engine(None).await?;
+            let runs = engine.runs(project.as_deref(), limit.clamp(1, 10_000))?;
+            output::print_runs(&runs, json);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Show { run_id, json } => {
+            let engine = open_engine(None).await?;
+            let run = engine.run(run_id)?;
+            if json {
+                output::print_json(&output::RunJson::from(&run));
+            } else {
+                output::print_run(&engine, &run)?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Logs {
+            run_id,
+            job,
+            follow,
+            timestamps,
+        } => {
+            let engine = open_engine(None).await?;
+            output::print_logs(&engine, run_id, job.as_deref(), follow, timestamps).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Cancel { run_id } => cancel(run_id).await,
+    }
+}
+
+fn validate(file: Option<PathBuf>) -> CmdResult {
+    let mut path = file.unwrap_or_else(|| PathBuf::from(PIPELINE_FILE));
+    if path.is_dir() {
+        path = path.join(PIPELINE_FILE);
+    }
+    if !path.exists() {
+        return Err(input_error(format!(
+            "{} does not exist; give the path of a {PIPELINE_FILE} file or of its folder",
+            path.display()
+        )));
+    }
+    match pipeline::load_file(&path) {
+        Ok(p) => {
+            let plan = Plan::new(&p);
+            println!("{}: valid", path.display());
+            print!("{}", plan.render());
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(pipeline::LoadFileError::Invalid(invalid)) => {
+            for d in &invalid.diagnostics {
+                eprintln!("{d}");
+            }
+            let n = invalid.diagnostics.len();
+            eprintln!(
+                "{n} problem{} found in {}",
+                if n == 1 { "" } else { "s" },
+                path.display()
+            );
+            Ok(ExitCode::from(2))
+        }
+        Err(e) => Err(input_error(e.to_string())),
+    }
+}
+
+async fn run(
+    engine: &Engine,
+    project: &switchyard_engine::store::Project,
+    options: RunOptions,
+    json: bool,
+) -> CmdResult {
+    let events = engine.subscribe();
+    let handle = engine.start_run(project, options).await?;
+    let id = handle.id;
+    let display = progress::Progress::start(engine.clone(), id, events, json);
+    let mut wait = std::pin::pin!(handle.wait());
+    let status = tokio::select! {
+        status = &mut wait => status,
+        _ = tokio::signal::ctrl_c() => {
+            display.note("cancelling (press Ctrl-C again to quit at once)…");
+            let _ = engine.cancel(id).await;
+            tokio::select! {
+                status = &mut wait => status,
+                _ = tokio::signal::ctrl_c() => std::process::exit(130),
+            }
+        }
+    };
+    display.finish().await;
+    engine.flush().await?;
+    let details = engine.run(id)?;
+    if json {
+        output::print_json(&output::RunJson::from(&details));
+    } else {
+        output::print_run_end(engine, &details)?;
+    }
+    Ok(if status == RunStatus::Succeeded {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+async fn cancel(run_id: i64) -> CmdResult {
+    let engine = open_engine(None).await?;
+    let outcome = engine.cancel(run_id).await?;
+    match outcome {
+        switchyard_engine::CancelOutcome::MarkedInterrupted => {
+            println!("run {run_id} was not running any more; marked interrupted");
+            return Ok(ExitCode::SUCCESS);
+        }
+        _ => eprintln!("cancelling run {run_id}…"),
+    }
+    // Wait for the engine that runs it to record the end.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let status = engine.run(run_id)?.summary.status;
+        if status.is_terminal() {
+            println!("run {run_id} {status}");
+            return Ok(ExitCode::SUCCESS);
+        }
+        if tokio::time::Instant::now() > deadline {
+            return Err(Failure {
+                code: 1,
+                message: format!("run {run_id} has not stopped after 30s; it is still {status}"),
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

@@ -1,0 +1,498 @@
+//! What the CLI prints: tables and summaries for people, JSON for scripts.
+//!
+//! The JSON shapes here are the CLI's contract (documented in docs/cli.md);
+//! they are built from the engine's records at this boundary rather than by
+//! serializing the engine's types directly.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use serde::Serialize;
+use switchyard_engine::logs::{self, LogLine, Stream};
+use switchyard_engine::status::RunStatus;
+use switchyard_engine::store::{JobRecord, Project, RunDetails, RunSummary};
+use switchyard_engine::{Engine, EngineError};
+
+fn rfc3339(ms: Option<i64>) -> Option<String> {
+    ms.and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
+        .map(|t| t.round(jiff::Unit::Millisecond).unwrap_or(t).to_string())
+}
+
+fn duration_ms(start: Option<i64>, end: Option<i64>) -> Option<i64> {
+    match (start, end) {
+        (Some(s), Some(e)) => Some((e - s).max(0)),
+        _ => None,
+    }
+}
+
+/// `switchyard show --json` and `switchyard run --json`.
+#[derive(Serialize)]
+pub struct RunJson {
+    id: i64,
+    project: String,
+    status: RunStatus,
+    commit: Option<String>,
+    branch: Option<String>,
+    dirty: Option<bool>,
+    created_at: Option<String>,
+    started_at: Option<String>,
+    finished_at: Option<String>,
+    duration_ms: Option<i64>,
+    error: Option<String>,
+    jobs: Vec<JobJson>,
+}
+
+#[derive(Serialize)]
+struct JobJson {
+    name: String,
+    status: switchyard_engine::status::JobStatus,
+    runner: String,
+    needs: Vec<String>,
+    started_at: Option<String>,
+    finished_at: Option<String>,
+    duration_ms: Option<i64>,
+    attempts: u32,
+    reason: Option<String>,
+    warnings: Vec<String>,
+    steps: Vec<StepJson>,
+    tests: switchyard_engine::store::TestCounts,
+    artifacts: Vec<switchyard_engine::store::ArtifactRecord>,
+}
+
+#[derive(Serialize)]
+struct StepJson {
+    name: String,
+    status: switchyard_engine::status::StepStatus,
+    exit_code: Option<i32>,
+    duration_ms: Option<i64>,
+}
+
+impl From<&RunDetails> for RunJson {
+    fn from(run: &RunDetails) -> Self {
+        let s = &run.summary;
+        RunJson {
+            id: s.id,
+            project: s.project.clone(),
+            status: s.status,
+            commit: s.commit.clone(),
+            branch: s.branch.clone(),
+            dirty: s.dirty,
+            created_at: rfc3339(Some(s.created_at)),
+            started_at: rfc3339(s.started_at),
+            finished_at: rfc3339(s.finished_at),
+            duration_ms: duration_ms(s.started_at, s.finished_at),
+            error: run.error.clone(),
+            jobs: run.jobs.iter().map(JobJson::from).collect(),
+        }
+    }
+}
+
+impl From<&JobRecord> for JobJson {
+    fn from(j: &JobRecord) -> Self {
+        JobJson {
+            name: j.name.clone(),
+            status: j.status,
+            runner: j.runner.clone(),
+            needs: j.needs.clone(),
+            started_at: rfc3339(j.started_at),
+            finished_at: rfc3339(j.finished_at),
+            duration_ms: duration_ms(j.started_at, j.finished_at),
+            attempts: j.attempts,
+            reason: j.reason.clone(),
+            warnings: j.warnings.clone(),
+            steps: j
+                .steps
+                .iter()
+                .map(|s| StepJson {
+                    name: s.name.clone(),
+                    status: s.status,
+                    exit_code: s.exit_code,
+                    duration_ms: duration_ms(s.started_at, s.finished_at),
+                })
+                .collect(),
+            tests: j.tests,
+            artifacts: j.artifacts.clone(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct RunSummaryJson {
+    id: i64,
+    project: String,
+    status: RunStatus,
+    commit: Option<String>,
+    branch: Option<String>,
+    dirty: Option<bool>,
+    created_at: Option<String>,
+    started_at: Option<String>,
+    finished_at: Option<String>,
+    duration_ms: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct ProjectJson<'a> {
+    name: &'a str,
+    path: String,
+    remote: Option<&'a str>,
+    imported_at: Option<String>,
+}
+
+/// Prints a value as pretty JSON on stdout.
+pub fn print_json<T: Serialize>(value: &T) {
+    match serde_json::to_string_pretty(value) {
+        Ok(s) => println!("{s}"),
+        Err(e) => eprintln!("error: cannot encode JSON: {e}"),
+    }
+}
+
+/// `switchyard projects`.
+pub fn print_projects(projects: &[Project], json: bool) {
+    if json {
+        let list: Vec<ProjectJson<'_>> = projects
+            .iter()
+            .map(|p| ProjectJson {
+                name: &p.name,
+                path: p.path.display().to_string(),
+                remote: p.remote.as_deref(),
+                imported_at: rfc3339(Some(p.created_at)),
+            })
+            .collect();
+        print_json(&list);
+        return;
+    }
+    if projects.is_empty() {
+        println!("no projects yet; import one with `switchyard import DIR`");
+        return;
+    }
+    let width = projects.iter().map(|p| p.name.len()).max().unwrap_or(4).max(4);
+    println!("{:width$}  PATH", "NAME");
+    for p in projects {
+        println!("{:width$}  {}", p.name, p.path.display());
+    }
+}
+
+/// `switchyard runs`.
+pub fn print_runs(runs: &[RunSummary], json: bool) {
+    if json {
+        let list: Vec<RunSummaryJson> = runs
+            .iter()
+            .map(|r| RunSummaryJson {
+                id: r.id,
+                project: r.project.clone(),
+                status: r.status,
+                commit: r.commit.clone(),
+                branch: r.branch.clone(),
+                dirty: r.dirty,
+                created_at: rfc3339(Some(r.created_at)),
+                started_at: rfc3339(r.started_at),
+                finished_at: rfc3339(r.finished_at),
+                duration_ms: duration_ms(r.started_at, r.finished_at),
+            })
+            .collect();
+        print_json(&list);
+        return;
+    }
+    if runs.is_empty() {
+        println!("no runs yet; start one with `switchyard run DIR`");
+        return;
+    }
+    let pw = runs.iter().map(|r| r.project.len()).max().unwrap_or(7).max(7);
+    println!(
+        "{:>6}  {:11}  {:pw$}  {:20}  {:9}  STARTED",
+        "ID", "STATUS", "PROJECT", "BRANCH", "DURATION"
+    );
+    for r in runs {
+        let commit = match (&r.branch, &r.commit) {
+            (Some(b), Some(c)) => format!("{b}@{}", &c[..c.len().min(7)]),
+            (None, Some(c)) => c[..c.len().min(7)].to_string(),
+            (Some(b), None) => b.clone(),
+            (None, None) => "-".into(),
+        };
+        let commit = if r.dirty == Some(true) {
+            format!("{commit}*")
+        } else {
+            commit
+        };
+        let dur = duration_ms(r.started_at, r.finished_at)
+            .map(|d| human(Duration::from_millis(d as u64)))
+            .unwrap_or_else(|| "-".into());
+        let started = rfc3339(r.started_at.or(Some(r.created_at))).unwrap_or_default();
+        println!(
+            "{:>6}  {:11}  {:pw$}  {:20}  {:9}  {started}",
+            r.id,
+            r.status.as_str(),
+            r.project,
+            truncate(&commit, 20),
+            dur
+        );
+    }
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(n - 1).collect();
+        t.push('…');
+        t
+    }
+}
+
+/// A short human duration: `850ms`, `12.3s`, `4m05s`, `1h02m`.
+pub fn human(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms < 1000 {
+        format!("{ms}ms")
+    } else if ms < 60_000 {
+        format!("{:.1}s", ms as f64 / 1000.0)
+    } else if ms < 3_600_000 {
+        format!("{}m{:02}s", ms / 60_000, (ms / 1000) % 60)
+    } else {
+        format!("{}h{:02}m", ms / 3_600_000, (ms / 60_000) % 60)
+    }
+}
+
+fn mark(status: &str) -> &'static str {
+    match status {
+        "succeeded" => "✓",
+        "failed" | "timed_out" | "interrupted" => "✗",
+        "cancelled" => "⊘",
+        "skipped" => "-",
+        _ => "…",
+    }
+}
+
+/// `switchyard show`.
+pub fn print_run(engine: &Engine, run: &RunDetails) -> Result<(), EngineError> {
+    let s = &run.summary;
+    let dur = duration_ms(s.started_at, s.finished_at)
+        .map(|d| format!(" in {}", human(Duration::from_millis(d as u64))))
+        .unwrap_or_default();
+    println!("run {} of {}: {}{dur}", s.id, s.project, s.status);
+    if let Some(c) = &s.commit {
+        println!(
+            "  commit {}{}{}",
+            c,
+            s.branch
+                .as_deref()
+                .map(|b| format!(" on {b}"))
+                .unwrap_or_default(),
+            if s.dirty == Some(true) {
+                " (uncommitted changes)"
+            } else {
+                ""
+            }
+        );
+    }
+    if let Some(e) = &run.error {
+        println!("  error: {e}");
+    }
+    for job in &run.jobs {
+        let dur = duration_ms(job.started_at, job.finished_at)
+            .map(|d| format!(" ({})", human(Duration::from_millis(d as u64))))
+            .unwrap_or_default();
+        let attempts = if job.attempts > 1 {
+            format!(", {} attempts", job.attempts)
+        } else {
+            String::new()
+        };
+        println!(
+            "{} {} {}{dur}{attempts}",
+            mark(job.status.as_str()),
+            job.name,
+            job.status
+        );
+        if let Some(r) = &job.reason {
+            println!("    {r}");
+        }
+        for step in &job.steps {
+            let dur = duration_ms(step.started_at, step.finished_at)
+                .map(|d| format!(" ({})", human(Duration::from_millis(d as u64))))
+                .unwrap_or_default();
+            let code = step
+                .exit_code
+                .filter(|&c| c != 0)
+                .map(|c| format!(", exit code {c}"))
+                .unwrap_or_default();
+            println!("    {} {}{dur}{code}", mark(step.status.as_str()), step.name);
+        }
+        let t = job.tests;
+        if t.passed + t.failed + t.skipped > 0 {
+            println!(
+                "    tests: {} passed, {} failed, {} skipped",
+                t.passed, t.failed, t.skipped
+            );
+            if t.failed > 0 {
+                for r in engine
+                    .store()
+                    .test_results(job.id)?
+                    .iter()
+                    .filter(|r| r.status == "failed")
+                    .take(10)
+                {
+                    let name = match &r.classname {
+                        Some(c) => format!("{c}::{}", r.name),
+                        None => r.name.clone(),
+                    };
+                    println!("      ✗ {name}: {}", r.message.as_deref().unwrap_or(""));
+                }
+            }
+        }
+        for a in &job.artifacts {
+            println!(
+                "    artifact {} ({} bytes, sha256 {})",
+                a.path,
+                a.size,
+                &a.sha256[..12.min(a.sha256.len())]
+            );
+        }
+        for w in &job.warnings {
+            println!("    warning: {w}");
+        }
+    }
+    Ok(())
+}
+
+/// The summary printed when `switchyard run` ends: counts, and the last
+/// lines of each failed job's log.
+pub fn print_run_end(engine: &Engine, run: &RunDetails) -> Result<(), EngineError> {
+    let s = &run.summary;
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for job in &run.jobs {
+        let k = job.status.as_str().to_string();
+        match counts.iter_mut().find(|(n, _)| *n == k) {
+            Some((_, c)) => *c += 1,
+            None => counts.push((k, 1)),
+        }
+    }
+    let counts: Vec<String> = counts.iter().map(|(k, c)| format!("{c} {k}")).collect();
+    for job in run.jobs.iter().filter(|j| j.status.is_failure()) {
+        let lines = job_lines(engine, job.id)?;
+        let tail: Vec<&LogLine> = lines
+            .iter()
+            .rev()
+            .take(15)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        if !tail.is_empty() {
+            eprintln!("── last lines of {} ──", job.name);
+            for l in tail {
+                eprintln!("  {}", l.text);
+            }
+        }
+    }
+    let dur = duration_ms(s.started_at, s.finished_at)
+        .map(|d| format!(" in {}", human(Duration::from_millis(d as u64))))
+        .unwrap_or_default();
+    let tests = run.jobs.iter().fold((0, 0, 0), |acc, j| {
+        (
+            acc.0 + j.tests.passed,
+            acc.1 + j.tests.failed,
+            acc.2 + j.tests.skipped,
+        )
+    });
+    let tests = if tests.0 + tests.1 + tests.2 > 0 {
+        format!(
+            "; tests: {} passed, {} failed, {} skipped",
+            tests.0, tests.1, tests.2
+        )
+    } else {
+        String::new()
+    };
+    println!("run {} {}{dur} ({}){tests}", s.id, s.status, counts.join(", "));
+    if let Some(e) = &run.error {
+        println!("error: {e}");
+    }
+    println!(
+        "details: switchyard show {}   logs: switchyard logs {}",
+        s.id, s.id
+    );
+    Ok(())
+}
+
+fn job_lines(engine: &Engine, job_id: i64) -> Result<Vec<LogLine>, EngineError> {
+    let chunks = engine.store().log_chunks(job_id, None)?;
+    Ok(chunks.iter().flat_map(logs::decode).collect())
+}
+
+fn format_line(line: &LogLine, prefix: Option<&str>, timestamps: bool) -> String {
+    let mut out = String::new();
+    if timestamps {
+        out.push_str(&rfc3339(Some(line.ts)).unwrap_or_default());
+        out.push(' ');
+    }
+    if let Some(p) = prefix {
+        out.push('[');
+        out.push_str(p);
+        out.push_str("] ");
+    }
+    if line.stream == Stream::System {
+        out.push_str("» ");
+    }
+    out.push_str(&line.text);
+    out
+}
+
+/// `switchyard logs`.
+pub async fn print_logs(
+    engine: &Engine,
+    run_id: i64,
+    job: Option<&str>,
+    follow: bool,
+    timestamps: bool,
+) -> Result<(), EngineError> {
+    use std::io::Write;
+    let run = engine.run(run_id)?;
+    let jobs: Vec<&JobRecord> = match job {
+        Some(name) => {
+            let found: Vec<&JobRecord> = run
+                .jobs
+                .iter()
+                .filter(|j| j.name == name || j.name.starts_with(&format!("{name} (")))
+                .collect();
+            if found.is_empty() {
+                let names: Vec<&str> = run.jobs.iter().map(|j| j.name.as_str()).collect();
+                return Err(EngineError::UnknownJob(
+                    switchyard_engine::pipeline::plan::UnknownJob {
+                        name: name.to_string(),
+                        hint: format!(" of run {run_id}; its jobs are: {}", names.join(", ")),
+                    },
+                ));
+            }
+            found
+        }
+        None => run.jobs.iter().collect(),
+    };
+    let prefix = jobs.len() > 1;
+    let mut last_seq: HashMap<i64, i64> = HashMap::new();
+    let stdout = std::io::stdout();
+    loop {
+        let status = if follow {
+            engine.store().run_status(run_id)?
+        } else {
+            None
+        };
+        let mut lock = stdout.lock();
+        for j in &jobs {
+            let after = last_seq.get(&j.id).copied();
+            let chunks = engine.store().log_chunks(j.id, after)?;
+            for c in &chunks {
+                for line in logs::decode(c) {
+                    let p = prefix.then_some(j.name.as_str());
+                    if writeln!(lock, "{}", format_line(&line, p, timestamps)).is_err() {
+                        return Ok(()); // stdout closed (e.g. piped into `head`)
+                    }
+                }
+                last_seq.insert(j.id, c.seq);
+            }
+        }
+        drop(lock);
+        if !follow || status.is_none_or(|s| s.is_terminal()) {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}

@@ -1,0 +1,310 @@
+//! The commands and their output formats.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use crate::support::Sandbox;
+
+const PIPELINE: &str = r#"
+name: shop
+jobs:
+  build:
+    steps:
+      - name: compile
+        run: mkdir -p dist && echo binary > dist/app && echo compiled
+    artifacts: dist/*
+  test:
+    needs: build
+    steps:
+      - name: unit
+        run: |
+          cat > report.xml <<'XML'
+          <testsuite name="unit"><testcase classname="shop" name="adds"/><testcase classname="shop" name="rounds"><failure message="expected 2, got 3">trace</failure></testcase><testcase classname="shop" name="later"><skipped/></testcase></testsuite>
+          XML
+          echo "1 test failed" >&2
+          exit 1
+    reports:
+      junit: report.xml
+  deploy:
+    needs: test
+    steps: [echo deploying]
+"#;
+
+fn keys(v: &Value) -> BTreeSet<String> {
+    v.as_object().unwrap().keys().cloned().collect()
+}
+
+fn has_keys(v: &Value, expected: &[&str]) {
+    let k = keys(v);
+    for e in expected {
+        assert!(k.contains(*e), "missing key `{e}` in {v:#}");
+    }
+}
+
+#[test]
+fn run_json_follows_the_contract() {
+    let sb = Sandbox::new();
+    let dir = sb.project("shop", PIPELINE);
+    let ran = sb.run(&["run", dir.to_str().unwrap(), "--json"]).expect_code(1);
+    let run = ran.json();
+    has_keys(
+        &run,
+        &[
+            "id",
+            "project",
+            "status",
+            "started_at",
+            "finished_at",
+            "duration_ms",
+            "jobs",
+        ],
+    );
+    assert_eq!(run["project"], "shop");
+    assert_eq!(run["status"], "failed");
+    assert!(run["duration_ms"].as_i64().unwrap() >= 0);
+    let jobs = run["jobs"].as_array().unwrap();
+    assert_eq!(jobs.len(), 3);
+    for job in jobs {
+        has_keys(
+            job,
+            &[
+                "name",
+                "status",
+                "duration_ms",
+                "attempts",
+                "steps",
+                "tests",
+                "artifacts",
+            ],
+        );
+        for step in job["steps"].as_array().unwrap() {
+            has_keys(step, &["name", "status", "exit_code", "duration_ms"]);
+        }
+        has_keys(&job["tests"], &["passed", "failed", "skipped"]);
+    }
+    let build = &jobs[0];
+    assert_eq!(build["name"], "build");
+    assert_eq!(build["status"], "succeeded");
+    assert_eq!(build["attempts"], 1);
+    assert_eq!(build["steps"][0]["exit_code"], 0);
+    let artifact = &build["artifacts"][0];
+    has_keys(artifact, &["path", "size", "sha256"]);
+    assert_eq!(artifact["path"], "dist/app");
+    assert_eq!(artifact["size"], 7);
+    assert_eq!(artifact["sha256"].as_str().unwrap().len(), 64);
+    let test = &jobs[1];
+    assert_eq!(test["status"], "failed");
+    assert_eq!(test["steps"][0]["exit_code"], 1);
+    assert_eq!(
+        test["tests"],
+        serde_json::json!({"passed": 1, "failed": 1, "skipped": 1})
+    );
+    assert_eq!(jobs[2]["status"], "skipped");
+    // Progress went to stderr; stdout held only the JSON.
+    assert!(ran.stderr.contains("✗ test failed"), "{}", ran.stderr);
+
+    // `show --json` prints the same record.
+    let id = run["id"].as_i64().unwrap().to_string();
+    let shown = sb.run(&["show", &id, "--json"]).expect_code(0).json();
+    assert_eq!(shown, run);
+}
+
+#[test]
+fn a_failed_run_exits_1_and_tells_where_to_look() {
+    let sb = Sandbox::new();
+    let dir = sb.project("shop", PIPELINE);
+    let ran = sb.run(&["run", dir.to_str().unwrap()]).expect_code(1);
+    ran.stdout_has("[test]   ✗ unit exited with code 1")
+        .stdout_has("- deploy skipped: `test` failed")
+        .stdout_has("run 1 failed")
+        .stdout_has("tests: 1 passed, 1 failed, 1 skipped")
+        .stdout_has("switchyard show 1");
+    // The failed job's last lines are shown.
+    ran.stderr_has("── last lines of test ──")
+        .stderr_has("1 test failed");
+}
+
+#[test]
+fn a_successful_run_exits_0() {
+    let sb = Sandbox::new();
+    let dir = sb.project(
+        "ok",
+        "jobs:\n  a: {steps: ['echo fine']}\n  b: {needs: a, steps: ['true']}\n",
+    );
+    sb.run(&["run", dir.to_str().unwrap()])
+        .expect_code(0)
+        .stdout_has("run 1 succeeded");
+}
+
+#[test]
+fn import_projects_runs_show_and_logs() {
+    let sb = Sandbox::new();
+    let dir = sb.project("shop", PIPELINE);
+    let other = sb.project(
+        "site",
+        "jobs:\n  a: {steps: ['echo one; sleep 0.2; echo two >&2']}\n",
+    );
+    sb.run(&["import", dir.to_str().unwrap()])
+        .expect_code(0)
+        .stdout_has("imported shop from");
+    sb.run(&["projects"]).expect_code(0).stdout_has("shop");
+    // A folder that is not imported yet is imported by `run`, named after the folder.
+    sb.run(&["run", other.to_str().unwrap()]).expect_code(0);
+    let projects = sb.run(&["projects", "--json"]).expect_code(0).json();
+    let names: Vec<&str> = projects
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["shop", "site"]);
+    // Runs can be started by project name too.
+    sb.run(&["run", "shop"]).expect_code(1);
+    sb.run(&["run", "shop"]).expect_code(1);
+
+    let runs = sb.run(&["runs", "--json"]).expect_code(0).json();
+    let ids: Vec<i64> = runs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, vec![3, 2, 1], "newest first");
+    let runs = sb
+        .run(&["runs", "shop", "--limit", "1", "--json"])
+        .expect_code(0)
+        .json();
+    assert_eq!(runs.as_array().unwrap().len(), 1);
+    assert_eq!(runs[0]["id"], 3);
+    sb.run(&["runs"])
+        .expect_code(0)
+        .stdout_has("failed")
+        .stdout_has("site");
+
+    sb.run(&["show", "3"])
+        .expect_code(0)
+        .stdout_has("run 3 of shop: failed")
+        .stdout_has("✗ shop::rounds: expected 2, got 3")
+        .stdout_has("artifact dist/app (7 bytes");
+
+    let logs = sb.run(&["logs", "1"]).expect_code(0);
+    assert_eq!(logs.stdout, "one\ntwo\n");
+    let logs = sb.run(&["logs", "3", "--job", "build"]).expect_code(0);
+    assert!(logs.stdout.starts_with("compiled\n"), "{}", logs.stdout);
+    assert!(logs.stdout.contains("» kept 1 artifact"), "{}", logs.stdout);
+    let logs = sb.run(&["logs", "3"]).expect_code(0);
+    assert!(logs.stdout.contains("[build] compiled"), "{}", logs.stdout);
+    assert!(logs.stdout.contains("[test] 1 test failed"), "{}", logs.stdout);
+    let logs = sb.run(&["logs", "1", "--timestamps"]).expect_code(0);
+    assert!(
+        logs.stdout
+            .lines()
+            .all(|l| l.starts_with("20") && l.contains('T')),
+        "{}",
+        logs.stdout
+    );
+}
+
+#[test]
+fn input_errors_exit_2_with_one_clear_line() {
+    let sb = Sandbox::new();
+    let dir = sb.project("shop", PIPELINE);
+    let d = dir.to_str().unwrap();
+    let e = sb.run(&["show", "999"]).expect_code(2);
+    assert_eq!(
+        e.stderr,
+        "error: no run with id 999; `switchyard runs` lists them\n"
+    );
+    let e = sb.run(&["run", d, "--job", "tset"]).expect_code(2);
+    assert_eq!(
+        e.stderr,
+        "error: no job named `tset` in the pipeline; did you mean `test`?\n"
+    );
+    let e = sb.run(&["run", "nosuchproject"]).expect_code(2);
+    assert!(
+        e.stderr.starts_with("error: no project named `nosuchproject`"),
+        "{}",
+        e.stderr
+    );
+    let e = sb.run(&["runs", "shpo"]).expect_code(2);
+    assert_eq!(e.stderr, "error: no project named `shpo`; did you mean `shop`?\n");
+    let empty = sb.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let e = sb.run(&["import", empty.to_str().unwrap()]).expect_code(2);
+    assert!(e.stderr.contains("no switchyard.yaml in"), "{}", e.stderr);
+    sb.run(&["cancel", "42"])
+        .expect_code(2)
+        .stderr_has("no run with id 42");
+    sb.run(&["frobnicate"]).expect_code(2);
+    // Another folder cannot take a name that is in use.
+    let twin = sb.project("twin", "name: shop\njobs:\n  a: {steps: ['true']}\n");
+    let e = sb.run(&["import", twin.to_str().unwrap()]).expect_code(2);
+    assert!(
+        e.stderr
+            .contains("a project named `shop` is already imported from"),
+        "{}",
+        e.stderr
+    );
+    sb.run(&["import", twin.to_str().unwrap(), "--name", "shop-twin"])
+        .expect_code(0);
+}
+
+#[test]
+fn an_invalid_pipeline_stops_the_run_with_positions() {
+    let sb = Sandbox::new();
+    let dir = sb.project("bad", "jobs:\n  a:\n    steps: [x]\n    needs: b\n");
+    let e = sb.run(&["run", dir.to_str().unwrap()]).expect_code(2);
+    assert!(
+        e.stderr
+            .contains("switchyard.yaml:4:12: job `a` needs `b`, but no job has that name"),
+        "{}",
+        e.stderr
+    );
+}
+
+#[test]
+fn secrets_from_the_environment_are_masked_and_not_inherited() {
+    let sb = Sandbox::new();
+    let dir = sb.project(
+        "sec",
+        "jobs:\n  deploy:\n    secrets: [API_TOKEN]\n    steps:\n      - run: echo \"using $API_TOKEN\"\n      - run: env | grep -c SWITCHYARD_SECRET_ || true\n",
+    );
+    let mut cmd = sb.command(&["run", dir.to_str().unwrap()]);
+    cmd.env("SWITCHYARD_SECRET_API_TOKEN", "tok-9f8e7d6c");
+    cmd.env("SWITCHYARD_SECRET_OTHER", "unrelated-value");
+    sb.run_with(cmd, &["run"]).expect_code(0);
+    let logs = sb.run(&["logs", "1"]).expect_code(0);
+    assert_eq!(logs.stdout, "using ***\n0\n");
+    let db = std::fs::read(sb.home.join("switchyard.db")).unwrap();
+    assert!(!db.windows(12).any(|w| w == b"tok-9f8e7d6c"));
+
+    // Without the variable the job fails and says how to set it.
+    let e = sb
+        .run(&["run", dir.to_str().unwrap(), "--json"])
+        .expect_code(1)
+        .json();
+    assert_eq!(
+        e["jobs"][0]["reason"],
+        "secret `API_TOKEN` is not set; set it with `export SWITCHYARD_SECRET_API_TOKEN=...` before running Switchyard"
+    );
+}
+
+#[test]
+fn the_schema_is_json_schema_and_matches_the_committed_copy() {
+    let sb = Sandbox::new();
+    let ran = sb.run(&["schema"]).expect_code(0);
+    let schema = ran.json();
+    assert_eq!(schema["title"], "Switchyard pipeline");
+    assert!(schema["$schema"].as_str().unwrap().contains("json-schema.org"));
+    let committed = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/switchyard.schema.json"
+    ))
+    .expect("docs/switchyard.schema.json should exist; regenerate it with `switchyard schema`");
+    assert_eq!(
+        serde_json::from_str::<Value>(&committed).unwrap(),
+        schema,
+        "docs/switchyard.schema.json is stale; regenerate it with `switchyard schema > docs/switchyard.schema.json`"
+    );
+}

@@ -1,0 +1,114 @@
+//! What the engine announces while it works.
+//!
+//! Front ends subscribe to the [`EventBus`] (the CLI's progress display first,
+//! the desktop app next) instead of polling the history. Events are a typed
+//! enum; a slow subscriber that falls behind gets a `Lagged` notice from the
+//! channel and can re-read the history, since every event is also written there.
+
+use std::sync::Arc;
+
+use tokio::sync::broadcast;
+
+use crate::status::{JobStatus, RunStatus, StepStatus};
+use crate::store::LogChunk;
+
+/// One thing that happened.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// A run changed state.
+    Run {
+        /// The run.
+        run_id: i64,
+        /// Its project's name.
+        project: Arc<str>,
+        /// The new state.
+        status: RunStatus,
+    },
+    /// A job changed state.
+    Job {
+        /// The run.
+        run_id: i64,
+        /// The job.
+        job_id: i64,
+        /// The job's name.
+        job: Arc<str>,
+        /// The new state.
+        status: JobStatus,
+        /// The attempt (1-based).
+        attempt: u32,
+        /// Why, for failures, skips, cancellations and retries.
+        reason: Option<String>,
+    },
+    /// A step changed state.
+    Step {
+        /// The run.
+        run_id: i64,
+        /// The job.
+        job_id: i64,
+        /// The job's name.
+        job: Arc<str>,
+        /// The attempt (1-based).
+        attempt: u32,
+        /// The step's position (0-based).
+        step: u32,
+        /// The step's name.
+        name: Arc<str>,
+        /// The new state.
+        status: StepStatus,
+        /// Exit code, once it exited.
+        exit_code: Option<i32>,
+    },
+    /// A chunk of a job's log was written.
+    Log {
+        /// The run.
+        run_id: i64,
+        /// The job.
+        job_id: i64,
+        /// The job's name.
+        job: Arc<str>,
+        /// The lines (see [`crate::logs::decode`]).
+        chunk: Arc<LogChunk>,
+    },
+}
+
+impl Event {
+    /// The run the event belongs to.
+    pub fn run_id(&self) -> i64 {
+        match self {
+            Event::Run { run_id, .. }
+            | Event::Job { run_id, .. }
+            | Event::Step { run_id, .. }
+            | Event::Log { run_id, .. } => *run_id,
+        }
+    }
+}
+
+/// Broadcasts events to every subscriber. Cheap to clone.
+#[derive(Clone)]
+pub struct EventBus {
+    tx: broadcast::Sender<Event>,
+}
+
+impl Default for EventBus {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl EventBus {
+    /// A bus that buffers up to 4096 events per slow subscriber.
+    pub fn new() -> EventBus {
+        let (tx, _) = broadcast::channel(4096);
+        EventBus { tx }
+    }
+
+    /// Subscribes to everything published from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.tx.subscribe()
+    }
+
+    /// Publishes an event; having no subscribers is fine.
+    pub fn publish(&self, event: Event) {
+        let _ = self.tx.send(event);
+    }
+}

@@ -1,0 +1,77 @@
+//! What git says about a project: commit, branch, dirtiness and remote.
+//!
+//! Read with libgit2 (no `git` binary, no parsing of its output). A project
+//! that is not a git repository simply has no git facts; a repository that
+//! cannot be read is logged and treated the same way, since a run must not
+//! fail because of it.
+
+use std::path::Path;
+
+use git2::{Repository, StatusOptions};
+
+/// Git facts about a project folder at one moment.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GitInfo {
+    /// The checked-out commit (full hex id); none in a repository without commits.
+    pub commit: Option<String>,
+    /// The checked-out branch; none when HEAD is detached.
+    pub branch: Option<String>,
+    /// Whether tracked files are modified or untracked files exist (ignored files don't count).
+    pub dirty: bool,
+    /// URL of the `origin` remote (or the only remote).
+    pub remote: Option<String>,
+}
+
+/// Reads the repository containing `dir`, or `None` when there is none.
+pub fn read(dir: &Path) -> Option<GitInfo> {
+    let repo = match Repository::discover(dir) {
+        Ok(r) => r,
+        Err(e) if e.code() == git2::ErrorCode::NotFound => return None,
+        Err(e) => {
+            tracing::warn!(dir = %dir.display(), error = %e, "cannot read the git repository");
+            return None;
+        }
+    };
+    if repo.is_bare() {
+        return None;
+    }
+    let mut info = GitInfo::default();
+    match repo.head() {
+        Ok(head) => {
+            info.commit = head.peel_to_commit().ok().map(|c| c.id().to_string());
+            if head.is_branch() {
+                info.branch = head.shorthand().ok().map(str::to_string);
+            }
+        }
+        Err(_) => {
+            // An unborn branch: HEAD names a branch that has no commit yet.
+            if let Ok(reference) = repo.find_reference("HEAD")
+                && let Ok(Some(target)) = reference.symbolic_target()
+            {
+                info.branch = target.strip_prefix("refs/heads/").map(str::to_string);
+            }
+        }
+    }
+    let mut opts = StatusOptions::new();
+    opts.include_untracked(true)
+        .recurse_untracked_dirs(false)
+        .include_ignored(false)
+        .exclude_submodules(true);
+    info.dirty = match repo.statuses(Some(&mut opts)) {
+        Ok(statuses) => !statuses.is_empty(),
+        Err(e) => {
+            tracing::warn!(dir = %dir.display(), error = %e, "cannot read git status");
+            false
+        }
+    };
+    info.remote = repo
+        .find_remote("origin")
+        .ok()
+        .and_then(|r| r.url().ok().map(str::to_string))
+        .or_else(|| {
+            let names = repo.remotes().ok()?;
+            let first = names.iter().flatten().flatten().next()?.to_string();
+            repo.find_remote(&first).ok()?.url().ok().map(str::to_string)
+        });
+    Some(info)
+}

@@ -1,0 +1,27 @@
+//! Switchyard's engine: everything that works without a cloud.
+//!
+//! A project's `switchyard.yaml` is loaded into a [`pipeline::Pipeline`] and
+//! planned into a DAG of jobs ([`pipeline::plan::Plan`]). The [`Engine`]
+//! records a run in the SQLite history ([`store`]), and its scheduler starts
+//! ready jobs on a [`runner::Runner`] (the local runner here; Kubernetes in
+//! `switchyard-cloud`), streams their output through secret masking into
+//! chunked logs, keeps artifacts in a content-addressed store and reads
+//! JUnit reports. Every state change is published on the [`events`] bus, which
+//! the CLI and the desktop app subscribe to.
+
+pub mod artifacts;
+mod engine;
+pub mod events;
+pub mod gitinfo;
+pub mod junit;
+pub mod logs;
+pub mod mask;
+pub mod pipeline;
+pub mod runner;
+mod scheduler;
+pub mod secrets;
+pub mod status;
+pub mod store;
+pub mod workspace;
+
+pub use engine::{CancelOutcome, Engine, EngineConfig, EngineError, HOME_ENV, Home, RunHandle, RunOptions};

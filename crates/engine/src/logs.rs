@@ -1,0 +1,231 @@
+//! Job logs: how lines are grouped into chunks, stored and read back.
+//!
+//! Each line keeps its time, its stream (stdout, stderr, or a message from
+//! Switchyard itself) and the step it came from. Lines are packed into chunks
+//! of up to [`CHUNK_BYTES`] that are written to the history as they fill, and
+//! at least every [`FLUSH_INTERVAL`] while output trickles, so a log can be
+//! read (and followed) while the job runs.
+//!
+//! Chunk encoding, one record per line:
+//! `<ms after the chunk's ts>\t<o|e|s>\t<step index or ->\t<text>\n`.
+
+use std::io::Write as _;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::events::{Event, EventBus};
+use crate::store::{LogChunk, Store, now_ms};
+
+/// Chunk size at which a chunk is written.
+pub const CHUNK_BYTES: usize = 64 * 1024;
+/// Longest time a line waits in memory before it is written.
+pub const FLUSH_INTERVAL: Duration = Duration::from_millis(200);
+
+/// Where a line came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stream {
+    /// The process's standard output.
+    Stdout,
+    /// The process's standard error.
+    Stderr,
+    /// Switchyard itself (retries, reports found, timeouts).
+    System,
+}
+
+impl Stream {
+    fn code(self) -> u8 {
+        match self {
+            Stream::Stdout => b'o',
+            Stream::Stderr => b'e',
+            Stream::System => b's',
+        }
+    }
+
+    fn from_code(c: &[u8]) -> Stream {
+        match c {
+            b"e" => Stream::Stderr,
+            b"s" => Stream::System,
+            _ => Stream::Stdout,
+        }
+    }
+}
+
+/// One line of a job's log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LogLine {
+    /// Line number in the job's log (1-based).
+    pub number: i64,
+    /// When it was read (Unix ms).
+    pub ts: i64,
+    /// Which stream.
+    pub stream: Stream,
+    /// The attempt it belongs to.
+    pub attempt: u32,
+    /// The step (0-based), or none for job-level messages.
+    pub step: Option<u32>,
+    /// The text, secrets masked.
+    pub text: String,
+}
+
+/// Decodes a stored chunk into lines.
+pub fn decode(chunk: &LogChunk) -> Vec<LogLine> {
+    let mut lines = Vec::with_capacity(chunk.line_count.max(0) as usize);
+    let mut number = chunk.first_line;
+    for record in chunk.data.split(|&b| b == b'\n') {
+        if record.is_empty() {
+            continue;
+        }
+        let mut parts = record.splitn(4, |&b| b == b'\t');
+        let delta = parts
+            .next()
+            .and_then(|d| std::str::from_utf8(d).ok())
+            .and_then(|d| d.parse::<i64>().ok())
+            .unwrap_or(0);
+        let stream = Stream::from_code(parts.next().unwrap_or(b"o"));
+        let step = parts
+            .next()
+            .and_then(|s| std::str::from_utf8(s).ok())
+            .and_then(|s| s.parse::<u32>().ok());
+        let text = String::from_utf8_lossy(parts.next().unwrap_or(b"")).into_owned();
+        lines.push(LogLine {
+            number,
+            ts: chunk.ts + delta,
+            stream,
+            attempt: chunk.attempt,
+            step,
+            text,
+        });
+        number += 1;
+    }
+    lines
+}
+
+/// Collects a job's lines into chunks and writes them to the history,
+/// announcing each written chunk on the event bus.
+pub struct LogWriter {
+    store: Store,
+    events: EventBus,
+    run_id: i64,
+    job_id: i64,
+    job_name: Arc<str>,
+    attempt: u32,
+    next_line: i64,
+    next_seq: i64,
+    buf: Vec<u8>,
+    buf_lines: i64,
+    buf_first_line: i64,
+    buf_ts: i64,
+}
+
+impl LogWriter {
+    /// A writer for one job.
+    pub fn new(store: Store, events: EventBus, run_id: i64, job_id: i64, job_name: Arc<str>) -> LogWriter {
+        LogWriter {
+            store,
+            events,
+            run_id,
+            job_id,
+            job_name,
+            attempt: 1,
+            next_line: 1,
+            next_seq: 0,
+            buf: Vec::with_capacity(CHUNK_BYTES + 1024),
+            buf_lines: 0,
+            buf_first_line: 1,
+            buf_ts: 0,
+        }
+    }
+
+    /// Switches to another attempt (flushes what the last one wrote).
+    pub async fn set_attempt(&mut self, attempt: u32) {
+        self.flush().await;
+        self.attempt = attempt;
+    }
+
+    /// Adds one line (already masked, without its newline). Returns true
+    /// when the chunk is full and should be [flushed](Self::flush).
+    pub fn push(&mut self, ts: i64, stream: Stream, step: Option<u32>, text: &[u8]) -> bool {
+        if self.buf_lines == 0 {
+            self.buf_ts = ts;
+            self.buf_first_line = self.next_line;
+        }
+        let delta = (ts - self.buf_ts).max(0);
+        let _ = write!(self.buf, "{delta}\t");
+        self.buf.push(stream.code());
+        self.buf.push(b'\t');
+        match step {
+            Some(s) => {
+                let _ = write!(self.buf, "{s}");
+            }
+            None => self.buf.push(b'-'),
+        }
+        self.buf.push(b'\t');
+        self.buf.extend_from_slice(text);
+        self.buf.push(b'\n');
+        self.buf_lines += 1;
+        self.next_line += 1;
+        self.buf.len() >= CHUNK_BYTES
+    }
+
+    /// A line from Switchyard itself.
+    pub async fn system(&mut self, step: Option<u32>, text: &str) {
+        if self.push(now_ms(), Stream::System, step, text.as_bytes()) {
+            self.flush().await;
+        }
+    }
+
+    /// Writes whatever is buffered.
+    pub async fn flush(&mut self) {
+        if self.buf_lines == 0 {
+            return;
+        }
+        let chunk = LogChunk {
+            attempt: self.attempt,
+            seq: self.next_seq,
+            first_line: self.buf_first_line,
+            line_count: self.buf_lines,
+            ts: self.buf_ts,
+            data: std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK_BYTES + 1024)),
+        };
+        self.next_seq += 1;
+        self.buf_lines = 0;
+        let chunk = Arc::new(chunk);
+        self.events.publish(Event::Log {
+            run_id: self.run_id,
+            job_id: self.job_id,
+            job: self.job_name.clone(),
+            chunk: chunk.clone(),
+        });
+        self.store.append_log(self.job_id, chunk).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decode_reads_what_the_encoding_wrote() {
+        let chunk = LogChunk {
+            attempt: 2,
+            seq: 0,
+            first_line: 10,
+            line_count: 3,
+            ts: 1_000,
+            data: b"0\to\t0\thello\tworld\n5\te\t1\toops\n7\ts\t-\tretrying\n".to_vec(),
+        };
+        let lines = decode(&chunk);
+        assert_eq!(lines.len(), 3);
+        assert_eq!(lines[0].text, "hello\tworld");
+        assert_eq!(lines[0].number, 10);
+        assert_eq!(lines[1].stream, Stream::Stderr);
+        assert_eq!(lines[1].ts, 1_005);
+        assert_eq!(lines[1].step, Some(1));
+        assert_eq!(lines[2].step, None);
+        assert_eq!(lines[2].stream, Stream::System);
+        assert_eq!(lines[2].attempt, 2);
+    }
+}

@@ -1,0 +1,205 @@
+//! The pipeline file (`switchyard.yaml`): its model, its loader and its plan.
+//!
+//! [`load`] turns the file's text into a [`Pipeline`], reporting every problem
+//! it finds as a [`Diagnostic`] with line and column. [`plan::Plan`] then fans
+//! out matrices and orders the jobs into the DAG the scheduler runs. The JSON
+//! Schema that editors use ([`schema::json_schema`]) is generated from
+//! [`schema`]'s types, and a test keeps its keys equal to the loader's.
+
+mod load;
+pub mod plan;
+pub mod schema;
+pub mod yaml;
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use indexmap::IndexMap;
+
+pub(crate) use load::did_you_mean;
+pub use load::{LoadFileError, PIPELINE_FILE, load, load_file};
+pub use yaml::Pos;
+
+/// A parsed pipeline file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pipeline {
+    /// The project's name, if the file sets one.
+    pub name: Option<String>,
+    /// Environment for every job and step.
+    pub env: IndexMap<String, String>,
+    /// Jobs in file order (before matrix fan-out).
+    pub jobs: Vec<Job>,
+}
+
+/// One job: steps that run in order in one place.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Job {
+    /// Unique name within the pipeline.
+    pub name: String,
+    /// Where the job's name was written, for messages about it.
+    pub pos: Pos,
+    /// Jobs that must finish first.
+    pub needs: Vec<Need>,
+    /// Where the job runs.
+    pub runner: RunnerRef,
+    /// Container image (used by the Kubernetes runner).
+    pub image: Option<String>,
+    /// Environment for this job's steps.
+    pub env: IndexMap<String, String>,
+    /// Directory (relative to the workspace) the steps start in.
+    pub working_dir: Option<String>,
+    /// Limit on the whole job (per attempt).
+    pub timeout: Option<Duration>,
+    /// How many times a failed or timed-out job is tried again.
+    pub retry: u32,
+    /// When the job runs, given how its dependencies ended.
+    pub condition: Condition,
+    /// Names of secrets exposed to the steps as environment variables.
+    pub secrets: Vec<String>,
+    /// Globs of files kept after the job.
+    pub artifacts: Vec<String>,
+    /// Globs of JUnit XML reports parsed after the job.
+    pub junit: Vec<String>,
+    /// Value combinations the job is fanned out over.
+    pub matrix: IndexMap<String, Vec<String>>,
+    /// The steps, in order.
+    pub steps: Vec<Step>,
+}
+
+/// A dependency on another job, as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Need {
+    /// The job it names.
+    pub job: String,
+    /// Where it was written.
+    pub pos: Pos,
+}
+
+/// One shell line (or script) in a job.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    /// Display name; defaults to the first line of `run`.
+    pub name: String,
+    /// Shell script, run with `sh -c`.
+    pub run: String,
+    /// Environment for this step only.
+    pub env: IndexMap<String, String>,
+    /// Directory (relative to the workspace) the step starts in.
+    pub working_dir: Option<String>,
+    /// Limit on this step.
+    pub timeout: Option<Duration>,
+}
+
+/// When a job runs, given how the jobs it needs ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Condition {
+    /// Only when every job it needs succeeded (the default).
+    #[default]
+    Success,
+    /// Only when at least one job it needs (directly or not) failed: for
+    /// notifications and diagnostics.
+    Failure,
+    /// Whatever happened before: for cleanup.
+    Always,
+}
+
+impl Condition {
+    /// The word used in the pipeline file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Condition::Success => "success",
+            Condition::Failure => "failure",
+            Condition::Always => "always",
+        }
+    }
+}
+
+/// Where a job runs.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub enum RunnerRef {
+    /// A process on this machine (the default).
+    #[default]
+    Local,
+    /// A pod in the cluster target of that name.
+    Kubernetes {
+        /// The target's name (a kubeconfig context for now).
+        target: String,
+    },
+}
+
+impl fmt::Display for RunnerRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RunnerRef::Local => f.write_str("local"),
+            RunnerRef::Kubernetes { target } => write!(f, "kubernetes:{target}"),
+        }
+    }
+}
+
+/// One problem found in a pipeline file.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Diagnostic {
+    /// The file it is in.
+    pub file: PathBuf,
+    /// Where in the file.
+    pub pos: Pos,
+    /// One line: what is wrong and what to do.
+    pub message: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file.display(),
+            self.pos.line,
+            self.pos.column,
+            self.message
+        )
+    }
+}
+
+/// Why a pipeline file could not be used: every problem found in it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct InvalidPipeline {
+    /// The problems, in file order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl fmt::Display for InvalidPipeline {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, d) in self.diagnostics.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{d}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Parses a duration such as `90s`, `20m`, `1h30m` or `500ms`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err("empty duration".into());
+    }
+    if t.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!(
+            "`{t}` has no unit; write it like `{t}s`, `{t}m` or `{t}h`"
+        ));
+    }
+    let d = humantime::parse_duration(t)
+        .map_err(|e| format!("`{t}` is not a duration ({e}); write it like `90s`, `20m` or `1h30m`"))?;
+    if d.is_zero() {
+        return Err(format!("`{t}` is zero; a limit must be longer than that"));
+    }
+    Ok(d)
+}
+
+/// Formats a duration the way the pipeline file writes it.
+pub fn format_duration(d: Duration) -> String {
+    humantime::format_duration(d).to_string()
+}

@@ -1,0 +1,211 @@
+//! The JSON Schema of `switchyard.yaml`, generated from the types below.
+//!
+//! These types describe the file as written (strings for durations, "text or
+//! list" where the loader accepts both); the loader in `load.rs` is what reads
+//! files, and a test keeps the two in step: the schema's property names must
+//! equal the loader's allowed keys, and every example in `docs/` must validate.
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+
+/// A Switchyard pipeline (`switchyard.yaml` at a project's root).
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields, title = "Switchyard pipeline")]
+#[allow(dead_code)]
+pub struct PipelineFile {
+    /// The project's name (letters, digits, `-`, `_`, `.`). Defaults to the folder name.
+    #[schemars(regex(pattern = r"^[A-Za-z0-9._-]{1,100}$"))]
+    name: Option<String>,
+    /// Environment variables for every job and step.
+    env: Option<Env>,
+    /// The jobs, by name. Jobs without `needs` start at once, in parallel.
+    #[schemars(length(min = 1))]
+    jobs: IndexMap<JobName, JobFile>,
+}
+
+/// A job name: letters, digits, `-`, `_` and `.`.
+#[derive(JsonSchema, PartialEq, Eq, Hash)]
+#[allow(dead_code)]
+struct JobName(#[schemars(regex(pattern = r"^[A-Za-z0-9._-]{1,100}$"))] String);
+
+/// Environment variables: `NAME: value`.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+struct Env(IndexMap<EnvName, Scalar>);
+
+/// An environment variable name.
+#[derive(JsonSchema, PartialEq, Eq, Hash)]
+#[allow(dead_code)]
+struct EnvName(#[schemars(regex(pattern = r"^[A-Za-z_][A-Za-z0-9_]*$"))] String);
+
+/// Text, a number or a boolean (all passed on as text).
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum Scalar {
+    /// Text.
+    Text(String),
+    /// A number.
+    Number(f64),
+    /// A boolean.
+    Bool(bool),
+}
+
+/// One value or a list of them.
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum OneOrMany<T> {
+    /// A single value.
+    One(T),
+    /// A list.
+    Many(Vec<T>),
+}
+
+/// A duration such as `90s`, `20m`, `1h30m`.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+struct DurationText(#[schemars(regex(pattern = r"^\s*([0-9]+\s*[a-zA-Zµ]+\s*)+$"))] String);
+
+/// Where the job runs: `local` (default) or `kubernetes:<target>`.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+struct RunnerText(#[schemars(regex(pattern = r"^(local|kubernetes:.+)$"))] String);
+
+/// When the job runs, given how the jobs it needs ended.
+#[derive(JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+enum ConditionText {
+    /// Only when every job it needs succeeded (default).
+    Success,
+    /// Only when a job it needs (directly or not) failed.
+    Failure,
+    /// Whatever happened: for cleanup.
+    Always,
+}
+
+/// A job: steps that run in order in one workspace.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct JobFile {
+    /// Jobs that must finish first (a name or a list of names).
+    needs: Option<OneOrMany<String>>,
+    /// Where the job runs: `local` (default) or `kubernetes:<target>`.
+    runner: Option<RunnerText>,
+    /// Container image for the Kubernetes runner.
+    image: Option<String>,
+    /// Environment variables for this job's steps.
+    env: Option<Env>,
+    /// Directory the steps start in, relative to the workspace.
+    working_dir: Option<String>,
+    /// Limit on each attempt of the job, e.g. `20m`. The whole process tree is killed when it passes.
+    timeout: Option<DurationText>,
+    /// How many times to try again after a failure or timeout (0 to 20).
+    #[schemars(range(min = 0, max = 20))]
+    retry: Option<u32>,
+    /// `success` (default), `failure` or `always`.
+    #[serde(rename = "if")]
+    condition: Option<ConditionText>,
+    /// Names of secrets exposed to the steps as environment variables. Values come from the secret store, never from this file.
+    secrets: Option<OneOrMany<EnvName>>,
+    /// Globs (relative to the workspace) of files kept after the job.
+    artifacts: Option<OneOrMany<String>>,
+    /// Test reports read after the job.
+    reports: Option<ReportsFile>,
+    /// Variables whose value combinations fan the job out, e.g. `{os: [linux, mac]}`. Use `${{ matrix.os }}` or `$MATRIX_OS` in steps.
+    matrix: Option<IndexMap<EnvName, Vec<Scalar>>>,
+    /// The steps, run in order; a failing step ends the job.
+    #[schemars(length(min = 1))]
+    steps: Vec<StepFile>,
+}
+
+/// Test reports of a job.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct ReportsFile {
+    /// Globs of JUnit XML files (cargo-nextest, pytest, Surefire, jest-junit, ...).
+    junit: Option<OneOrMany<String>>,
+}
+
+/// A step: a shell command, or a mapping with `run:`.
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum StepFile {
+    /// Shorthand for `run:`.
+    Command(String),
+    /// A step with options.
+    Full(StepMap),
+}
+
+/// A step with options.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct StepMap {
+    /// Display name; defaults to the first line of `run`.
+    name: Option<String>,
+    /// Shell script, run with `sh -c` in the workspace.
+    run: String,
+    /// Environment variables for this step only.
+    env: Option<Env>,
+    /// Directory the step starts in, relative to the workspace.
+    working_dir: Option<String>,
+    /// Limit on this step, e.g. `90s`.
+    timeout: Option<DurationText>,
+}
+
+/// The JSON Schema document for `switchyard.yaml`.
+pub fn json_schema() -> serde_json::Value {
+    let mut schema = schemars::schema_for!(PipelineFile).to_value();
+    if let Some(obj) = schema.as_object_mut() {
+        // Top-level `x-` keys hold YAML anchors for reuse; they are ignored.
+        obj.insert(
+            "patternProperties".into(),
+            serde_json::json!({ "^x-": { "description": "Ignored: a place for YAML anchors (`x-defaults: &defaults`)." } }),
+        );
+        obj.insert(
+            "$id".into(),
+            serde_json::Value::String("https://switchyard.dev/schema/pipeline.json".into()),
+        );
+    }
+    schema
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::load::{JOB_KEYS, PIPELINE_KEYS, REPORT_KEYS, STEP_KEYS};
+    use super::*;
+    use std::collections::BTreeSet;
+
+    fn props(schema: &serde_json::Value, def: Option<&str>) -> BTreeSet<String> {
+        let node = match def {
+            None => schema,
+            Some(d) => &schema["$defs"][d],
+        };
+        node["properties"]
+            .as_object()
+            .unwrap_or_else(|| panic!("no properties for {def:?} in {schema:#}"))
+            .keys()
+            .cloned()
+            .collect()
+    }
+
+    fn set(keys: &[&str]) -> BTreeSet<String> {
+        keys.iter().map(|s| s.to_string()).collect()
+    }
+
+    /// The schema and the loader must accept the same keys, or editors would
+    /// flag valid files (or miss typos the loader rejects).
+    #[test]
+    fn schema_keys_match_loader_keys() {
+        let schema = json_schema();
+        assert_eq!(props(&schema, None), set(PIPELINE_KEYS));
+        assert_eq!(props(&schema, Some("JobFile")), set(JOB_KEYS));
+        assert_eq!(props(&schema, Some("StepMap")), set(STEP_KEYS));
+        assert_eq!(props(&schema, Some("ReportsFile")), set(REPORT_KEYS));
+    }
+}

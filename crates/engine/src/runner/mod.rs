@@ -1,0 +1,223 @@
+//! Where a job's steps run.
+//!
+//! A [`Runner`] is small and keyed by ids, after Woodpecker's backend
+//! interface: [`prepare`](Runner::prepare) a job, then for each step
+//! [`start`](Runner::start) it, take its [`logs`](Runner::logs) and
+//! [`wait`](Runner::wait) for its outcome; [`cancel`](Runner::cancel) stops
+//! whatever runs for a job, [`collect`](Runner::collect) copies files back
+//! for artifacts and reports, and [`cleanup`](Runner::cleanup) always runs
+//! last, even after a cancellation. Per-step state lives in the runner's maps
+//! keyed by [`StepKey`], never in shared fields.
+//!
+//! A step that exits non-zero is data ([`StepOutcome`]), not an `Err`; `Err`
+//! means the runner itself could not do its work. The engine implements the
+//! local runner; `switchyard-cloud` implements the Kubernetes one.
+
+pub mod local;
+mod process;
+
+use std::path::{Path, PathBuf};
+
+use async_trait::async_trait;
+use secrecy::SecretString;
+use tokio::sync::mpsc;
+
+use crate::pipeline::RunnerRef;
+
+/// Identifies one job of one run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct JobKey {
+    /// The run.
+    pub run_id: i64,
+    /// The job (unique across runs).
+    pub job_id: i64,
+}
+
+/// Identifies one step of one attempt of a job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StepKey {
+    /// The job.
+    pub job: JobKey,
+    /// The attempt (1-based).
+    pub attempt: u32,
+    /// The step's position (0-based).
+    pub idx: u32,
+}
+
+/// Everything a runner needs to know about a job.
+#[derive(Debug, Clone)]
+pub struct JobContext {
+    /// Which job.
+    pub key: JobKey,
+    /// The attempt (1-based).
+    pub attempt: u32,
+    /// The project's name.
+    pub project: String,
+    /// The job's name.
+    pub job: String,
+    /// The run's workspace on this machine (the project's files for this run).
+    pub workspace: PathBuf,
+    /// The commit the workspace was taken from, when known.
+    pub commit: Option<String>,
+    /// Container image, for runners that use one.
+    pub image: Option<String>,
+    /// Job environment (pipeline, job and matrix variables).
+    pub env: Vec<(String, String)>,
+    /// Secret values, exposed to steps as environment variables.
+    pub secrets: Vec<(String, SecretString)>,
+    /// Start directory of steps, relative to the workspace.
+    pub working_dir: Option<String>,
+}
+
+/// One step to run.
+#[derive(Debug, Clone)]
+pub struct StepSpec {
+    /// Display name.
+    pub name: String,
+    /// Shell script for `sh -c`.
+    pub script: String,
+    /// Step-only environment (added to the job's).
+    pub env: Vec<(String, String)>,
+    /// Start directory relative to the workspace (overrides the job's).
+    pub working_dir: Option<String>,
+}
+
+/// Which output stream a piece of output came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputKind {
+    /// Standard output.
+    Stdout,
+    /// Standard error.
+    Stderr,
+}
+
+/// A piece of a step's output, as read (not split into lines).
+#[derive(Debug, Clone)]
+pub struct Output {
+    /// The stream.
+    pub kind: OutputKind,
+    /// The bytes.
+    pub data: Vec<u8>,
+}
+
+/// How a step's process ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StepOutcome {
+    /// Exit code, when it exited by itself.
+    pub exit_code: Option<i32>,
+    /// Signal that killed it, when one did.
+    pub signal: Option<i32>,
+}
+
+impl StepOutcome {
+    /// Exited with code 0.
+    pub fn success(&self) -> bool {
+        self.exit_code == Some(0)
+    }
+}
+
+/// A file copied back from where the job ran.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CollectedFile {
+    /// Path relative to the workspace, `/`-separated.
+    pub rel: String,
+    /// Where the copy is on this machine.
+    pub path: PathBuf,
+}
+
+/// Why a runner could not do its work.
+#[derive(Debug, thiserror::Error)]
+pub enum RunnerError {
+    /// No runner of that kind exists in this build or configuration.
+    #[error("runner `{runner}` is not available: {reason}")]
+    Unavailable {
+        /// The runner as named in the pipeline.
+        runner: String,
+        /// Why, and what to do.
+        reason: String,
+    },
+    /// The job's environment could not be set up.
+    #[error("could not prepare the job: {0}")]
+    PrepareFailed(String),
+    /// A step's process could not be started.
+    #[error("could not start the step: {reason}")]
+    StartFailed {
+        /// What went wrong.
+        reason: String,
+        /// The OS error, if there was one.
+        #[source]
+        source: Option<std::io::Error>,
+    },
+    /// A step was asked about that was never started (an engine bug).
+    #[error("the runner knows no step {0:?}")]
+    UnknownStep(StepKey),
+    /// Files could not be copied back.
+    #[error("could not collect files: {0}")]
+    CollectFailed(String),
+    /// Anything else.
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Runs the steps of jobs somewhere.
+#[async_trait]
+pub trait Runner: Send + Sync {
+    /// Sets up what the job needs before its first step.
+    async fn prepare(&self, job: &JobContext) -> Result<(), RunnerError>;
+
+    /// Starts a step of a prepared job.
+    async fn start(&self, step: StepKey, spec: &StepSpec) -> Result<(), RunnerError>;
+
+    /// Takes the step's output stream. It ends when the step's output ends.
+    async fn logs(&self, step: StepKey) -> Result<mpsc::Receiver<Output>, RunnerError>;
+
+    /// Waits for the step to end.
+    async fn wait(&self, step: StepKey) -> Result<StepOutcome, RunnerError>;
+
+    /// Stops everything running for the job; `wait` then returns promptly.
+    async fn cancel(&self, job: JobKey) -> Result<(), RunnerError>;
+
+    /// Copies the files matching `patterns` (relative to the workspace) to
+    /// `dest` on this machine.
+    async fn collect(
+        &self,
+        job: JobKey,
+        patterns: &[String],
+        dest: &Path,
+    ) -> Result<Vec<CollectedFile>, RunnerError>;
+
+    /// Releases everything the job used. Always called, once, last.
+    async fn cleanup(&self, job: JobKey) -> Result<(), RunnerError>;
+}
+
+/// Finds the runner for a job's `runner:` value.
+pub trait RunnerProvider: Send + Sync {
+    /// The runner, or why there is none.
+    fn runner(&self, runner: &RunnerRef) -> Result<std::sync::Arc<dyn Runner>, RunnerError>;
+}
+
+/// Provides the local runner, and explains that Kubernetes runners need the
+/// cloud crate.
+pub struct LocalOnly {
+    local: std::sync::Arc<local::LocalRunner>,
+}
+
+impl Default for LocalOnly {
+    fn default() -> Self {
+        LocalOnly {
+            local: std::sync::Arc::new(local::LocalRunner::new()),
+        }
+    }
+}
+
+impl RunnerProvider for LocalOnly {
+    fn runner(&self, runner: &RunnerRef) -> Result<std::sync::Arc<dyn Runner>, RunnerError> {
+        match runner {
+            RunnerRef::Local => Ok(self.local.clone()),
+            RunnerRef::Kubernetes { .. } => Err(RunnerError::Unavailable {
+                runner: runner.to_string(),
+                reason: "Kubernetes runners are not available yet in this version of Switchyard; use `runner: local` for now".into(),
+            }),
+        }
+    }
+}

@@ -1,0 +1,896 @@
+//! Runs one run: the DAG of jobs, each job's attempts, each attempt's steps.
+//!
+//! Ready jobs start in parallel, in plan order, up to the parallelism limit. A job whose
+//! condition is not met is `skipped` (by default: when a job it needs did not
+//! succeed). A failed or timed-out attempt is tried again while `retry`
+//! allows. Timeouts and cancellation ask the runner to stop the job (the
+//! local runner kills the whole process tree), and the runner's cleanup
+//! always runs, outside the reach of cancellation. Every state change is
+//! written to the history and published as an event as it happens.
+
+use std::path::{Path, PathBuf};
+use std::pin::pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use crate::artifacts::ArtifactStore;
+use crate::engine::{Inner, RunOptions};
+use crate::events::Event;
+use crate::junit;
+use crate::logs::{LogWriter, Stream};
+use crate::mask::{LineMasker, Secrets};
+use crate::pipeline::plan::{Plan, PlannedJob};
+use crate::pipeline::{Condition, format_duration};
+use crate::runner::{JobContext, JobKey, OutputKind, Runner, StepKey, StepOutcome, StepSpec};
+use crate::status::{JobStatus, RunStatus, StepStatus};
+use crate::store::{ArtifactRecord, JobUpdate, Project, StepUpdate, TestResultRecord, now_ms};
+
+/// Everything needed to execute a recorded run.
+pub(crate) struct RunSpec {
+    pub id: i64,
+    pub project: Project,
+    pub commit: Option<String>,
+    pub plan: Plan,
+    pub job_ids: Vec<i64>,
+    pub options: RunOptions,
+}
+
+/// How often a run checks whether another process asked to cancel it.
+const CANCEL_POLL: Duration = Duration::from_millis(300);
+
+pub(crate) async fn execute(inner: Arc<Inner>, run: RunSpec, token: CancellationToken) -> RunStatus {
+    let project: Arc<str> = run.project.name.as_str().into();
+    let publish_run = |status| {
+        inner.events.publish(Event::Run {
+            run_id: run.id,
+            project: project.clone(),
+            status,
+        })
+    };
+    inner.store.run_started(run.id, now_ms()).await;
+    publish_run(RunStatus::Running);
+
+    // Requests from other processes (`switchyard cancel`) arrive through the history.
+    let watcher = {
+        let store = inner.store.clone();
+        let token = token.clone();
+        let id = run.id;
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = token.cancelled() => break,
+                    _ = tokio::time::sleep(CANCEL_POLL) => {
+                        if store.cancel_requested(id).unwrap_or(false) {
+                            token.cancel();
+                            break;
+                        }
+                    }
+                }
+            }
+        })
+    };
+
+    let (status, error) = match prepare_workspace(&inner, &run).await {
+        Ok(workspace) => {
+            let status = run_dag(&inner, &run, &workspace, &project, &token).await;
+            if !run.options.in_place && !run.options.keep_workspace {
+                let ws = workspace.clone();
+                let _ = tokio::task::spawn_blocking(move || std::fs::remove_dir_all(ws)).await;
+            }
+            (status, None)
+        }
+        Err(e) => {
+            // No job could start: record why on the run and on every job.
+            for (i, job) in run.plan.jobs.iter().enumerate() {
+                set_job(
+                    &inner,
+                    &run,
+                    i,
+                    job,
+                    JobStatus::Failed,
+                    0,
+                    Some(e.clone()),
+                    None,
+                    Some(now_ms()),
+                )
+                .await;
+            }
+            (RunStatus::Failed, Some(e))
+        }
+    };
+    watcher.abort();
+    inner.store.run_finished(run.id, status, now_ms(), error).await;
+    if let Err(e) = inner.store.flush().await {
+        tracing::error!(error = %e, "could not save the end of run {}", run.id);
+    }
+    publish_run(status);
+    status
+}
+
+async fn prepare_workspace(inner: &Inner, run: &RunSpec) -> Result<PathBuf, String> {
+    if run.options.in_place {
+        return Ok(run.project.path.clone());
+    }
+    let src = run.project.path.clone();
+    let dest = inner.home.workspaces().join(run.id.to_string());
+    let d = dest.clone();
+    match tokio::task::spawn_blocking(move || crate::workspace::copy_project(&src, &d)).await {
+        Ok(Ok(files)) => {
+            tracing::debug!(run = run.id, files, "workspace ready");
+            Ok(dest)
+        }
+        Ok(Err(e)) => Err(format!(
+            "could not copy the project into the run's workspace {}: {e}",
+            dest.display()
+        )),
+        Err(e) => Err(format!("could not copy the project: {e}")),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn set_job(
+    inner: &Inner,
+    run: &RunSpec,
+    idx: usize,
+    job: &PlannedJob,
+    status: JobStatus,
+    attempt: u32,
+    reason: Option<String>,
+    started_at: Option<i64>,
+    finished_at: Option<i64>,
+) {
+    let job_id = run.job_ids[idx];
+    inner
+        .store
+        .job_state(JobUpdate {
+            job_id,
+            status,
+            attempts: attempt,
+            reason: reason.clone(),
+            started_at,
+            finished_at,
+        })
+        .await;
+    inner.events.publish(Event::Job {
+        run_id: run.id,
+        job_id,
+        job: job.name.as_str().into(),
+        status,
+        attempt,
+        reason,
+    });
+}
+
+/// Decides what a job whose needs have all ended does: run, or end with a
+/// status and a reason.
+fn decide(
+    plan: &Plan,
+    statuses: &[JobStatus],
+    idx: usize,
+    cancelled: bool,
+) -> Result<(), (JobStatus, String)> {
+    let job = &plan.jobs[idx];
+    if cancelled {
+        return Err((JobStatus::Cancelled, "the run was cancelled".into()));
+    }
+    match job.condition {
+        Condition::Always => Ok(()),
+        Condition::Success => {
+            for &n in &job.needs {
+                match statuses[n] {
+                    JobStatus::Succeeded => {}
+                    JobStatus::Skipped => {
+                        return Err((JobStatus::Skipped, format!("`{}` was skipped", plan.jobs[n].name)));
+                    }
+                    JobStatus::Cancelled => {
+                        return Err((
+                            JobStatus::Skipped,
+                            format!("`{}` was cancelled", plan.jobs[n].name),
+                        ));
+                    }
+                    other => {
+                        let how = if other == JobStatus::TimedOut {
+                            "timed out"
+                        } else {
+                            "failed"
+                        };
+                        return Err((JobStatus::Skipped, format!("`{}` {how}", plan.jobs[n].name)));
+                    }
+                }
+            }
+            Ok(())
+        }
+        Condition::Failure => {
+            // Any failure among the jobs it needs, directly or not.
+            let mut stack: Vec<usize> = job.needs.clone();
+            let mut seen = vec![false; plan.jobs.len()];
+            while let Some(n) = stack.pop() {
+                if std::mem::replace(&mut seen[n], true) {
+                    continue;
+                }
+                if statuses[n].is_failure() {
+                    return Ok(());
+                }
+                stack.extend(plan.jobs[n].needs.iter().copied());
+            }
+            Err((
+                JobStatus::Skipped,
+                "no job it needs failed (`if: failure`)".into(),
+            ))
+        }
+    }
+}
+
+async fn run_dag(
+    inner: &Arc<Inner>,
+    run: &RunSpec,
+    workspace: &Path,
+    project: &Arc<str>,
+    token: &CancellationToken,
+) -> RunStatus {
+    let plan = &run.plan;
+    let n = plan.jobs.len();
+    let mut statuses = vec![JobStatus::Queued; n];
+    let mut started = vec![false; n];
+    let limit = run.options.parallelism.unwrap_or(inner.parallelism).max(1);
+    let mut running: JoinSet<(usize, JobStatus)> = JoinSet::new();
+
+    loop {
+        // Settle every job whose needs have all ended.
+        let mut progressed = true;
+        while progressed {
+            progressed = false;
+            for i in 0..n {
+                if started[i] || statuses[i] != JobStatus::Queued {
+                    continue;
+                }
+                if !plan.jobs[i].needs.iter().all(|&d| statuses[d].is_terminal()) {
+                    continue;
+                }
+                match decide(plan, &statuses, i, token.is_cancelled()) {
+                    // Ready, but every slot is taken: it starts when one frees
+                    // up, in plan order.
+                    Ok(()) if running.len() >= limit => {}
+                    Ok(()) => {
+                        started[i] = true;
+                        let job = JobRun {
+                            inner: inner.clone(),
+                            run_id: run.id,
+                            job_id: run.job_ids[i],
+                            job: plan.jobs[i].clone(),
+                            project: project.clone(),
+                            commit: run.commit.clone(),
+                            workspace: workspace.to_path_buf(),
+                            token: token.clone(),
+                        };
+                        running.spawn(async move { (i, job.run().await) });
+                    }
+                    Err((status, reason)) => {
+                        statuses[i] = status;
+                        progressed = true;
+                        set_job(
+                            inner,
+                            run,
+                            i,
+                            &plan.jobs[i],
+                            status,
+                            0,
+                            Some(reason),
+                            None,
+                            Some(now_ms()),
+                        )
+                        .await;
+                    }
+                }
+            }
+        }
+        if running.is_empty() {
+            break;
+        }
+        tokio::select! {
+            done = running.join_next() => {
+                match done {
+                    Some(Ok((i, status))) => statuses[i] = status,
+                    Some(Err(e)) => {
+                        // A job task panicked: an engine bug. Record it instead of losing the job.
+                        tracing::error!(error = %e, "job task failed");
+                        if let Some(i) = (0..n).find(|&i| started[i] && !statuses[i].is_terminal()) {
+                            statuses[i] = JobStatus::Failed;
+                        }
+                    }
+                    None => {}
+                }
+            }
+            _ = token.cancelled(), if !token.is_cancelled() => {
+                // Running jobs watch the token themselves; queued ones are
+                // cancelled in the next settle pass.
+            }
+        }
+    }
+    if token.is_cancelled() {
+        RunStatus::Cancelled
+    } else if statuses.iter().any(|s| s.is_failure()) {
+        RunStatus::Failed
+    } else if statuses.contains(&JobStatus::Cancelled) {
+        RunStatus::Cancelled
+    } else {
+        RunStatus::Succeeded
+    }
+}
+
+/// One job of a run, with everything it needs.
+struct JobRun {
+    inner: Arc<Inner>,
+    run_id: i64,
+    job_id: i64,
+    job: PlannedJob,
+    project: Arc<str>,
+    commit: Option<String>,
+    workspace: PathBuf,
+    token: CancellationToken,
+}
+
+/// How one attempt ended.
+struct Attempt {
+    status: JobStatus,
+    reason: Option<String>,
+    /// Whether another attempt could change anything.
+    retryable: bool,
+}
+
+impl JobRun {
+    fn key(&self) -> JobKey {
+        JobKey {
+            run_id: self.run_id,
+            job_id: self.job_id,
+        }
+    }
+
+    async fn publish_job(
+        &self,
+        status: JobStatus,
+        attempt: u32,
+        reason: Option<String>,
+        started: Option<i64>,
+        finished: Option<i64>,
+    ) {
+        self.inner
+            .store
+            .job_state(JobUpdate {
+                job_id: self.job_id,
+                status,
+                attempts: attempt,
+                reason: reason.clone(),
+                started_at: started,
+                finished_at: finished,
+            })
+            .await;
+        self.inner.events.publish(Event::Job {
+            run_id: self.run_id,
+            job_id: self.job_id,
+            job: self.job.name.as_str().into(),
+            status,
+            attempt,
+            reason,
+        });
+    }
+
+    async fn publish_step(
+        &self,
+        attempt: u32,
+        idx: u32,
+        status: StepStatus,
+        exit_code: Option<i32>,
+        started: Option<i64>,
+        finished: Option<i64>,
+    ) {
+        self.inner
+            .store
+            .step_state(StepUpdate {
+                job_id: self.job_id,
+                attempt,
+                idx,
+                status,
+                exit_code,
+                started_at: started,
+                finished_at: finished,
+            })
+            .await;
+        self.inner.events.publish(Event::Step {
+            run_id: self.run_id,
+            job_id: self.job_id,
+            job: self.job.name.as_str().into(),
+            attempt,
+            step: idx,
+            name: self.job.steps[idx as usize].name.as_str().into(),
+            status,
+            exit_code,
+        });
+    }
+
+    async fn run(self) -> JobStatus {
+        if self.token.is_cancelled() {
+            self.publish_job(
+                JobStatus::Cancelled,
+                0,
+                Some("the run was cancelled".into()),
+                None,
+                Some(now_ms()),
+            )
+            .await;
+            return JobStatus::Cancelled;
+        }
+        let mut logs = LogWriter::new(
+            self.inner.store.clone(),
+            self.inner.events.clone(),
+            self.run_id,
+            self.job_id,
+            self.job.name.as_str().into(),
+        );
+        let attempts = self.job.retry + 1;
+        let started = now_ms();
+        let mut attempt = 1;
+        let outcome = loop {
+            logs.set_attempt(attempt).await;
+            self.publish_job(JobStatus::Running, attempt, None, Some(started), None)
+                .await;
+            let names = self.job.steps.iter().map(|s| s.name.clone()).collect();
+            self.inner.store.steps_planned(self.job_id, attempt, names).await;
+            let result = self.attempt(attempt, &mut logs).await;
+            let again = result.retryable
+                && matches!(result.status, JobStatus::Failed | JobStatus::TimedOut)
+                && attempt < attempts
+                && !self.token.is_cancelled();
+            if !again {
+                break result;
+            }
+            let msg = format!(
+                "attempt {attempt} of {attempts} {}: {}; trying again",
+                if result.status == JobStatus::TimedOut {
+                    "timed out"
+                } else {
+                    "failed"
+                },
+                result.reason.as_deref().unwrap_or("no reason")
+            );
+            logs.system(None, &msg).await;
+            logs.flush().await;
+            attempt += 1;
+        };
+        logs.flush().await;
+        self.publish_job(
+            outcome.status,
+            attempt,
+            outcome.reason,
+            Some(started),
+            Some(now_ms()),
+        )
+        .await;
+        outcome.status
+    }
+
+    async fn attempt(&self, attempt: u32, logs: &mut LogWriter) -> Attempt {
+        let fail = |reason: String, retryable: bool| Attempt {
+            status: JobStatus::Failed,
+            reason: Some(reason),
+            retryable,
+        };
+        let runner = match self.inner.runners.runner(&self.job.runner) {
+            Ok(r) => r,
+            Err(e) => {
+                logs.system(None, &e.to_string()).await;
+                self.skip_steps(attempt, 0).await;
+                return fail(e.to_string(), false);
+            }
+        };
+        // Secrets are looked up before anything starts, so a missing one fails fast.
+        let mut secrets = Vec::new();
+        for name in &self.job.secrets {
+            match self.inner.secrets.get(name) {
+                Ok(Some(value)) => secrets.push((name.clone(), value)),
+                Ok(None) => {
+                    let msg = format!(
+                        "secret `{name}` is not set; {}",
+                        self.inner.secrets.how_to_set(name)
+                    );
+                    logs.system(None, &msg).await;
+                    self.skip_steps(attempt, 0).await;
+                    return fail(msg, false);
+                }
+                Err(e) => {
+                    logs.system(None, &e.to_string()).await;
+                    self.skip_steps(attempt, 0).await;
+                    return fail(e.to_string(), false);
+                }
+            }
+        }
+        let masking = Secrets::new(secrets.iter().map(|(_, v)| v));
+        let ctx = JobContext {
+            key: self.key(),
+            attempt,
+            project: self.project.to_string(),
+            job: self.job.name.clone(),
+            workspace: self.workspace.clone(),
+            commit: self.commit.clone(),
+            image: self.job.image.clone(),
+            env: self.job.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            secrets,
+            working_dir: self.job.working_dir.clone(),
+        };
+        let deadline = self.job.timeout.map(|t| Instant::now() + t);
+        let result = match runner.prepare(&ctx).await {
+            Err(e) => {
+                let msg = format!("could not prepare the job: {e}");
+                logs.system(None, &masking.mask_str(&msg)).await;
+                self.skip_steps(attempt, 0).await;
+                fail(msg, true)
+            }
+            Ok(()) => {
+                let result = self
+                    .steps(runner.as_ref(), attempt, logs, &masking, deadline)
+                    .await;
+                if result.status != JobStatus::Cancelled {
+                    self.collect(runner.as_ref(), logs).await;
+                }
+                result
+            }
+        };
+        // Cleanup is not subject to the run's cancellation.
+        if let Err(e) = runner.cleanup(self.key()).await {
+            let msg = format!("cleanup failed: {e}");
+            logs.system(None, &masking.mask_str(&msg)).await;
+        }
+        result
+    }
+
+    async fn skip_steps(&self, attempt: u32, from: usize) {
+        let now = now_ms();
+        for i in from..self.job.steps.len() {
+            self.publish_step(attempt, i as u32, StepStatus::Skipped, None, None, Some(now))
+                .await;
+        }
+    }
+
+    async fn steps(
+        &self,
+        runner: &dyn Runner,
+        attempt: u32,
+        logs: &mut LogWriter,
+        masking: &Secrets,
+        job_deadline: Option<Instant>,
+    ) -> Attempt {
+        for (i, step) in self.job.steps.iter().enumerate() {
+            let idx = i as u32;
+            let key = StepKey {
+                job: self.key(),
+                attempt,
+                idx,
+            };
+            let step_deadline = step.timeout.map(|t| Instant::now() + t);
+            let deadline = match (job_deadline, step_deadline) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            let started = now_ms();
+            self.publish_step(attempt, idx, StepStatus::Running, None, Some(started), None)
+                .await;
+            let spec = StepSpec {
+                name: step.name.clone(),
+                script: step.run.clone(),
+                env: step.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                working_dir: step.working_dir.clone(),
+            };
+            if let Err(e) = runner.start(key, &spec).await {
+                let msg = masking.mask_str(&e.to_string());
+                logs.system(Some(idx), &msg).await;
+                self.publish_step(attempt, idx, StepStatus::Failed, None, None, Some(now_ms()))
+                    .await;
+                self.skip_steps(attempt, i + 1).await;
+                return Attempt {
+                    status: JobStatus::Failed,
+                    reason: Some(format!("step {} `{}` could not start: {msg}", i + 1, step.name)),
+                    retryable: true,
+                };
+            }
+            let output = match runner.logs(key).await {
+                Ok(rx) => Some(rx),
+                Err(e) => {
+                    tracing::warn!(error = %e, "no output stream for step");
+                    None
+                }
+            };
+            let step_limit_first = match (step_deadline, job_deadline) {
+                (Some(s), Some(j)) => s <= j,
+                (Some(_), None) => true,
+                _ => false,
+            };
+            let limit = if step_limit_first {
+                format!(
+                    "its timeout of {}",
+                    step.timeout.map(format_duration).unwrap_or_default()
+                )
+            } else {
+                format!(
+                    "the job's timeout of {}",
+                    self.job.timeout.map(format_duration).unwrap_or_default()
+                )
+            };
+
+            enum End {
+                Exited,
+                TimedOut,
+                Cancelled,
+            }
+            // The step is waited for while its output is pumped into the log,
+            // both in this task: the pump ends when the output does.
+            let waiting = async {
+                let mut wait = pin!(runner.wait(key));
+                let sleep = async {
+                    match deadline {
+                        Some(d) => tokio::time::sleep_until(d).await,
+                        None => std::future::pending().await,
+                    }
+                };
+                let end = tokio::select! {
+                    biased;
+                    r = &mut wait => return (End::Exited, r),
+                    _ = sleep => End::TimedOut,
+                    _ = self.token.cancelled() => End::Cancelled,
+                };
+                if let Err(e) = runner.cancel(self.key()).await {
+                    tracing::warn!(error = %e, "runner could not cancel the job");
+                }
+                (end, wait.await)
+            };
+            let (_, (end, result)) = tokio::join!(pump(output, logs, masking.clone(), idx), waiting);
+            let finished = now_ms();
+            let took = Duration::from_millis((finished - started).max(0) as u64);
+            let (msg, step_status, exit_code, job_status, reason) = match (end, result) {
+                (End::Cancelled, r) => (
+                    "cancelled".to_string(),
+                    StepStatus::Cancelled,
+                    r.ok().and_then(|o| o.exit_code),
+                    JobStatus::Cancelled,
+                    "the run was cancelled".to_string(),
+                ),
+                (End::TimedOut, r) => (
+                    format!(
+                        "timed out after {} ({limit}); its processes were killed",
+                        format_duration(round_ms(took))
+                    ),
+                    StepStatus::TimedOut,
+                    r.ok().and_then(|o| o.exit_code),
+                    JobStatus::TimedOut,
+                    format!("step {} `{}` timed out ({limit})", i + 1, step.name),
+                ),
+                (End::Exited, Err(e)) => {
+                    let m = masking.mask_str(&e.to_string());
+                    (
+                        m.clone(),
+                        StepStatus::Failed,
+                        None,
+                        JobStatus::Failed,
+                        format!("step {} `{}`: {m}", i + 1, step.name),
+                    )
+                }
+                (End::Exited, Ok(outcome)) if outcome.success() => {
+                    self.publish_step(attempt, idx, StepStatus::Succeeded, Some(0), None, Some(finished))
+                        .await;
+                    continue;
+                }
+                (End::Exited, Ok(outcome)) => {
+                    let how = describe_exit(&outcome);
+                    (
+                        how.clone(),
+                        StepStatus::Failed,
+                        outcome.exit_code,
+                        JobStatus::Failed,
+                        format!("step {} `{}` {how}", i + 1, step.name),
+                    )
+                }
+            };
+            logs.system(Some(idx), &msg).await;
+            self.publish_step(attempt, idx, step_status, exit_code, None, Some(finished))
+                .await;
+            self.skip_steps(attempt, i + 1).await;
+            return Attempt {
+                status: job_status,
+                reason: Some(reason),
+                retryable: job_status != JobStatus::Cancelled,
+            };
+        }
+        Attempt {
+            status: JobStatus::Succeeded,
+            reason: None,
+            retryable: false,
+        }
+    }
+
+    /// Keeps artifacts and reads JUnit reports, after the steps (also failed ones).
+    async fn collect(&self, runner: &dyn Runner, logs: &mut LogWriter) {
+        if self.job.artifacts.is_empty() && self.job.junit.is_empty() {
+            return;
+        }
+        let mut warnings: Vec<String> = Vec::new();
+        let staging = self
+            .inner
+            .home
+            .workspaces()
+            .join(format!("collect-{}", self.job_id));
+
+        if !self.job.artifacts.is_empty() {
+            let store = ArtifactStore::new(self.inner.home.artifacts());
+            let mut kept: Vec<ArtifactRecord> = Vec::new();
+            for pattern in &self.job.artifacts {
+                match runner
+                    .collect(self.key(), std::slice::from_ref(pattern), &staging)
+                    .await
+                {
+                    Ok(files) if files.is_empty() => {
+                        warnings.push(format!("artifact pattern `{pattern}` matched no files"));
+                    }
+                    Ok(files) => {
+                        for f in files {
+                            if kept.iter().any(|k| k.path == f.rel) {
+                                continue;
+                            }
+                            let st = store.clone();
+                            let path = f.path.clone();
+                            match tokio::task::spawn_blocking(move || st.put(&path)).await {
+                                Ok(Ok((size, sha256))) => kept.push(ArtifactRecord {
+                                    path: f.rel,
+                                    size,
+                                    sha256,
+                                }),
+                                Ok(Err(e)) => {
+                                    warnings.push(format!("could not keep artifact {}: {e}", f.rel))
+                                }
+                                Err(e) => warnings.push(format!("could not keep artifact {}: {e}", f.rel)),
+                            }
+                        }
+                    }
+                    Err(e) => warnings.push(format!("could not collect artifacts `{pattern}`: {e}")),
+                }
+            }
+            if !kept.is_empty() {
+                let total: u64 = kept.iter().map(|a| a.size).sum();
+                logs.system(
+                    None,
+                    &format!(
+                        "kept {} artifact{} ({total} bytes)",
+                        kept.len(),
+                        if kept.len() == 1 { "" } else { "s" }
+                    ),
+                )
+                .await;
+            }
+            self.inner.store.artifacts_replace(self.job_id, kept).await;
+        }
+
+        if !self.job.junit.is_empty() {
+            let mut results: Vec<TestResultRecord> = Vec::new();
+            let mut reports = 0usize;
+            for pattern in &self.job.junit {
+                match runner
+                    .collect(self.key(), std::slice::from_ref(pattern), &staging)
+                    .await
+                {
+                    Ok(files) if files.is_empty() => {
+                        warnings.push(format!("no JUnit report matched `{pattern}`"));
+                    }
+                    Ok(files) => {
+                        for f in files {
+                            let path = f.path.clone();
+                            let parsed = tokio::task::spawn_blocking(move || {
+                                std::fs::read(&path)
+                                    .map_err(|e| e.to_string())
+                                    .and_then(|bytes| junit::parse(&bytes).map_err(|e| e.to_string()))
+                            })
+                            .await
+                            .unwrap_or_else(|e| Err(e.to_string()));
+                            match parsed {
+                                Ok(cases) => {
+                                    reports += 1;
+                                    results.extend(cases.into_iter().map(|c| TestResultRecord {
+                                        report: f.rel.clone(),
+                                        suite: c.suite,
+                                        classname: c.classname,
+                                        name: c.name,
+                                        status: c.outcome.as_str().into(),
+                                        duration_ms: c.duration_ms,
+                                        message: c.message,
+                                        details: c.details,
+                                    }));
+                                }
+                                Err(e) => {
+                                    warnings.push(format!("JUnit report {} could not be read: {e}", f.rel))
+                                }
+                            }
+                        }
+                    }
+                    Err(e) => warnings.push(format!("could not collect JUnit reports `{pattern}`: {e}")),
+                }
+            }
+            let failed = results.iter().filter(|r| r.status == "failed").count();
+            let skipped = results.iter().filter(|r| r.status == "skipped").count();
+            if reports > 0 {
+                logs.system(
+                    None,
+                    &format!(
+                        "read {} test result{} from {reports} report{}: {} passed, {failed} failed, {skipped} skipped",
+                        results.len(),
+                        if results.len() == 1 { "" } else { "s" },
+                        if reports == 1 { "" } else { "s" },
+                        results.len() - failed - skipped
+                    ),
+                )
+                .await;
+            }
+            self.inner.store.test_results_replace(self.job_id, results).await;
+        }
+        for w in &warnings {
+            logs.system(None, &format!("warning: {w}")).await;
+        }
+        self.inner.store.job_warnings(self.job_id, warnings).await;
+        let _ = tokio::fs::remove_dir_all(&staging).await;
+    }
+}
+
+fn describe_exit(outcome: &StepOutcome) -> String {
+    match (outcome.exit_code, outcome.signal) {
+        (Some(code), _) => format!("exited with code {code}"),
+        (None, Some(sig)) => format!("was killed by signal {sig}"),
+        (None, None) => "ended without an exit code".into(),
+    }
+}
+
+/// Moves a step's output into the log: masks secrets, splits lines, writes
+/// chunks when full and at least every [`crate::logs::FLUSH_INTERVAL`].
+async fn pump(
+    output: Option<tokio::sync::mpsc::Receiver<crate::runner::Output>>,
+    writer: &mut LogWriter,
+    secrets: Secrets,
+    step: u32,
+) {
+    let Some(mut rx) = output else {
+        return;
+    };
+    let mut out = LineMasker::new(secrets.clone());
+    let mut err = LineMasker::new(secrets);
+    let mut tick = tokio::time::interval(crate::logs::FLUSH_INTERVAL);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            piece = rx.recv() => {
+                let Some(piece) = piece else { break };
+                let ts = now_ms();
+                let (masker, stream) = match piece.kind {
+                    OutputKind::Stdout => (&mut out, Stream::Stdout),
+                    OutputKind::Stderr => (&mut err, Stream::Stderr),
+                };
+                let mut full = false;
+                masker.feed(&piece.data, |line| full |= writer.push(ts, stream, Some(step), line));
+                if full {
+                    writer.flush().await;
+                }
+            }
+            _ = tick.tick() => writer.flush().await,
+        }
+    }
+    let ts = now_ms();
+    out.finish(|line| {
+        writer.push(ts, Stream::Stdout, Some(step), line);
+    });
+    err.finish(|line| {
+        writer.push(ts, Stream::Stderr, Some(step), line);
+    });
+    writer.flush().await;
+}
+
+fn round_ms(d: Duration) -> Duration {
+    Duration::from_millis(d.as_millis() as u64 / 100 * 100)
+}

@@ -1,0 +1,168 @@
+//! Versioned schema migrations, tracked in SQLite's `user_version`.
+//!
+//! Each entry moves the schema one version up and runs in its own
+//! transaction; entries are never edited once released, only appended.
+
+use std::path::Path;
+
+use rusqlite::Connection;
+
+use super::StoreError;
+
+const MIGRATIONS: &[&str] = &[
+    // 1: the first schema.
+    r#"
+CREATE TABLE projects (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,
+    path        TEXT NOT NULL UNIQUE,
+    remote      TEXT,
+    created_at  INTEGER NOT NULL
+);
+
+CREATE TABLE runs (
+    id               INTEGER PRIMARY KEY,
+    project_id       INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    status           TEXT NOT NULL,
+    commit_sha       TEXT,
+    branch           TEXT,
+    dirty            INTEGER,
+    in_place         INTEGER NOT NULL DEFAULT 0,
+    owner            TEXT,
+    cancel_requested INTEGER NOT NULL DEFAULT 0,
+    error            TEXT,
+    created_at       INTEGER NOT NULL,
+    started_at       INTEGER,
+    finished_at      INTEGER
+);
+CREATE INDEX runs_by_project ON runs(project_id, id DESC);
+CREATE INDEX runs_unfinished ON runs(status) WHERE status IN ('queued', 'running');
+
+CREATE TABLE jobs (
+    id             INTEGER PRIMARY KEY,
+    run_id         INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    idx            INTEGER NOT NULL,
+    name           TEXT NOT NULL,
+    runner         TEXT NOT NULL,
+    needs          TEXT NOT NULL DEFAULT '[]',
+    status         TEXT NOT NULL,
+    attempts       INTEGER NOT NULL DEFAULT 0,
+    reason         TEXT,
+    warnings       TEXT NOT NULL DEFAULT '[]',
+    tests_passed   INTEGER NOT NULL DEFAULT 0,
+    tests_failed   INTEGER NOT NULL DEFAULT 0,
+    tests_skipped  INTEGER NOT NULL DEFAULT 0,
+    started_at     INTEGER,
+    finished_at    INTEGER,
+    UNIQUE (run_id, idx)
+);
+
+CREATE TABLE steps (
+    id           INTEGER PRIMARY KEY,
+    job_id       INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    attempt      INTEGER NOT NULL,
+    idx          INTEGER NOT NULL,
+    name         TEXT NOT NULL,
+    status       TEXT NOT NULL,
+    exit_code    INTEGER,
+    started_at   INTEGER,
+    finished_at  INTEGER,
+    UNIQUE (job_id, attempt, idx)
+);
+
+CREATE TABLE log_chunks (
+    id          INTEGER PRIMARY KEY,
+    job_id      INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    attempt     INTEGER NOT NULL,
+    seq         INTEGER NOT NULL,
+    first_line  INTEGER NOT NULL,
+    line_count  INTEGER NOT NULL,
+    ts          INTEGER NOT NULL,
+    data        BLOB NOT NULL,
+    UNIQUE (job_id, seq)
+);
+
+CREATE TABLE test_results (
+    id           INTEGER PRIMARY KEY,
+    job_id       INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    report       TEXT NOT NULL,
+    suite        TEXT,
+    classname    TEXT,
+    name         TEXT NOT NULL,
+    status       TEXT NOT NULL,
+    duration_ms  INTEGER,
+    message      TEXT,
+    details      TEXT
+);
+CREATE INDEX test_results_by_job ON test_results(job_id);
+
+CREATE TABLE artifacts (
+    id       INTEGER PRIMARY KEY,
+    job_id   INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    path     TEXT NOT NULL,
+    size     INTEGER NOT NULL,
+    sha256   TEXT NOT NULL
+);
+CREATE INDEX artifacts_by_job ON artifacts(job_id);
+CREATE INDEX artifacts_by_hash ON artifacts(sha256);
+"#,
+];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if current > SCHEMA_VERSION {
+        return Err(StoreError::TooNew {
+            path: path.to_path_buf(),
+            found: current,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let version = i as i64 + 1;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Exclusive)?;
+        // Another process may have migrated while we waited for the lock.
+        let now: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if now >= version {
+            tx.commit()?;
+            continue;
+        }
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", version)?;
+        tx.commit()?;
+        tracing::info!(version, "history database migrated");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrates_from_empty_and_is_idempotent() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.db");
+        let mut conn = Connection::open(&path).unwrap();
+        migrate(&mut conn, &path).unwrap();
+        migrate(&mut conn, &path).unwrap();
+        let v: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn refuses_a_newer_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.db");
+        let mut conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
+        let err = migrate(&mut conn, &path).unwrap_err();
+        assert!(matches!(err, StoreError::TooNew { .. }), "{err}");
+        assert!(err.to_string().contains("upgrade Switchyard"));
+    }
+}

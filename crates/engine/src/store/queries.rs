@@ -1,0 +1,774 @@
+//! The history's records and the queries that read and write them.
+
+use std::path::PathBuf;
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde::Serialize;
+
+use super::{Store, StoreError};
+use crate::status::{JobStatus, RunStatus, StepStatus};
+
+/// A registered project.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Project {
+    /// Database id.
+    pub id: i64,
+    /// Unique name.
+    pub name: String,
+    /// Absolute path of its folder.
+    pub path: PathBuf,
+    /// URL of its git remote `origin`, if any.
+    pub remote: Option<String>,
+    /// When it was imported (Unix ms).
+    pub created_at: i64,
+}
+
+/// A run as listed in history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RunSummary {
+    /// Run id.
+    pub id: i64,
+    /// Project name.
+    pub project: String,
+    /// Current status.
+    pub status: RunStatus,
+    /// Commit the project was at.
+    pub commit: Option<String>,
+    /// Branch the project was on (none when detached).
+    pub branch: Option<String>,
+    /// Whether the working tree had uncommitted changes.
+    pub dirty: Option<bool>,
+    /// Created (Unix ms).
+    pub created_at: i64,
+    /// First job started (Unix ms).
+    pub started_at: Option<i64>,
+    /// Ended (Unix ms).
+    pub finished_at: Option<i64>,
+}
+
+/// A run with its jobs, steps, test counts and artifacts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RunDetails {
+    /// The run.
+    #[serde(flatten)]
+    pub summary: RunSummary,
+    /// Why the engine could not run it, when it could not.
+    pub error: Option<String>,
+    /// Jobs in plan order.
+    pub jobs: Vec<JobRecord>,
+}
+
+/// A job of a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct JobRecord {
+    /// Database id.
+    pub id: i64,
+    /// Name (with matrix values).
+    pub name: String,
+    /// Where it ran.
+    pub runner: String,
+    /// Names of the jobs it waited for.
+    pub needs: Vec<String>,
+    /// Status.
+    pub status: JobStatus,
+    /// Attempts made (1 plus retries used).
+    pub attempts: u32,
+    /// Why it failed, was skipped or was cancelled.
+    pub reason: Option<String>,
+    /// Problems that did not fail the job (unreadable reports, missing artifacts).
+    pub warnings: Vec<String>,
+    /// Started (Unix ms).
+    pub started_at: Option<i64>,
+    /// Ended (Unix ms).
+    pub finished_at: Option<i64>,
+    /// Steps of the last attempt.
+    pub steps: Vec<StepRecord>,
+    /// Test counts from its JUnit reports.
+    pub tests: TestCounts,
+    /// Files kept.
+    pub artifacts: Vec<ArtifactRecord>,
+}
+
+/// A step of a job's attempt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StepRecord {
+    /// Position in the job (0-based).
+    pub idx: u32,
+    /// Name.
+    pub name: String,
+    /// Status.
+    pub status: StepStatus,
+    /// Exit code, when the process exited by itself.
+    pub exit_code: Option<i32>,
+    /// Started (Unix ms).
+    pub started_at: Option<i64>,
+    /// Ended (Unix ms).
+    pub finished_at: Option<i64>,
+}
+
+/// Test counts of a job.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct TestCounts {
+    /// Passed tests.
+    pub passed: u32,
+    /// Failed or errored tests.
+    pub failed: u32,
+    /// Skipped tests.
+    pub skipped: u32,
+}
+
+/// A kept file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ArtifactRecord {
+    /// Path relative to the workspace.
+    pub path: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// SHA-256 of the content, hex; also its name in the artifact store.
+    pub sha256: String,
+}
+
+/// One test case from a JUnit report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TestResultRecord {
+    /// The report file it came from (relative to the workspace).
+    pub report: String,
+    /// Test suite.
+    pub suite: Option<String>,
+    /// Class name (or module).
+    pub classname: Option<String>,
+    /// Test name.
+    pub name: String,
+    /// `passed`, `failed` or `skipped`.
+    pub status: String,
+    /// Duration in ms.
+    pub duration_ms: Option<i64>,
+    /// First line of the failure message.
+    pub message: Option<String>,
+    /// Failure details (stack trace), shortened.
+    pub details: Option<String>,
+}
+
+/// A stored chunk of a job's log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogChunk {
+    /// Attempt it belongs to (1-based).
+    pub attempt: u32,
+    /// Order within the job.
+    pub seq: i64,
+    /// Number of the first line (1-based, across the job's attempts).
+    pub first_line: i64,
+    /// Lines in the chunk.
+    pub line_count: i64,
+    /// Time of the first line (Unix ms).
+    pub ts: i64,
+    /// Encoded lines (see [`crate::logs`]).
+    pub data: Vec<u8>,
+}
+
+/// A job to create with a run.
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    /// Name.
+    pub name: String,
+    /// Runner, as text.
+    pub runner: String,
+    /// Names of the jobs it needs.
+    pub needs: Vec<String>,
+}
+
+/// A run to create.
+#[derive(Debug, Clone)]
+pub struct NewRun {
+    /// Its project.
+    pub project_id: i64,
+    /// Git commit.
+    pub commit: Option<String>,
+    /// Git branch.
+    pub branch: Option<String>,
+    /// Working tree dirty.
+    pub dirty: Option<bool>,
+    /// Runs in the project folder itself.
+    pub in_place: bool,
+    /// The engine instance that runs it.
+    pub owner: String,
+    /// Its jobs, in plan order.
+    pub jobs: Vec<NewJob>,
+}
+
+/// A run that has not ended, and who runs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnfinishedRun {
+    /// Run id.
+    pub id: i64,
+    /// The engine instance that ran it.
+    pub owner: Option<String>,
+}
+
+fn project_from_row(r: &Row<'_>) -> rusqlite::Result<Project> {
+    Ok(Project {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        path: PathBuf::from(r.get::<_, String>(2)?),
+        remote: r.get(3)?,
+        created_at: r.get(4)?,
+    })
+}
+
+fn parse_status<T: std::str::FromStr>(idx: usize, text: String) -> rusqlite::Result<T>
+where
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    text.parse::<T>()
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e)))
+}
+
+const RUN_COLUMNS: &str =
+    "r.id, p.name, r.status, r.commit_sha, r.branch, r.dirty, r.created_at, r.started_at, r.finished_at";
+
+fn run_from_row(r: &Row<'_>) -> rusqlite::Result<RunSummary> {
+    Ok(RunSummary {
+        id: r.get(0)?,
+        project: r.get(1)?,
+        status: parse_status(2, r.get(2)?)?,
+        commit: r.get(3)?,
+        branch: r.get(4)?,
+        dirty: r.get(5)?,
+        created_at: r.get(6)?,
+        started_at: r.get(7)?,
+        finished_at: r.get(8)?,
+    })
+}
+
+fn json_list(text: String) -> Vec<String> {
+    serde_json::from_str(&text).unwrap_or_default()
+}
+
+/// Reads.
+impl Store {
+    /// Every project, by name.
+    pub fn projects(&self) -> Result<Vec<Project>, StoreError> {
+        self.read(|c| {
+            let mut st =
+                c.prepare_cached("SELECT id, name, path, remote, created_at FROM projects ORDER BY name")?;
+            st.query_map([], project_from_row)?.collect()
+        })
+    }
+
+    /// The project of that name.
+    pub fn project_by_name(&self, name: &str) -> Result<Option<Project>, StoreError> {
+        self.read(|c| {
+            c.query_row(
+                "SELECT id, name, path, remote, created_at FROM projects WHERE name = ?1",
+                [name],
+                project_from_row,
+            )
+            .optional()
+        })
+    }
+
+    /// The project registered for that folder.
+    pub fn project_by_path(&self, path: &std::path::Path) -> Result<Option<Project>, StoreError> {
+        let path = path.to_string_lossy().into_owned();
+        self.read(|c| {
+            c.query_row(
+                "SELECT id, name, path, remote, created_at FROM projects WHERE path = ?1",
+                [path],
+                project_from_row,
+            )
+            .optional()
+        })
+    }
+
+    /// The latest runs, newest first, of one project or of all; `before`
+    /// pages back from a run id.
+    pub fn runs(
+        &self,
+        project_id: Option<i64>,
+        limit: u32,
+        before: Option<i64>,
+    ) -> Result<Vec<RunSummary>, StoreError> {
+        let before = before.unwrap_or(i64::MAX);
+        self.read(|c| {
+            let rows = match project_id {
+                Some(pid) => {
+                    let mut st = c.prepare_cached(&format!(
+                        "SELECT {RUN_COLUMNS} FROM runs r JOIN projects p ON p.id = r.project_id
+                         WHERE r.project_id = ?1 AND r.id < ?2 ORDER BY r.id DESC LIMIT ?3"
+                    ))?;
+                    st.query_map(params![pid, before, limit], run_from_row)?
+                        .collect::<Result<Vec<_>, _>>()?
+                }
+                None => {
+                    let mut st = c.prepare_cached(&format!(
+                        "SELECT {RUN_COLUMNS} FROM runs r JOIN projects p ON p.id = r.project_id
+                         WHERE r.id < ?1 ORDER BY r.id DESC LIMIT ?2"
+                    ))?;
+                    st.query_map(params![before, limit], run_from_row)?
+                        .collect::<Result<Vec<_>, _>>()?
+                }
+            };
+            Ok(rows)
+        })
+    }
+
+    /// One run with everything about it, or `None` if there is no such run.
+    pub fn run(&self, id: i64) -> Result<Option<RunDetails>, StoreError> {
+        self.read(|c| {
+            let Some((summary, error)) = c
+                .query_row(
+                    &format!("SELECT {RUN_COLUMNS}, r.error FROM runs r JOIN projects p ON p.id = r.project_id WHERE r.id = ?1"),
+                    [id],
+                    |r| Ok((run_from_row(r)?, r.get::<_, Option<String>>(9)?)),
+                )
+                .optional()?
+            else {
+                return Ok(None);
+            };
+            let mut jobs_st = c.prepare_cached(
+                "SELECT id, name, runner, needs, status, attempts, reason, warnings, started_at, finished_at,
+                        tests_passed, tests_failed, tests_skipped
+                 FROM jobs WHERE run_id = ?1 ORDER BY idx",
+            )?;
+            let mut jobs = jobs_st
+                .query_map([id], |r| {
+                    Ok(JobRecord {
+                        id: r.get(0)?,
+                        name: r.get(1)?,
+                        runner: r.get(2)?,
+                        needs: json_list(r.get(3)?),
+                        status: parse_status(4, r.get(4)?)?,
+                        attempts: r.get(5)?,
+                        reason: r.get(6)?,
+                        warnings: json_list(r.get(7)?),
+                        started_at: r.get(8)?,
+                        finished_at: r.get(9)?,
+                        steps: Vec::new(),
+                        tests: TestCounts {
+                            passed: r.get(10)?,
+                            failed: r.get(11)?,
+                            skipped: r.get(12)?,
+                        },
+                        artifacts: Vec::new(),
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut steps_st = c.prepare_cached(
+                "SELECT idx, name, status, exit_code, started_at, finished_at FROM steps
+                 WHERE job_id = ?1 AND attempt = ?2 ORDER BY idx",
+            )?;
+            let mut artifacts_st =
+                c.prepare_cached("SELECT path, size, sha256 FROM artifacts WHERE job_id = ?1 ORDER BY path")?;
+            for job in &mut jobs {
+                job.steps = steps_st
+                    .query_map(params![job.id, job.attempts.max(1)], |r| {
+                        Ok(StepRecord {
+                            idx: r.get(0)?,
+                            name: r.get(1)?,
+                            status: parse_status(2, r.get(2)?)?,
+                            exit_code: r.get(3)?,
+                            started_at: r.get(4)?,
+                            finished_at: r.get(5)?,
+                        })
+                    })?
+                    .collect::<Result<Vec<_>, _>>()?;
+                job.artifacts = artifacts_st
+                    .query_map([job.id], |r| {
+                        Ok(ArtifactRecord {
+                            path: r.get(0)?,
+                            size: r.get::<_, i64>(1)? as u64,
+                            sha256: r.get(2)?,
+                        })
+                    })?
+                    .collect::<Result<Vec<_>, _>>()?;
+            }
+            Ok(Some(RunDetails { summary, error, jobs }))
+        })
+    }
+
+    /// The status of a run, if it exists.
+    pub fn run_status(&self, id: i64) -> Result<Option<RunStatus>, StoreError> {
+        self.read(|c| {
+            c.query_row("SELECT status FROM runs WHERE id = ?1", [id], |r| {
+                parse_status(0, r.get(0)?)
+            })
+            .optional()
+        })
+    }
+
+    /// Log chunks of a job with `seq` greater than `after`, in order.
+    pub fn log_chunks(&self, job_id: i64, after: Option<i64>) -> Result<Vec<LogChunk>, StoreError> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT attempt, seq, first_line, line_count, ts, data FROM log_chunks
+                 WHERE job_id = ?1 AND seq > ?2 ORDER BY seq",
+            )?;
+            st.query_map(params![job_id, after.unwrap_or(-1)], |r| {
+                Ok(LogChunk {
+                    attempt: r.get(0)?,
+                    seq: r.get(1)?,
+                    first_line: r.get(2)?,
+                    line_count: r.get(3)?,
+                    ts: r.get(4)?,
+                    data: r.get(5)?,
+                })
+            })?
+            .collect()
+        })
+    }
+
+    /// Test cases of a job: failures first, then by suite and name.
+    pub fn test_results(&self, job_id: i64) -> Result<Vec<TestResultRecord>, StoreError> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT report, suite, classname, name, status, duration_ms, message, details FROM test_results
+                 WHERE job_id = ?1
+                 ORDER BY CASE status WHEN 'failed' THEN 0 WHEN 'skipped' THEN 2 ELSE 1 END, suite, classname, name",
+            )?;
+            st.query_map([job_id], |r| {
+                Ok(TestResultRecord {
+                    report: r.get(0)?,
+                    suite: r.get(1)?,
+                    classname: r.get(2)?,
+                    name: r.get(3)?,
+                    status: r.get(4)?,
+                    duration_ms: r.get(5)?,
+                    message: r.get(6)?,
+                    details: r.get(7)?,
+                })
+            })?
+            .collect()
+        })
+    }
+
+    /// Runs still marked queued or running.
+    pub fn unfinished_runs(&self) -> Result<Vec<UnfinishedRun>, StoreError> {
+        self.read(|c| {
+            let mut st =
+                c.prepare_cached("SELECT id, owner FROM runs WHERE status IN ('queued', 'running')")?;
+            st.query_map([], |r| {
+                Ok(UnfinishedRun {
+                    id: r.get(0)?,
+                    owner: r.get(1)?,
+                })
+            })?
+            .collect()
+        })
+    }
+
+    /// Whether someone asked (possibly from another process) to cancel the run.
+    pub fn cancel_requested(&self, run_id: i64) -> Result<bool, StoreError> {
+        self.read(|c| {
+            c.query_row("SELECT cancel_requested FROM runs WHERE id = ?1", [run_id], |r| {
+                r.get::<_, bool>(0)
+            })
+            .optional()
+            .map(|v| v.unwrap_or(false))
+        })
+    }
+}
+
+/// Writes.
+impl Store {
+    /// Registers a project, or updates the one registered for the same folder.
+    /// Fails with `Ok(Err(existing))` when another folder already uses the name.
+    pub async fn upsert_project(
+        &self,
+        name: String,
+        path: PathBuf,
+        remote: Option<String>,
+    ) -> Result<Result<Project, Project>, StoreError> {
+        let now = super::now_ms();
+        self.write(move |c| {
+            let path_text = path.to_string_lossy().into_owned();
+            let taken = c
+                .query_row(
+                    "SELECT id, name, path, remote, created_at FROM projects WHERE name = ?1 AND path != ?2",
+                    params![name, path_text],
+                    project_from_row,
+                )
+                .optional()?;
+            if let Some(existing) = taken {
+                return Ok(Err(existing));
+            }
+            c.execute(
+                "INSERT INTO projects (name, path, remote, created_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(path) DO UPDATE SET name = excluded.name, remote = excluded.remote",
+                params![name, path_text, remote, now],
+            )?;
+            c.query_row(
+                "SELECT id, name, path, remote, created_at FROM projects WHERE path = ?1",
+                [path_text],
+                project_from_row,
+            )
+            .map(Ok)
+        })
+        .await
+    }
+
+    /// Creates a queued run and its queued jobs; returns the run id and the
+    /// job ids in plan order.
+    pub async fn create_run(&self, run: NewRun) -> Result<(i64, Vec<i64>), StoreError> {
+        let now = super::now_ms();
+        self.write(move |c| {
+            c.execute(
+                "INSERT INTO runs (project_id, status, commit_sha, branch, dirty, in_place, owner, created_at)
+                 VALUES (?1, 'queued', ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![run.project_id, run.commit, run.branch, run.dirty, run.in_place, run.owner, now],
+            )?;
+            let run_id = c.last_insert_rowid();
+            let mut st = c.prepare_cached(
+                "INSERT INTO jobs (run_id, idx, name, runner, needs, status) VALUES (?1, ?2, ?3, ?4, ?5, 'queued')",
+            )?;
+            let mut ids = Vec::with_capacity(run.jobs.len());
+            for (i, job) in run.jobs.iter().enumerate() {
+                let needs = serde_json::to_string(&job.needs).unwrap_or_else(|_| "[]".into());
+                st.execute(params![run_id, i as i64, job.name, job.runner, needs])?;
+                ids.push(c.last_insert_rowid());
+            }
+            Ok((run_id, ids))
+        })
+        .await
+    }
+
+    /// Marks the run running.
+    pub async fn run_started(&self, run_id: i64, at: i64) {
+        self.send("run started", move |c| {
+            c.execute(
+                "UPDATE runs SET status = 'running', started_at = ?2 WHERE id = ?1",
+                params![run_id, at],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Records how the run ended.
+    pub async fn run_finished(&self, run_id: i64, status: RunStatus, at: i64, error: Option<String>) {
+        self.send("run finished", move |c| {
+            c.execute(
+                "UPDATE runs SET status = ?2, finished_at = ?3, error = COALESCE(?4, error) WHERE id = ?1",
+                params![run_id, status.as_str(), at, error],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Records a job's state. `started_at`/`finished_at` are only set when given.
+    pub async fn job_state(&self, update: JobUpdate) {
+        self.send("job state", move |c| {
+            c.execute(
+                "UPDATE jobs SET status = ?2, attempts = MAX(attempts, ?3), reason = ?4,
+                    started_at = COALESCE(started_at, ?5), finished_at = COALESCE(?6, finished_at)
+                 WHERE id = ?1",
+                params![
+                    update.job_id,
+                    update.status.as_str(),
+                    update.attempts,
+                    update.reason,
+                    update.started_at,
+                    update.finished_at
+                ],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Creates the queued steps of a job's attempt.
+    pub async fn steps_planned(&self, job_id: i64, attempt: u32, names: Vec<String>) {
+        self.send("steps planned", move |c| {
+            let mut st = c.prepare_cached(
+                "INSERT OR IGNORE INTO steps (job_id, attempt, idx, name, status) VALUES (?1, ?2, ?3, ?4, 'queued')",
+            )?;
+            for (i, name) in names.iter().enumerate() {
+                st.execute(params![job_id, attempt, i as i64, name])?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Records a step's state.
+    pub async fn step_state(&self, update: StepUpdate) {
+        self.send("step state", move |c| {
+            c.execute(
+                "UPDATE steps SET status = ?4, exit_code = COALESCE(?5, exit_code),
+                    started_at = COALESCE(started_at, ?6), finished_at = COALESCE(?7, finished_at)
+                 WHERE job_id = ?1 AND attempt = ?2 AND idx = ?3",
+                params![
+                    update.job_id,
+                    update.attempt,
+                    update.idx,
+                    update.status.as_str(),
+                    update.exit_code,
+                    update.started_at,
+                    update.finished_at
+                ],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Appends a chunk of a job's log.
+    pub async fn append_log(&self, job_id: i64, chunk: std::sync::Arc<LogChunk>) {
+        self.send("log chunk", move |c| {
+            c.prepare_cached(
+                "INSERT INTO log_chunks (job_id, attempt, seq, first_line, line_count, ts, data)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![
+                job_id,
+                chunk.attempt,
+                chunk.seq,
+                chunk.first_line,
+                chunk.line_count,
+                chunk.ts,
+                chunk.data
+            ])?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Stores a job's test cases (replacing earlier attempts') and its counts.
+    pub async fn test_results_replace(&self, job_id: i64, results: Vec<TestResultRecord>) {
+        self.send("test results", move |c| {
+            c.execute("DELETE FROM test_results WHERE job_id = ?1", [job_id])?;
+            let mut counts = TestCounts::default();
+            let mut st = c.prepare_cached(
+                "INSERT INTO test_results (job_id, report, suite, classname, name, status, duration_ms, message, details)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?;
+            for t in &results {
+                match t.status.as_str() {
+                    "failed" => counts.failed += 1,
+                    "skipped" => counts.skipped += 1,
+                    _ => counts.passed += 1,
+                }
+                st.execute(params![
+                    job_id,
+                    t.report,
+                    t.suite,
+                    t.classname,
+                    t.name,
+                    t.status,
+                    t.duration_ms,
+                    t.message,
+                    t.details
+                ])?;
+            }
+            c.execute(
+                "UPDATE jobs SET tests_passed = ?2, tests_failed = ?3, tests_skipped = ?4 WHERE id = ?1",
+                params![job_id, counts.passed, counts.failed, counts.skipped],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Stores a job's artifacts (replacing earlier attempts').
+    pub async fn artifacts_replace(&self, job_id: i64, artifacts: Vec<ArtifactRecord>) {
+        self.send("artifacts", move |c| {
+            c.execute("DELETE FROM artifacts WHERE job_id = ?1", [job_id])?;
+            let mut st = c.prepare_cached(
+                "INSERT INTO artifacts (job_id, path, size, sha256) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for a in &artifacts {
+                st.execute(params![job_id, a.path, a.size as i64, a.sha256])?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Sets a job's warnings.
+    pub async fn job_warnings(&self, job_id: i64, warnings: Vec<String>) {
+        self.send("job warnings", move |c| {
+            let text = serde_json::to_string(&warnings).unwrap_or_else(|_| "[]".into());
+            c.execute(
+                "UPDATE jobs SET warnings = ?2 WHERE id = ?1",
+                params![job_id, text],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Asks the engine running the run to cancel it. Returns false when the
+    /// run does not exist or has already ended.
+    pub async fn request_cancel(&self, run_id: i64) -> Result<bool, StoreError> {
+        self.write(move |c| {
+            let n = c.execute(
+                "UPDATE runs SET cancel_requested = 1 WHERE id = ?1 AND status IN ('queued', 'running')",
+                [run_id],
+            )?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
+    /// Marks a run whose engine is gone, and everything unfinished in it, as
+    /// `interrupted`.
+    pub async fn interrupt_run(&self, run_id: i64, reason: String) -> Result<(), StoreError> {
+        let now = super::now_ms();
+        self.write(move |c| interrupt(c, run_id, &reason, now)).await
+    }
+}
+
+fn interrupt(c: &Connection, run_id: i64, reason: &str, now: i64) -> rusqlite::Result<()> {
+    c.execute(
+        "UPDATE steps SET status = 'interrupted', finished_at = ?2
+         WHERE status IN ('queued', 'running') AND job_id IN (SELECT id FROM jobs WHERE run_id = ?1)",
+        params![run_id, now],
+    )?;
+    c.execute(
+        "UPDATE jobs SET status = 'interrupted', finished_at = ?2, reason = COALESCE(reason, ?3)
+         WHERE run_id = ?1 AND status IN ('queued', 'running')",
+        params![run_id, now, reason],
+    )?;
+    c.execute(
+        "UPDATE runs SET status = 'interrupted', finished_at = ?2, error = COALESCE(error, ?3)
+         WHERE id = ?1 AND status IN ('queued', 'running')",
+        params![run_id, now, reason],
+    )?;
+    Ok(())
+}
+
+/// A change of a job's state.
+#[derive(Debug, Clone)]
+pub struct JobUpdate {
+    /// The job.
+    pub job_id: i64,
+    /// Its new status.
+    pub status: JobStatus,
+    /// Attempts made so far.
+    pub attempts: u32,
+    /// Why (for failures, skips and cancellations).
+    pub reason: Option<String>,
+    /// Set when it starts.
+    pub started_at: Option<i64>,
+    /// Set when it ends.
+    pub finished_at: Option<i64>,
+}
+
+/// A change of a step's state.
+#[derive(Debug, Clone)]
+pub struct StepUpdate {
+    /// The job.
+    pub job_id: i64,
+    /// The attempt.
+    pub attempt: u32,
+    /// The step's position.
+    pub idx: u32,
+    /// Its new status.
+    pub status: StepStatus,
+    /// Exit code, when it exited.
+    pub exit_code: Option<i32>,
+    /// Set when it starts.
+    pub started_at: Option<i64>,
+    /// Set when it ends.
+    pub finished_at: Option<i64>,
+}

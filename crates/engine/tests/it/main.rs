@@ -1,0 +1,9 @@
+//! Integration tests of the engine: one binary, one module per area.
+
+mod dag;
+mod fake;
+mod history;
+mod junit_reports;
+mod local;
+mod pipeline_errors;
+mod support;

@@ -1,0 +1,317 @@
+//! Every kind of pipeline problem is reported with file, line, column and a
+//! reason; good files plan into the expected DAG.
+
+use std::path::Path;
+
+use proptest::prelude::*;
+use switchyard_engine::pipeline::plan::Plan;
+use switchyard_engine::pipeline::{self, Pipeline};
+
+fn errors(yaml: &str) -> Vec<String> {
+    match pipeline::load(Path::new("switchyard.yaml"), yaml) {
+        Ok(p) => panic!("expected errors, got {p:#?}"),
+        Err(e) => e.diagnostics.iter().map(|d| d.to_string()).collect(),
+    }
+}
+
+fn ok(yaml: &str) -> Pipeline {
+    pipeline::load(Path::new("switchyard.yaml"), yaml).unwrap_or_else(|e| panic!("unexpected errors:\n{e}"))
+}
+
+#[test]
+fn yaml_syntax_errors_point_at_the_problem() {
+    let e = errors("jobs:\n  build:\n    steps: [echo hi\n  test: {}\n");
+    assert_eq!(e.len(), 1);
+    assert!(e[0].starts_with("switchyard.yaml:4:"), "{e:?}");
+    assert!(e[0].contains("YAML syntax error"), "{e:?}");
+
+    let e = errors("jobs:\n  build:\n\tsteps: []\n");
+    assert!(e[0].starts_with("switchyard.yaml:3:"), "{e:?}");
+}
+
+#[test]
+fn unknown_keys_suggest_the_intended_key() {
+    let e = errors("jobs:\n  build:\n    nedds: [x]\n    steps:\n      - runn: make\n");
+    assert_eq!(
+        e,
+        vec![
+            "switchyard.yaml:3:5: unknown key `nedds` in job `build`; did you mean `needs`?",
+            "switchyard.yaml:5:9: step 1 of job `build` has no `run:`; give it a shell command",
+            "switchyard.yaml:5:9: unknown key `runn` in step 1 of job `build`; did you mean `run`?",
+        ]
+    );
+    let e = errors("nmae: x\njobs:\n  a: {steps: [x]}\n");
+    assert_eq!(
+        e,
+        vec!["switchyard.yaml:1:1: unknown key `nmae` in the pipeline; did you mean `name`?"]
+    );
+    let e = errors("jobs:\n  a:\n    steps: [x]\n    colour: red\n");
+    assert_eq!(
+        e,
+        vec![
+            "switchyard.yaml:4:5: unknown key `colour` in job `a`; expected one of: needs, runner, image, env, working_dir, timeout, retry, if, secrets, artifacts, reports, matrix, steps"
+        ]
+    );
+}
+
+#[test]
+fn cycles_are_named() {
+    let e = errors(
+        "jobs:\n  a: {needs: c, steps: [x]}\n  b: {needs: a, steps: [x]}\n  c: {needs: b, steps: [x]}\n",
+    );
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert_eq!(
+        e[0],
+        "switchyard.yaml:2:14: jobs form a cycle: a -> b -> c -> a; remove one of these `needs`"
+    );
+    let e = errors("jobs:\n  a: {needs: a, steps: [x]}\n");
+    assert_eq!(
+        e,
+        vec!["switchyard.yaml:2:14: job `a` needs itself; remove it from `needs`"]
+    );
+}
+
+#[test]
+fn needs_naming_no_job() {
+    let e = errors("jobs:\n  build: {steps: [x]}\n  test:\n    needs: [biuld, deploy]\n    steps: [x]\n");
+    assert_eq!(
+        e,
+        vec![
+            "switchyard.yaml:4:13: job `test` needs `biuld`, but no job has that name; did you mean `build`?",
+            "switchyard.yaml:4:20: job `test` needs `deploy`, but no job has that name",
+        ]
+    );
+}
+
+#[test]
+fn duplicate_names_are_reported_at_the_second_one() {
+    let e = errors("jobs:\n  build: {steps: [x]}\n  build: {steps: [y]}\n");
+    assert_eq!(
+        e,
+        vec![
+            "switchyard.yaml:3:3: duplicate job name `build` (first defined on line 2); job names must be unique"
+        ]
+    );
+    let e = errors("jobs:\n  a:\n    steps: [x]\n    steps: [y]\n");
+    assert_eq!(
+        e,
+        vec!["switchyard.yaml:4:5: duplicate key `steps` in job `a` (first set on line 3); keep one"]
+    );
+    let e = errors("jobs:\n  t:\n    matrix: {v: [1, 1]}\n    steps: [x]\n");
+    assert_eq!(
+        e,
+        vec!["switchyard.yaml:3:21: value `1` appears twice in matrix variable `v`"]
+    );
+}
+
+#[test]
+fn bad_durations_say_how_to_write_one() {
+    let e = errors("jobs:\n  a:\n    timeout: 90\n    steps: [x]\n  b:\n    timeout: soon\n    steps: [x]\n");
+    assert_eq!(e.len(), 2, "{e:?}");
+    assert_eq!(
+        e[0],
+        "switchyard.yaml:3:14: bad `timeout` of job `a`: `90` has no unit; write it like `90s`, `90m` or `90h`"
+    );
+    assert!(
+        e[1].starts_with("switchyard.yaml:6:14: bad `timeout` of job `b`: `soon` is not a duration"),
+        "{e:?}"
+    );
+    let e = errors("jobs:\n  a:\n    steps:\n      - run: x\n        timeout: 0s\n");
+    assert_eq!(
+        e,
+        vec![
+            "switchyard.yaml:5:18: bad `timeout` of step 1 of job `a`: `0s` is zero; a limit must be longer than that"
+        ]
+    );
+}
+
+#[test]
+fn empty_steps_and_empty_jobs() {
+    assert_eq!(
+        errors("jobs:\n  a:\n    steps: []\n"),
+        vec!["switchyard.yaml:3:12: `steps` of job `a` is empty; add at least one step with `run:`"]
+    );
+    assert_eq!(
+        errors("jobs:\n  a:\n    steps:\n"),
+        vec!["switchyard.yaml:3:10: `steps` of job `a` is empty; add at least one step with `run:`"]
+    );
+    assert_eq!(
+        errors("jobs:\n  a:\n    needs: []\n"),
+        vec!["switchyard.yaml:2:3: job `a` has no `steps:`; add at least one step with `run:`"]
+    );
+    assert_eq!(
+        errors("jobs:\n  a:\n"),
+        vec!["switchyard.yaml:2:3: job `a` is empty; give it `steps:`"]
+    );
+    assert_eq!(
+        errors("jobs:\n  a:\n    steps:\n      - run: ''\n"),
+        vec!["switchyard.yaml:4:14: `run` of step 1 of job `a` is empty"]
+    );
+    assert_eq!(
+        errors(""),
+        vec![
+            "switchyard.yaml:1:1: the pipeline file is empty; it needs at least `jobs:` with one job (see docs/pipeline-format.md)"
+        ]
+    );
+    assert_eq!(
+        errors("jobs: {}\n"),
+        vec!["switchyard.yaml:1:7: `jobs` is empty; add at least one job"]
+    );
+}
+
+#[test]
+fn wrong_types_and_values() {
+    let e = errors(
+        "jobs:\n  a:\n    retry: many\n    if: allways\n    runner: docker\n    env: [A]\n    working_dir: /abs\n    artifacts: ['../up']\n    secrets: [bad-name]\n    steps: [x]\n",
+    );
+    assert_eq!(
+        e,
+        vec![
+            "switchyard.yaml:3:12: `retry` of job `a` must be a whole number of retries (0 to 20), found `many`",
+            "switchyard.yaml:4:9: unknown condition `if: allways`; did you mean `always`?",
+            "switchyard.yaml:5:13: unknown runner `docker`; use `local` or `kubernetes:<target>`",
+            "switchyard.yaml:6:10: `env` of job `a` must be a mapping of NAME: value, found a list",
+            "switchyard.yaml:7:18: `working_dir` of job `a` `/abs` must be relative to the workspace, not absolute",
+            "switchyard.yaml:8:17: pattern `../up` in `artifacts` of job `a` must stay inside the workspace (no `..`)",
+            "switchyard.yaml:9:15: secret name `bad-name` must be a valid environment variable name (letters, digits, `_`)",
+        ]
+    );
+}
+
+#[test]
+fn all_problems_are_reported_at_once() {
+    let e = errors(
+        "jobs:\n  a: {needs: zz, steps: []}\n  b: {timeout: x, steps: [y]}\n  c: {if: sometimes, steps: [z]}\n",
+    );
+    assert_eq!(e.len(), 4, "{e:?}");
+}
+
+#[test]
+fn kubernetes_runner_is_accepted_by_the_parser() {
+    let p =
+        ok("jobs:\n  remote:\n    runner: kubernetes:staging\n    image: alpine:3\n    steps: [echo hi]\n");
+    assert_eq!(
+        p.jobs[0].runner,
+        pipeline::RunnerRef::Kubernetes {
+            target: "staging".into()
+        }
+    );
+}
+
+#[test]
+fn anchors_and_merge_keys_work() {
+    let p = ok("x-defaults: &d\n  timeout: 5m\n  retry: 2\njobs:\n  a:\n    <<: *d\n    steps: [make]\n");
+    assert_eq!(p.jobs[0].retry, 2);
+    assert_eq!(p.jobs[0].timeout, Some(std::time::Duration::from_secs(300)));
+}
+
+#[test]
+fn the_plan_fans_out_matrices_and_orders_by_stage() {
+    let p = ok(r#"
+name: shop
+jobs:
+  lint: {steps: [make lint]}
+  build: {steps: [make]}
+  test:
+    needs: build
+    matrix: {os: [linux, mac], db: [pg, sqlite]}
+    steps:
+      - name: test on ${{ matrix.os }}
+        run: make test DB=${{ matrix.db }}
+  package: {needs: [test, lint], steps: [make dist]}
+  notify: {needs: package, if: failure, steps: [echo failed]}
+  remote: {runner: "kubernetes:prod", needs: build, steps: [deploy]}
+"#);
+    let plan = Plan::new(&p);
+    // Structural facts the snapshot must agree with: 4 test instances, each
+    // needing build, and package needing all of them plus lint.
+    let tests: Vec<&str> = plan
+        .jobs
+        .iter()
+        .filter(|j| j.base == "test")
+        .map(|j| j.name.as_str())
+        .collect();
+    assert_eq!(
+        tests,
+        vec![
+            "test (linux, pg)",
+            "test (linux, sqlite)",
+            "test (mac, pg)",
+            "test (mac, sqlite)"
+        ]
+    );
+    let package = plan.jobs.iter().find(|j| j.name == "package").unwrap();
+    assert_eq!(package.needs.len(), 5);
+    let t = plan.jobs.iter().find(|j| j.name == "test (mac, sqlite)").unwrap();
+    assert_eq!(t.steps[0].name, "test on mac");
+    assert_eq!(t.steps[0].run, "make test DB=sqlite");
+    assert_eq!(t.env.get("MATRIX_OS").map(String::as_str), Some("mac"));
+    insta::assert_snapshot!(plan.render(), @r"
+    9 jobs, 9 steps, 4 stages
+      stage 1: lint, build
+      stage 2: test (linux, pg), test (linux, sqlite), test (mac, pg), test (mac, sqlite), remote [kubernetes:prod]
+      stage 3: package
+      stage 4: notify [if failure]
+    ");
+}
+
+/// The demo project and every complete pipeline shown in the docs must be
+/// valid, so the docs never show a file that would be rejected.
+#[test]
+fn example_pipelines_in_the_repository_are_valid() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let demo = root.join("examples/demo/switchyard.yaml");
+    pipeline::load_file(&demo).unwrap_or_else(|e| panic!("examples/demo: {e}"));
+    let docs = std::fs::read_to_string(root.join("docs/pipeline-format.md")).unwrap();
+    let mut checked = 0;
+    for block in docs.split("```yaml\n").skip(1) {
+        let yaml = block.split("```").next().unwrap();
+        if yaml.contains("jobs:") {
+            pipeline::load(Path::new("docs/pipeline-format.md"), yaml)
+                .unwrap_or_else(|e| panic!("example in docs/pipeline-format.md is invalid:\n{yaml}\n{e}"));
+            checked += 1;
+        }
+    }
+    assert!(checked >= 5, "expected the docs' examples, found {checked}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    /// Any text at all gives a pipeline or positioned diagnostics, never a panic.
+    #[test]
+    fn arbitrary_text_never_panics(text in "(?s).{0,400}") {
+        check_never_panics(&text);
+    }
+
+    /// Mutations of a valid file (the interesting neighbourhood) never panic either.
+    #[test]
+    fn mutated_pipelines_never_panic(
+        cuts in proptest::collection::vec((0usize..600, "[\\[\\]{}:&*!|>\\-#'\" \n\ta-z0-9]{0,3}"), 1..6)
+    ) {
+        let mut text = String::from(SAMPLE);
+        for (at, insert) in cuts {
+            let mut at = at % (text.len() + 1);
+            while !text.is_char_boundary(at) { at -= 1; }
+            text.insert_str(at, &insert);
+        }
+        check_never_panics(&text);
+    }
+}
+
+const SAMPLE: &str = "name: x\nenv: {A: 1}\njobs:\n  a: &a\n    steps: [echo a]\n    timeout: 1m\n  b:\n    <<: *a\n    needs: [a]\n    matrix: {v: [1, 2]}\n    reports: {junit: 'r/*.xml'}\n    steps:\n      - name: s\n        run: |\n          echo ${{ matrix.v }}\n";
+
+fn check_never_panics(text: &str) {
+    match pipeline::load(Path::new("f.yaml"), text) {
+        Ok(p) => {
+            let _ = Plan::new(&p).render();
+        }
+        Err(e) => {
+            assert!(!e.diagnostics.is_empty());
+            for d in &e.diagnostics {
+                assert!(d.pos.line >= 1 && d.pos.column >= 1, "{d}");
+                assert!(!d.message.is_empty());
+            }
+        }
+    }
+}

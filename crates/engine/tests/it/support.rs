@@ -1,0 +1,135 @@
+//! Hermetic test environments: a temp data dir and a temp project per test.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use switchyard_engine::logs::{self, LogLine};
+use switchyard_engine::runner::RunnerProvider;
+use switchyard_engine::store::{JobRecord, RunDetails};
+use switchyard_engine::{Engine, EngineConfig, Home, RunOptions};
+use tempfile::TempDir;
+
+pub struct Env {
+    _dir: TempDir,
+    pub home: PathBuf,
+    pub project: PathBuf,
+}
+
+impl Env {
+    pub fn new() -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().join("home");
+        let project = dir.path().join("project");
+        std::fs::create_dir_all(&project).unwrap();
+        Env {
+            _dir: dir,
+            home,
+            project,
+        }
+    }
+
+    /// Writes the project's switchyard.yaml.
+    pub fn pipeline(&self, yaml: &str) -> &Self {
+        self.file("switchyard.yaml", yaml)
+    }
+
+    pub fn file(&self, rel: &str, content: &str) -> &Self {
+        let path = self.project.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+        self
+    }
+
+    pub async fn engine(&self) -> Engine {
+        Engine::open(EngineConfig::new(Home::at(self.home.clone())))
+            .await
+            .unwrap()
+    }
+
+    /// An engine whose secret store holds exactly these values.
+    pub async fn engine_with_secrets(&self, secrets: &[(&str, &str)]) -> Engine {
+        let mut config = EngineConfig::new(Home::at(self.home.clone()));
+        config.secrets = Arc::new(MapSecrets(
+            secrets
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        ));
+        Engine::open(config).await.unwrap()
+    }
+
+    pub async fn engine_with(&self, runners: Arc<dyn RunnerProvider>, parallelism: usize) -> Engine {
+        let mut config = EngineConfig::new(Home::at(self.home.clone()));
+        config.runners = runners;
+        config.parallelism = Some(parallelism);
+        Engine::open(config).await.unwrap()
+    }
+
+    /// Imports the project, runs it to the end and returns the run.
+    pub async fn run(&self, engine: &Engine, options: RunOptions) -> RunDetails {
+        let project = engine.import(&self.project, None).await.unwrap();
+        let handle = engine.start_run(&project, options).await.unwrap();
+        let id = handle.id;
+        tokio::time::timeout(std::time::Duration::from_secs(60), handle.wait())
+            .await
+            .expect("run did not finish within 60s");
+        engine.flush().await.unwrap();
+        engine.run(id).unwrap()
+    }
+}
+
+pub fn job<'a>(run: &'a RunDetails, name: &str) -> &'a JobRecord {
+    run.jobs
+        .iter()
+        .find(|j| j.name == name)
+        .unwrap_or_else(|| panic!("no job {name} in {:#?}", run.jobs))
+}
+
+pub fn log(engine: &Engine, job: &JobRecord) -> Vec<LogLine> {
+    engine
+        .store()
+        .log_chunks(job.id, None)
+        .unwrap()
+        .iter()
+        .flat_map(logs::decode)
+        .collect()
+}
+
+pub fn log_texts(engine: &Engine, job: &JobRecord) -> Vec<String> {
+    log(engine, job).into_iter().map(|l| l.text).collect()
+}
+
+pub fn pid_alive(pid: i32) -> bool {
+    // A zombie is dead for our purposes.
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => false,
+        Ok(stat) => {
+            let state = stat.rsplit(')').next().and_then(|s| s.split_whitespace().next());
+            state != Some("Z")
+        }
+    }
+}
+
+pub fn read_pids(path: &Path) -> Vec<i32> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect()
+}
+
+/// Secrets from a map, for tests that must not touch the process environment.
+pub struct MapSecrets(pub std::collections::HashMap<String, String>);
+
+impl switchyard_engine::secrets::SecretStore for MapSecrets {
+    fn get(
+        &self,
+        name: &str,
+    ) -> Result<Option<secrecy::SecretString>, switchyard_engine::secrets::SecretError> {
+        Ok(self.0.get(name).map(|v| secrecy::SecretString::from(v.clone())))
+    }
+
+    fn how_to_set(&self, name: &str) -> String {
+        format!("add {name} to the test's map")
+    }
+}

@@ -1,0 +1,54 @@
+# Shared set-up for Switchyard's scripts: sourced, not run.
+# Installs what is missing (Debian/Ubuntu) and sets up the Rust build cache.
+
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export ROOT
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Debian packages the build and the tests need.
+APT_PACKAGES=(build-essential pkg-config git mold)
+
+install_missing_packages() {
+    local missing=()
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    command -v apt-get >/dev/null || die "missing packages (${missing[*]}) and no apt-get to install them; install them by hand"
+    local sudo=()
+    [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+    say "installing ${missing[*]}"
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+check_rust() {
+    command -v cargo >/dev/null || die "cargo is not installed; install Rust with rustup (https://rustup.rs), then run this again"
+    local v
+    v="$(rustc --version | awk '{print $2}')"
+    # Edition 2024 needs Rust 1.85; the code uses 1.89 features.
+    if [ "$(printf '%s\n1.89.0\n' "$v" | sort -V | head -1)" != "1.89.0" ]; then
+        die "Rust $v is too old; Switchyard needs 1.89 or newer (rustup update stable)"
+    fi
+    rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt clippy
+}
+
+setup_build_env() {
+    # Builds are slow on small machines: keep them outside the clone so a
+    # fresh clone (and CI on the same machine) reuses them.
+    export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/switchyard/target}"
+    if command -v mold >/dev/null; then
+        export CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUSTFLAGS="${CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUSTFLAGS:--C link-arg=-fuse-ld=mold}"
+    fi
+    export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-auto}"
+}
+
+prepare() {
+    install_missing_packages "${APT_PACKAGES[@]}"
+    check_rust
+    setup_build_env
+}
