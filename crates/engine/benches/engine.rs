@@ -48,9 +48,16 @@ async fn run_pipeline(home: &Path, project: &Path, parallelism: usize) -> Durati
         )
         .await
         .unwrap();
+    let id = handle.id;
     let status = handle.wait().await;
     let took = start.elapsed();
-    assert_eq!(status, switchyard_engine::status::RunStatus::Succeeded);
+    if status != switchyard_engine::status::RunStatus::Succeeded {
+        let run = engine.run(id).unwrap();
+        panic!(
+            "the benchmark's run failed: {:?}",
+            run.jobs.iter().map(|j| &j.reason).collect::<Vec<_>>()
+        );
+    }
     took
 }
 
@@ -107,10 +114,7 @@ async fn logs() {
     let script = r#"awk 'BEGIN { for (i = 0; i < 2000000; i++) printf "%010d ok output\n", i }'"#;
     std::fs::write(
         project.join("switchyard.yaml"),
-        format!(
-            "jobs:\n  print:\n    steps:\n      - run: \"{}\"\n",
-            script.replace('"', "\\\"")
-        ),
+        format!("jobs:\n  print:\n    steps:\n      - run: |\n          {script}\n"),
     )
     .unwrap();
     let baseline = median(

@@ -9,7 +9,6 @@
 //! Chunk encoding, one record per line:
 //! `<ms after the chunk's ts>\t<o|e|s>\t<step index or ->\t<text>\n`.
 
-use std::io::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,6 +19,8 @@ use crate::store::{LogChunk, Store, now_ms};
 
 /// Chunk size at which a chunk is written.
 pub const CHUNK_BYTES: usize = 64 * 1024;
+/// Chunks at least this big are stored LZ4-compressed.
+const COMPRESS_FROM: usize = 512;
 /// Longest time a line waits in memory before it is written.
 pub const FLUSH_INTERVAL: Duration = Duration::from_millis(200);
 
@@ -70,11 +71,34 @@ pub struct LogLine {
     pub text: String,
 }
 
-/// Decodes a stored chunk into lines.
+/// Decodes a chunk (stored or announced) into lines. A stored chunk whose
+/// compressed data is damaged yields one line saying so.
 pub fn decode(chunk: &LogChunk) -> Vec<LogLine> {
     let mut lines = Vec::with_capacity(chunk.line_count.max(0) as usize);
     let mut number = chunk.first_line;
-    for record in chunk.data.split(|&b| b == b'\n') {
+    let plain;
+    let data: &[u8] = if chunk.compressed {
+        match lz4_flex::block::decompress_size_prepended(&chunk.data) {
+            Ok(d) => {
+                plain = d;
+                &plain
+            }
+            Err(e) => {
+                lines.push(LogLine {
+                    number,
+                    ts: chunk.ts,
+                    stream: Stream::System,
+                    attempt: chunk.attempt,
+                    step: None,
+                    text: format!("[{} log lines could not be read: {e}]", chunk.line_count),
+                });
+                return lines;
+            }
+        }
+    } else {
+        &chunk.data
+    };
+    for record in data.split(|&b| b == b'\n') {
         if record.is_empty() {
             continue;
         }
@@ -153,13 +177,13 @@ impl LogWriter {
             self.buf_first_line = self.next_line;
         }
         let delta = (ts - self.buf_ts).max(0);
-        let _ = write!(self.buf, "{delta}\t");
+        let mut num = itoa::Buffer::new();
+        self.buf.extend_from_slice(num.format(delta).as_bytes());
+        self.buf.push(b'\t');
         self.buf.push(stream.code());
         self.buf.push(b'\t');
         match step {
-            Some(s) => {
-                let _ = write!(self.buf, "{s}");
-            }
+            Some(s) => self.buf.extend_from_slice(num.format(s).as_bytes()),
             None => self.buf.push(b'-'),
         }
         self.buf.push(b'\t');
@@ -182,24 +206,33 @@ impl LogWriter {
         if self.buf_lines == 0 {
             return;
         }
-        let chunk = LogChunk {
+        let data = std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK_BYTES + 1024));
+        let header = |compressed, data| LogChunk {
             attempt: self.attempt,
             seq: self.next_seq,
             first_line: self.buf_first_line,
             line_count: self.buf_lines,
             ts: self.buf_ts,
-            data: std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK_BYTES + 1024)),
+            compressed,
+            data,
         };
+        // Log text compresses several times over; storing it compressed
+        // keeps the history small and the writer's disk work low.
+        let stored = if data.len() >= COMPRESS_FROM {
+            header(true, lz4_flex::block::compress_prepend_size(&data))
+        } else {
+            header(false, data.clone())
+        };
+        let announced = header(false, data);
         self.next_seq += 1;
         self.buf_lines = 0;
-        let chunk = Arc::new(chunk);
         self.events.publish(Event::Log {
             run_id: self.run_id,
             job_id: self.job_id,
             job: self.job_name.clone(),
-            chunk: chunk.clone(),
+            chunk: Arc::new(announced),
         });
-        self.store.append_log(self.job_id, chunk).await;
+        self.store.append_log(self.job_id, stored).await;
     }
 }
 
@@ -215,6 +248,7 @@ mod tests {
             first_line: 10,
             line_count: 3,
             ts: 1_000,
+            compressed: false,
             data: b"0\to\t0\thello\tworld\n5\te\t1\toops\n7\ts\t-\tretrying\n".to_vec(),
         };
         let lines = decode(&chunk);
@@ -227,5 +261,31 @@ mod tests {
         assert_eq!(lines[2].step, None);
         assert_eq!(lines[2].stream, Stream::System);
         assert_eq!(lines[2].attempt, 2);
+    }
+
+    #[test]
+    fn compressed_chunks_decode_and_damage_is_reported() {
+        let data = b"0\to\t0\tsome output line\n".repeat(100);
+        let mut chunk = LogChunk {
+            attempt: 1,
+            seq: 0,
+            first_line: 1,
+            line_count: 100,
+            ts: 0,
+            compressed: true,
+            data: lz4_flex::block::compress_prepend_size(&data),
+        };
+        assert!(chunk.data.len() < data.len() / 4);
+        let lines = decode(&chunk);
+        assert_eq!(lines.len(), 100);
+        assert_eq!(lines[99].text, "some output line");
+        chunk.data.truncate(10);
+        let lines = decode(&chunk);
+        assert_eq!(lines.len(), 1);
+        assert!(
+            lines[0].text.starts_with("[100 log lines could not be read"),
+            "{:?}",
+            lines[0]
+        );
     }
 }

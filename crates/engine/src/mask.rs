@@ -112,7 +112,7 @@ impl LineMasker {
     /// (without its newline).
     pub fn feed(&mut self, data: &[u8], mut emit: impl FnMut(&[u8])) {
         let mut rest = data;
-        while let Some(nl) = memchr(b'\n', rest) {
+        while let Some(nl) = memchr::memchr(b'\n', rest) {
             if self.pending.is_empty() {
                 self.emit_line(&rest[..nl], &mut emit);
             } else {
@@ -169,10 +169,6 @@ impl LineMasker {
             emit(&self.secrets.mask(&head));
         }
     }
-}
-
-fn memchr(needle: u8, haystack: &[u8]) -> Option<usize> {
-    haystack.iter().position(|&b| b == needle)
 }
 
 #[cfg(test)]

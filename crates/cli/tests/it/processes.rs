@@ -57,6 +57,11 @@ fn a_killed_switchyard_leaves_its_run_interrupted() {
         wait_for(20, || read_pid(&marker).is_some()),
         "the step never started"
     );
+    // Output reaches the history within a fraction of a second.
+    assert!(
+        wait_for(5, || sb.run(&["logs", "1"]).stdout.contains("started")),
+        "the step's output was not stored while it ran"
+    );
     kill(child.id(), "KILL");
     let _ = finish(child, "switchyard run (killed)");
     // The step's shell outlives a SIGKILLed Switchyard; stop it ourselves.

@@ -8,6 +8,8 @@
 //! `SWITCHYARD_SECRET_*` variables, plus the job's variables and secrets.
 
 use std::collections::HashMap;
+#[cfg(target_os = "linux")]
+use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::Mutex;
@@ -33,7 +35,10 @@ use crate::secrets::ENV_PREFIX;
 /// waited for.
 const DRAIN_AFTER_EXIT: Duration = Duration::from_millis(250);
 /// Read size for a step's pipes.
-const READ_BUF: usize = 64 * 1024;
+const READ_BUF: usize = 128 * 1024;
+/// Capacity asked for each of a step's pipes (Linux allows 1 MiB unprivileged).
+#[cfg(target_os = "linux")]
+const PIPE_BYTES: i32 = 1 << 20;
 /// Pieces of output buffered between a step and the engine.
 const OUTPUT_QUEUE: usize = 64;
 
@@ -201,6 +206,18 @@ impl Runner for LocalRunner {
         let pid = child.id().map(|p| p as i32).unwrap_or(0);
         let (tx, rx) = mpsc::channel(OUTPUT_QUEUE);
         let mut readers = Vec::with_capacity(2);
+        #[cfg(target_os = "linux")]
+        for fd in [
+            child.stdout.as_ref().map(|p| p.as_fd()),
+            child.stderr.as_ref().map(|p| p.as_fd()),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            // A bigger pipe lets a chatty step run ahead while its output is
+            // stored, instead of stalling every 64 KiB. Best effort.
+            let _ = nix::fcntl::fcntl(fd, nix::fcntl::FcntlArg::F_SETPIPE_SZ(PIPE_BYTES));
+        }
         if let Some(out) = child.stdout.take() {
             readers.push(spawn_reader(out, OutputKind::Stdout, tx.clone()));
         }

@@ -78,6 +78,7 @@ CREATE TABLE log_chunks (
     first_line  INTEGER NOT NULL,
     line_count  INTEGER NOT NULL,
     ts          INTEGER NOT NULL,
+    compression TEXT NOT NULL DEFAULT 'none',
     data        BLOB NOT NULL,
     UNIQUE (job_id, seq)
 );

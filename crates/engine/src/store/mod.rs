@@ -77,7 +77,7 @@ struct Inner {
 
 /// Capacity of the writer's queue; producers wait when it is full, which
 /// keeps memory flat when a step prints faster than the disk takes it.
-const WRITER_QUEUE: usize = 256;
+const WRITER_QUEUE: usize = 64;
 /// Most operations committed in one transaction.
 const MAX_BATCH: usize = 512;
 

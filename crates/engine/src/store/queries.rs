@@ -162,7 +162,9 @@ pub struct LogChunk {
     pub line_count: i64,
     /// Time of the first line (Unix ms).
     pub ts: i64,
-    /// Encoded lines (see [`crate::logs`]).
+    /// Whether `data` is LZ4-compressed (as stored) or plain.
+    pub compressed: bool,
+    /// Encoded lines (see [`crate::logs`]), compressed when `compressed`.
     pub data: Vec<u8>,
 }
 
@@ -400,7 +402,7 @@ impl Store {
     pub fn log_chunks(&self, job_id: i64, after: Option<i64>) -> Result<Vec<LogChunk>, StoreError> {
         self.read(|c| {
             let mut st = c.prepare_cached(
-                "SELECT attempt, seq, first_line, line_count, ts, data FROM log_chunks
+                "SELECT attempt, seq, first_line, line_count, ts, compression, data FROM log_chunks
                  WHERE job_id = ?1 AND seq > ?2 ORDER BY seq",
             )?;
             st.query_map(params![job_id, after.unwrap_or(-1)], |r| {
@@ -410,7 +412,8 @@ impl Store {
                     first_line: r.get(2)?,
                     line_count: r.get(3)?,
                     ts: r.get(4)?,
-                    data: r.get(5)?,
+                    compressed: r.get::<_, String>(5)? == "lz4",
+                    data: r.get(6)?,
                 })
             })?
             .collect()
@@ -613,11 +616,11 @@ impl Store {
     }
 
     /// Appends a chunk of a job's log.
-    pub async fn append_log(&self, job_id: i64, chunk: std::sync::Arc<LogChunk>) {
+    pub async fn append_log(&self, job_id: i64, chunk: LogChunk) {
         self.send("log chunk", move |c| {
             c.prepare_cached(
-                "INSERT INTO log_chunks (job_id, attempt, seq, first_line, line_count, ts, data)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO log_chunks (job_id, attempt, seq, first_line, line_count, ts, compression, data)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?
             .execute(params![
                 job_id,
@@ -626,6 +629,7 @@ impl Store {
                 chunk.first_line,
                 chunk.line_count,
                 chunk.ts,
+                if chunk.compressed { "lz4" } else { "none" },
                 chunk.data
             ])?;
             Ok(())
