@@ -75,3 +75,41 @@ pub fn read(dir: &Path) -> Option<GitInfo> {
         });
     Some(info)
 }
+
+/// One commit, as shown in a project's overview.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CommitInfo {
+    /// Full hex id.
+    pub id: String,
+    /// First line of the message.
+    pub summary: String,
+    /// Author name.
+    pub author: String,
+    /// Commit time (Unix ms).
+    pub time: i64,
+}
+
+/// The last `n` commits reachable from HEAD, newest first (empty when the
+/// folder is not in a repository or has no commits).
+pub fn recent_commits(dir: &Path, n: usize) -> Vec<CommitInfo> {
+    let Ok(repo) = Repository::discover(dir) else {
+        return Vec::new();
+    };
+    let Ok(mut walk) = repo.revwalk() else {
+        return Vec::new();
+    };
+    if walk.push_head().is_err() {
+        return Vec::new();
+    }
+    let _ = walk.set_sorting(git2::Sort::TIME);
+    walk.flatten()
+        .take(n)
+        .filter_map(|oid| repo.find_commit(oid).ok())
+        .map(|c| CommitInfo {
+            id: c.id().to_string(),
+            summary: c.summary().ok().flatten().unwrap_or("").to_string(),
+            author: c.author().name().ok().unwrap_or("").to_string(),
+            time: c.time().seconds() * 1000,
+        })
+        .collect()
+}

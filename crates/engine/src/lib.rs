@@ -20,6 +20,7 @@ pub mod pipeline;
 pub mod runner;
 mod scheduler;
 pub mod secrets;
+pub mod starter;
 pub mod status;
 pub mod store;
 pub mod workspace;

@@ -15,7 +15,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::events::{Event, EventBus};
-use crate::store::{LogChunk, Store, now_ms};
+use crate::store::{CHUNK_COLUMNS, LogChunk, Store, StoreError, chunk_from_row, now_ms};
 
 /// Chunk size at which a chunk is written.
 pub const CHUNK_BYTES: usize = 64 * 1024;
@@ -125,6 +125,99 @@ pub fn decode(chunk: &LogChunk) -> Vec<LogLine> {
         number += 1;
     }
     lines
+}
+
+/// A window of a job's log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LogPage {
+    /// The lines, in order (fewer than asked at the end of the log).
+    pub lines: Vec<LogLine>,
+    /// Lines stored so far for the job.
+    pub total: i64,
+}
+
+/// Lines `from..from + count` (1-based) of a job's log, and how many there are.
+/// Only the chunks holding those lines are read, so any window of a log of a
+/// million lines comes back as fast as the first.
+pub fn page(store: &Store, job_id: i64, from: i64, count: usize) -> Result<LogPage, StoreError> {
+    let from = from.max(1);
+    let end = from + count as i64;
+    let (total, chunks) = store.read(|c| {
+        let total: i64 = c.query_row(
+            "SELECT COALESCE(MAX(first_line + line_count - 1), 0) FROM log_chunks WHERE job_id = ?1",
+            [job_id],
+            |r| r.get(0),
+        )?;
+        let mut st = c.prepare_cached(&format!(
+            "SELECT {CHUNK_COLUMNS} FROM log_chunks
+             WHERE job_id = ?1 AND first_line < ?3 AND first_line + line_count > ?2 ORDER BY first_line"
+        ))?;
+        let chunks = st
+            .query_map(rusqlite::params![job_id, from, end], chunk_from_row)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((total, chunks))
+    })?;
+    let lines = chunks
+        .iter()
+        .flat_map(decode)
+        .filter(|l| l.number >= from && l.number < end)
+        .collect();
+    Ok(LogPage { lines, total })
+}
+
+/// The number of the next line (after `from`, or before it when `backwards`)
+/// that contains `needle`, ignoring case. `None` when there is none.
+pub fn search(
+    store: &Store,
+    job_id: i64,
+    needle: &str,
+    from: i64,
+    backwards: bool,
+) -> Result<Option<i64>, StoreError> {
+    if needle.is_empty() {
+        return Ok(None);
+    }
+    let needle = needle.to_lowercase();
+    // Chunks are read one at a time so memory stays flat on huge logs.
+    let seqs: Vec<(i64, i64, i64)> = store.read(|c| {
+        let mut st = c.prepare_cached(
+            "SELECT seq, first_line, line_count FROM log_chunks WHERE job_id = ?1 ORDER BY first_line",
+        )?;
+        st.query_map([job_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect()
+    })?;
+    let candidates: Vec<i64> = if backwards {
+        seqs.iter().rev().filter(|(_, first, _)| *first < from).map(|(s, _, _)| *s).collect()
+    } else {
+        seqs.iter()
+            .filter(|(_, first, n)| first + n - 1 > from)
+            .map(|(s, _, _)| *s)
+            .collect()
+    };
+    for seq in candidates {
+        let chunk = store.read(|c| {
+            c.query_row(
+                &format!("SELECT {CHUNK_COLUMNS} FROM log_chunks WHERE job_id = ?1 AND seq = ?2"),
+                rusqlite::params![job_id, seq],
+                chunk_from_row,
+            )
+        })?;
+        let lines = decode(&chunk);
+        let hit = if backwards {
+            lines
+                .iter()
+                .rev()
+                .find(|l| l.number < from && l.text.to_lowercase().contains(&needle))
+        } else {
+            lines
+                .iter()
+                .find(|l| l.number > from && l.text.to_lowercase().contains(&needle))
+        };
+        if let Some(l) = hit {
+            return Ok(Some(l.number));
+        }
+    }
+    Ok(None)
 }
 
 /// Collects a job's lines into chunks and writes them to the history,

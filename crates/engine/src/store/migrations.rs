@@ -36,6 +36,7 @@ CREATE TABLE runs (
     finished_at      INTEGER
 );
 CREATE INDEX runs_by_project ON runs(project_id, id DESC);
+CREATE INDEX runs_by_branch ON runs(project_id, branch, id DESC);
 CREATE INDEX runs_unfinished ON runs(status) WHERE status IN ('queued', 'running');
 
 CREATE TABLE jobs (
@@ -82,6 +83,7 @@ CREATE TABLE log_chunks (
     data        BLOB NOT NULL,
     UNIQUE (job_id, seq)
 );
+CREATE INDEX log_chunks_by_line ON log_chunks(job_id, first_line);
 
 CREATE TABLE test_results (
     id           INTEGER PRIMARY KEY,

@@ -198,6 +198,21 @@ pub struct NewRun {
     pub jobs: Vec<NewJob>,
 }
 
+/// Which runs to list.
+#[derive(Debug, Clone, Default)]
+pub struct RunFilter {
+    /// Only this project's.
+    pub project_id: Option<i64>,
+    /// Only runs with this status.
+    pub status: Option<RunStatus>,
+    /// Only runs on this branch.
+    pub branch: Option<String>,
+    /// Only runs older than this id (for paging).
+    pub before: Option<i64>,
+    /// At most this many.
+    pub limit: u32,
+}
+
 /// A run that has not ended, and who runs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnfinishedRun {
@@ -239,6 +254,21 @@ fn run_from_row(r: &Row<'_>) -> rusqlite::Result<RunSummary> {
         created_at: r.get(6)?,
         started_at: r.get(7)?,
         finished_at: r.get(8)?,
+    })
+}
+
+/// The columns [`chunk_from_row`] reads, in order.
+pub(crate) const CHUNK_COLUMNS: &str = "attempt, seq, first_line, line_count, ts, compression, data";
+
+pub(crate) fn chunk_from_row(r: &Row<'_>) -> rusqlite::Result<LogChunk> {
+    Ok(LogChunk {
+        attempt: r.get(0)?,
+        seq: r.get(1)?,
+        first_line: r.get(2)?,
+        line_count: r.get(3)?,
+        ts: r.get(4)?,
+        compressed: r.get::<_, String>(5)? == "lz4",
+        data: r.get(6)?,
     })
 }
 
@@ -311,6 +341,95 @@ impl Store {
                 }
             };
             Ok(rows)
+        })
+    }
+
+    /// Runs matching a filter, newest first; page back with `before`.
+    pub fn runs_filtered(&self, filter: &RunFilter) -> Result<Vec<RunSummary>, StoreError> {
+        let mut sql = format!("SELECT {RUN_COLUMNS} FROM runs r JOIN projects p ON p.id = r.project_id WHERE r.id < ?1");
+        let mut args: Vec<rusqlite::types::Value> = vec![filter.before.unwrap_or(i64::MAX).into()];
+        if let Some(pid) = filter.project_id {
+            args.push(pid.into());
+            sql.push_str(&format!(" AND r.project_id = ?{}", args.len()));
+        }
+        if let Some(status) = filter.status {
+            args.push(status.as_str().to_string().into());
+            sql.push_str(&format!(" AND r.status = ?{}", args.len()));
+        }
+        if let Some(branch) = &filter.branch {
+            args.push(branch.clone().into());
+            sql.push_str(&format!(" AND r.branch = ?{}", args.len()));
+        }
+        args.push(i64::from(filter.limit.max(1)).into());
+        sql.push_str(&format!(" ORDER BY r.id DESC LIMIT ?{}", args.len()));
+        self.read(|c| {
+            let mut st = c.prepare_cached(&sql)?;
+            st.query_map(rusqlite::params_from_iter(args), run_from_row)?
+                .collect()
+        })
+    }
+
+    /// Runs that have not ended, oldest first.
+    pub fn active_runs(&self) -> Result<Vec<RunSummary>, StoreError> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(&format!(
+                "SELECT {RUN_COLUMNS} FROM runs r JOIN projects p ON p.id = r.project_id
+                 WHERE r.status IN ('queued', 'running') ORDER BY r.id"
+            ))?;
+            st.query_map([], run_from_row)?.collect()
+        })
+    }
+
+    /// For each project, its latest finished run on each of `branches`, if
+    /// that run failed: the "failing main branches".
+    pub fn failing_branches(&self, branches: &[&str]) -> Result<Vec<RunSummary>, StoreError> {
+        self.read(|c| {
+            let mut out = Vec::new();
+            let mut projects = c.prepare_cached("SELECT id FROM projects ORDER BY name")?;
+            let ids: Vec<i64> = projects.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+            let mut latest = c.prepare_cached(&format!(
+                "SELECT {RUN_COLUMNS} FROM runs r JOIN projects p ON p.id = r.project_id
+                 WHERE r.project_id = ?1 AND r.branch = ?2
+                   AND r.status IN ('succeeded', 'failed', 'interrupted')
+                 ORDER BY r.id DESC LIMIT 1"
+            ))?;
+            for id in ids {
+                for branch in branches {
+                    if let Some(run) = latest.query_row(params![id, branch], run_from_row).optional()?
+                        && run.status != RunStatus::Succeeded
+                    {
+                        out.push(run);
+                    }
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    /// How the previous finished run of the same project and branch ended
+    /// (to tell "fixed" from "still failing").
+    pub fn previous_outcome(&self, run_id: i64) -> Result<Option<RunStatus>, StoreError> {
+        self.read(|c| {
+            c.query_row(
+                "SELECT prev.status FROM runs cur JOIN runs prev
+                   ON prev.project_id = cur.project_id AND prev.branch IS cur.branch AND prev.id < cur.id
+                 WHERE cur.id = ?1 AND prev.status IN ('succeeded', 'failed', 'interrupted')
+                 ORDER BY prev.id DESC LIMIT 1",
+                [run_id],
+                |r| parse_status(0, r.get(0)?),
+            )
+            .optional()
+        })
+    }
+
+    /// Branch names seen in a project's runs, most used first.
+    pub fn branches(&self, project_id: i64) -> Result<Vec<String>, StoreError> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT branch FROM runs WHERE project_id = ?1 AND branch IS NOT NULL
+                 GROUP BY branch ORDER BY COUNT(*) DESC LIMIT 50",
+            )?;
+            st.query_map([project_id], |r| r.get(0))?.collect()
         })
     }
 
@@ -402,20 +521,9 @@ impl Store {
     pub fn log_chunks(&self, job_id: i64, after: Option<i64>) -> Result<Vec<LogChunk>, StoreError> {
         self.read(|c| {
             let mut st = c.prepare_cached(
-                "SELECT attempt, seq, first_line, line_count, ts, compression, data FROM log_chunks
-                 WHERE job_id = ?1 AND seq > ?2 ORDER BY seq",
+                &format!("SELECT {CHUNK_COLUMNS} FROM log_chunks WHERE job_id = ?1 AND seq > ?2 ORDER BY seq"),
             )?;
-            st.query_map(params![job_id, after.unwrap_or(-1)], |r| {
-                Ok(LogChunk {
-                    attempt: r.get(0)?,
-                    seq: r.get(1)?,
-                    first_line: r.get(2)?,
-                    line_count: r.get(3)?,
-                    ts: r.get(4)?,
-                    compressed: r.get::<_, String>(5)? == "lz4",
-                    data: r.get(6)?,
-                })
-            })?
+            st.query_map(params![job_id, after.unwrap_or(-1)], chunk_from_row)?
             .collect()
         })
     }

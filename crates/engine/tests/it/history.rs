@@ -100,3 +100,92 @@ async fn runs_are_listed_newest_first_per_project() {
     let err = engine.runs(Some("alpah"), 2).unwrap_err();
     assert_eq!(err.to_string(), "no project named `alpah`; did you mean `alpha`?");
 }
+
+/// Any window of a long log reads only the chunks it needs, and search finds
+/// lines forwards and backwards from a position.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn log_windows_and_search_on_a_long_log() {
+    let env = Env::new();
+    env.pipeline(
+        "jobs:\n  print:\n    steps:\n      - run: |\n          i=1; while [ $i -le 20000 ]; do echo \"line $i\"; i=$((i+1)); done; echo 'NEEDLE here'; echo done\n",
+    );
+    let engine = env.engine().await;
+    let run = env.run(&engine, RunOptions::default()).await;
+    let job = &run.jobs[0];
+    let store = engine.store();
+    let page = switchyard_engine::logs::page(store, job.id, 15_000, 3).unwrap();
+    assert_eq!(page.total, 20_002);
+    let texts: Vec<&str> = page.lines.iter().map(|l| l.text.as_str()).collect();
+    assert_eq!(texts, vec!["line 15000", "line 15001", "line 15002"]);
+    assert_eq!(page.lines[0].number, 15_000);
+    // Past the end: only what exists.
+    let tail = switchyard_engine::logs::page(store, job.id, 20_001, 100).unwrap();
+    assert_eq!(tail.lines.len(), 2);
+    // Search, case-insensitive, forwards and backwards.
+    use switchyard_engine::logs::search;
+    assert_eq!(search(store, job.id, "needle", 0, false).unwrap(), Some(20_001));
+    assert_eq!(search(store, job.id, "line 123", 0, false).unwrap(), Some(123));
+    assert_eq!(search(store, job.id, "line 123", 123, false).unwrap(), Some(1230));
+    assert_eq!(search(store, job.id, "line 1999", 20_000, true).unwrap(), Some(19_999));
+    assert_eq!(search(store, job.id, "absent", 0, false).unwrap(), None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_filters_failing_branches_and_fixed_detection() {
+    let env = Env::new();
+    let git = |args: &[&str]| {
+        let ok = std::process::Command::new("git")
+            .args(args)
+            .current_dir(&env.project)
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "git {args:?}");
+    };
+    env.pipeline("name: shop\njobs:\n  a: {steps: ['test -f ok']}\n");
+    git(&["init", "-q", "-b", "main"]);
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "init"]);
+    let engine = env.engine().await;
+    let failed = env.run(&engine, RunOptions::default()).await;
+    assert_eq!(failed.summary.status, RunStatus::Failed);
+    let store = engine.store();
+    assert_eq!(store.failing_branches(&["main"]).unwrap()[0].id, failed.summary.id);
+    env.file("ok", "");
+    let fixed = env.run(&engine, RunOptions::default()).await;
+    assert_eq!(fixed.summary.status, RunStatus::Succeeded);
+    assert_eq!(store.previous_outcome(fixed.summary.id).unwrap(), Some(RunStatus::Failed));
+    assert_eq!(store.previous_outcome(failed.summary.id).unwrap(), None);
+    assert!(store.failing_branches(&["main"]).unwrap().is_empty());
+
+    use switchyard_engine::store::RunFilter;
+    let only_failed = store
+        .runs_filtered(&RunFilter {
+            status: Some(RunStatus::Failed),
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(only_failed.len(), 1);
+    let on_main = store
+        .runs_filtered(&RunFilter {
+            branch: Some("main".into()),
+            limit: 1,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(on_main[0].id, fixed.summary.id);
+    let older = store
+        .runs_filtered(&RunFilter {
+            before: Some(fixed.summary.id),
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(older.iter().map(|r| r.id).collect::<Vec<_>>(), vec![failed.summary.id]);
+    assert_eq!(store.branches(store.project_by_name("shop").unwrap().unwrap().id).unwrap(), vec!["main"]);
+}
