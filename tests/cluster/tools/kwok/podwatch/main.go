@@ -11,8 +11,9 @@
 //     home/, tmp/ and .cri/ (one log file per container in logs/ and .cri/);
 //  2. creates a namespaced kwok Exec and Logs resource named like the pod
 //     (owned by the pod, so the garbage collector removes them with it):
-//     exec runs in workspace/ with the container's literal env plus
-//     HOME, TMPDIR and SWITCHYARD_KWOK_* variables; logs read .cri/<container>.log;
+//     exec runs in workspace/ with the container's env (literal values, and
+//     Secret references resolved as a kubelet does) plus HOME, TMPDIR and
+//     SWITCHYARD_KWOK_* variables; logs read .cri/<container>.log;
 //  3. copies every line appended to logs/<container>.log into
 //     .cri/<container>.log in the CRI log format kwok (the kubelet's log
 //     reader) requires;
@@ -37,6 +38,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -405,6 +407,11 @@ func (w *watcher) ensureExec(ctx context.Context, pod *corev1.Pod, dir string) e
 	var spec kwokv1alpha1.ExecSpec
 	for _, c := range append(append([]corev1.Container{}, pod.Spec.InitContainers...), pod.Spec.Containers...) {
 		var envs []kwokv1alpha1.EnvVar
+		resolved, err := w.secretEnv(ctx, pod.Namespace, c)
+		if err != nil {
+			return err
+		}
+		envs = append(envs, resolved...)
 		for _, e := range c.Env {
 			if e.ValueFrom == nil {
 				envs = append(envs, kwokv1alpha1.EnvVar{Name: e.Name, Value: e.Value})
@@ -453,6 +460,61 @@ func (w *watcher) ensureExec(ctx context.Context, pod *corev1.Pod, dir string) e
 	cur.Labels[labelManagedBy] = managerName
 	_, err = client.Update(ctx, cur, metav1.UpdateOptions{})
 	return err
+}
+
+// secretEnv resolves a container's `envFrom: secretRef` and
+// `env[].valueFrom.secretKeyRef` entries the way a kubelet does, so exec'd
+// commands see secret values as on a real node. A missing (non-optional)
+// Secret or key is an error: the pod is retried and stays Pending, like a
+// kubelet's CreateContainerConfigError.
+func (w *watcher) secretEnv(ctx context.Context, ns string, c corev1.Container) ([]kwokv1alpha1.EnvVar, error) {
+	var out []kwokv1alpha1.EnvVar
+	get := func(name string) (*corev1.Secret, error) {
+		return w.kube.CoreV1().Secrets(ns).Get(ctx, name, metav1.GetOptions{})
+	}
+	for _, from := range c.EnvFrom {
+		if from.SecretRef == nil {
+			continue
+		}
+		sec, err := get(from.SecretRef.Name)
+		if err != nil {
+			if apierrors.IsNotFound(err) && from.SecretRef.Optional != nil && *from.SecretRef.Optional {
+				continue
+			}
+			return nil, fmt.Errorf("secret %s/%s for container %s: %w", ns, from.SecretRef.Name, c.Name, err)
+		}
+		keys := make([]string, 0, len(sec.Data))
+		for k := range sec.Data {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			out = append(out, kwokv1alpha1.EnvVar{Name: from.Prefix + k, Value: string(sec.Data[k])})
+		}
+	}
+	for _, e := range c.Env {
+		if e.ValueFrom == nil || e.ValueFrom.SecretKeyRef == nil {
+			continue
+		}
+		ref := e.ValueFrom.SecretKeyRef
+		optional := ref.Optional != nil && *ref.Optional
+		sec, err := get(ref.Name)
+		if err != nil {
+			if apierrors.IsNotFound(err) && optional {
+				continue
+			}
+			return nil, fmt.Errorf("secret %s/%s for container %s: %w", ns, ref.Name, c.Name, err)
+		}
+		v, ok := sec.Data[ref.Key]
+		if !ok {
+			if optional {
+				continue
+			}
+			return nil, fmt.Errorf("secret %s/%s has no key %q (container %s)", ns, ref.Name, ref.Key, c.Name)
+		}
+		out = append(out, kwokv1alpha1.EnvVar{Name: e.Name, Value: string(v)})
+	}
+	return out, nil
 }
 
 func (w *watcher) ensureLogs(ctx context.Context, pod *corev1.Pod, dir string, containers []string) error {
