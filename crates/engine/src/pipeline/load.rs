@@ -7,7 +7,10 @@ use std::path::{Path, PathBuf};
 use indexmap::IndexMap;
 
 use super::yaml::{self, Key, Node, Pos, Value};
-use super::{Condition, Diagnostic, InvalidPipeline, Job, Need, Pipeline, RunnerRef, Step, parse_duration};
+use super::{
+    Condition, Diagnostic, InvalidPipeline, Job, Need, Pipeline, PodOptions, RunnerRef, Step, Toleration,
+    parse_duration,
+};
 
 /// The pipeline file's name at a project's root.
 pub const PIPELINE_FILE: &str = "switchyard.yaml";
@@ -29,7 +32,24 @@ pub(crate) const JOB_KEYS: &[&str] = &[
     "reports",
     "matrix",
     "steps",
+    "resources",
+    "node_selector",
+    "tolerations",
+    "service_account",
+    "image_pull_secrets",
 ];
+/// Keys of a job that only mean something for a Kubernetes pod.
+const POD_KEYS: &[&str] = &[
+    "resources",
+    "node_selector",
+    "tolerations",
+    "service_account",
+    "image_pull_secrets",
+];
+/// Keys allowed under `resources`.
+pub(crate) const RESOURCES_KEYS: &[&str] = &["requests", "limits"];
+/// Keys allowed in a toleration.
+pub(crate) const TOLERATION_KEYS: &[&str] = &["key", "operator", "value", "effect", "toleration_seconds"];
 /// Keys allowed in a step.
 pub(crate) const STEP_KEYS: &[&str] = &["name", "run", "env", "working_dir", "timeout"];
 /// Keys allowed under `reports`.
@@ -401,6 +421,7 @@ impl Cx {
             needs: Vec::new(),
             runner: RunnerRef::Local,
             image: None,
+            pod: PodOptions::default(),
             env: IndexMap::new(),
             working_dir: None,
             timeout: None,
@@ -417,8 +438,12 @@ impl Cx {
             return None;
         }
         let mut steps_node = None;
+        let mut first_pod_key: Option<&Key> = None;
         for (k, value) in self.entries(node, JOB_KEYS, &what) {
             let field = format!("`{}` of {what}", k.text);
+            if POD_KEYS.contains(&k.text.as_str()) && first_pod_key.is_none() {
+                first_pod_key = Some(k);
+            }
             match k.text.as_str() {
                 "needs" => {
                     job.needs = self
@@ -483,8 +508,41 @@ impl Cx {
                 }
                 "matrix" => job.matrix = self.matrix(value, &what),
                 "steps" => steps_node = Some(value),
+                "resources" => self.resources(value, &field, &mut job.pod),
+                "node_selector" => job.pod.node_selector = self.node_selector(value, &field),
+                "tolerations" => job.pod.tolerations = self.tolerations(value, &field),
+                "service_account" => {
+                    if let Some(name) = self.non_empty_string(value, &field) {
+                        if is_dns_subdomain(&name) {
+                            job.pod.service_account = Some(name);
+                        } else {
+                            self.error(
+                                value.pos,
+                                format!("`service_account: {name}` in {what} is not a valid ServiceAccount name; use lowercase letters, digits, `-` and `.`"),
+                            );
+                        }
+                    }
+                }
+                "image_pull_secrets" => {
+                    for (name, pos) in self.string_list(value, &field) {
+                        if is_dns_subdomain(&name) {
+                            job.pod.image_pull_secrets.push(name);
+                        } else {
+                            self.error(pos, format!("`{name}` in {field} is not a valid Secret name; use lowercase letters, digits, `-` and `.`"));
+                        }
+                    }
+                }
                 _ => {}
             }
+        }
+        if let (Some(k), RunnerRef::Local) = (first_pod_key, &job.runner) {
+            self.error(
+                k.pos,
+                format!(
+                    "`{}` of {what} only applies to Kubernetes jobs; add `runner: kubernetes:<target>` or remove it",
+                    k.text
+                ),
+            );
         }
         match steps_node {
             None => self.error(
@@ -494,6 +552,191 @@ impl Cx {
             Some(node) => job.steps = self.steps(node, &what),
         }
         Some(job)
+    }
+
+    fn resources(&mut self, node: &Node, what: &str, pod: &mut PodOptions) {
+        for (k, value) in self.entries(node, RESOURCES_KEYS, what) {
+            let field = format!("`{}` of {what}", k.text);
+            let mut out = IndexMap::new();
+            let Value::Map(entries) = &value.value else {
+                self.error(
+                    value.pos,
+                    format!(
+                        "{field} must map resource names to quantities (like `cpu: 500m`), found {}",
+                        value.kind()
+                    ),
+                );
+                continue;
+            };
+            for (name, q) in entries {
+                if !is_qualified_name(&name.text) {
+                    self.error(name.pos, format!("`{}` in {field} is not a resource name (like `cpu`, `memory` or `nvidia.com/gpu`)", name.text));
+                    continue;
+                }
+                let Some(text) = self.string(q, &format!("`{}` in {field}", name.text)) else {
+                    continue;
+                };
+                if !is_quantity(text.trim()) {
+                    self.error(
+                        q.pos,
+                        format!("`{text}` in {field} is not a Kubernetes quantity; write it like `500m`, `2`, `512Mi` or `1Gi`"),
+                    );
+                    continue;
+                }
+                out.insert(name.text.clone(), text.trim().to_string());
+            }
+            if k.text == "requests" {
+                pod.requests = out;
+            } else {
+                pod.limits = out;
+            }
+        }
+    }
+
+    fn node_selector(&mut self, node: &Node, what: &str) -> IndexMap<String, String> {
+        let mut out = IndexMap::new();
+        let Value::Map(entries) = &node.value else {
+            self.error(
+                node.pos,
+                format!(
+                    "{what} must map node label names to values, found {}",
+                    node.kind()
+                ),
+            );
+            return out;
+        };
+        for (key, value) in entries {
+            if !is_qualified_name(&key.text) {
+                self.error(
+                    key.pos,
+                    format!(
+                        "`{}` in {what} is not a valid label name (like `kubernetes.io/arch` or `pool`)",
+                        key.text
+                    ),
+                );
+                continue;
+            }
+            let text = match &value.value {
+                Value::Scalar { text, .. } => text.clone(),
+                Value::Null => String::new(),
+                _ => {
+                    self.error(
+                        value.pos,
+                        format!(
+                            "the value of `{}` in {what} must be text, found {}",
+                            key.text,
+                            value.kind()
+                        ),
+                    );
+                    continue;
+                }
+            };
+            if !is_label_value(&text) {
+                self.error(value.pos, format!("`{text}` in {what} is not a valid label value (at most 63 letters, digits, `-`, `_`, `.`)"));
+                continue;
+            }
+            out.insert(key.text.clone(), text);
+        }
+        out
+    }
+
+    fn tolerations(&mut self, node: &Node, what: &str) -> Vec<Toleration> {
+        let Value::Seq(items) = &node.value else {
+            self.error(
+                node.pos,
+                format!("{what} must be a list of tolerations, found {}", node.kind()),
+            );
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let item_what = format!("toleration {} of {what}", i + 1);
+            let mut t = Toleration::default();
+            let mut ok = true;
+            for (k, value) in self.entries(item, TOLERATION_KEYS, &item_what) {
+                let field = format!("`{}` of {item_what}", k.text);
+                match k.text.as_str() {
+                    "key" => match self.non_empty_string(value, &field) {
+                        Some(key) if is_qualified_name(&key) => t.key = Some(key),
+                        Some(key) => {
+                            self.error(
+                                value.pos,
+                                format!("`key: {key}` in {item_what} is not a valid taint key"),
+                            );
+                            ok = false;
+                        }
+                        None => ok = false,
+                    },
+                    "operator" => match self.string(value, &field).as_deref() {
+                        Some(op @ ("Equal" | "Exists")) => t.operator = Some(op.to_string()),
+                        Some(other) => {
+                            self.error(
+                                value.pos,
+                                format!("`operator: {other}` in {item_what} must be `Equal` or `Exists`"),
+                            );
+                            ok = false;
+                        }
+                        None => ok = false,
+                    },
+                    "value" => t.value = self.string(value, &field),
+                    "effect" => match self.string(value, &field).as_deref() {
+                        Some(e @ ("NoSchedule" | "PreferNoSchedule" | "NoExecute")) => {
+                            t.effect = Some(e.to_string())
+                        }
+                        Some(other) => {
+                            self.error(
+                                value.pos,
+                                format!(
+                                    "`effect: {other}` in {item_what} must be `NoSchedule`, `PreferNoSchedule` or `NoExecute`"
+                                ),
+                            );
+                            ok = false;
+                        }
+                        None => ok = false,
+                    },
+                    "toleration_seconds" => match self.string(value, &field).map(|s| s.trim().parse::<i64>())
+                    {
+                        Some(Ok(n)) if n >= 0 => t.toleration_seconds = Some(n),
+                        Some(_) => {
+                            self.error(value.pos, format!("{field} must be a whole number of seconds"));
+                            ok = false;
+                        }
+                        None => ok = false,
+                    },
+                    _ => {}
+                }
+            }
+            if !matches!(item.value, Value::Map(_)) {
+                continue;
+            }
+            if t.operator.as_deref() == Some("Exists") && t.value.is_some() {
+                self.error(
+                    item.pos,
+                    format!("{item_what} has `operator: Exists` and a `value`; remove the value"),
+                );
+                ok = false;
+            }
+            if t.key.is_none() && t.operator.as_deref() != Some("Exists") {
+                self.error(
+                    item.pos,
+                    format!(
+                        "{item_what} has no `key`; give one, or `operator: Exists` to tolerate every taint"
+                    ),
+                );
+                ok = false;
+            }
+            if t.toleration_seconds.is_some() && t.effect.as_deref() != Some("NoExecute") {
+                self.error(
+                    item.pos,
+                    format!("{item_what} sets `toleration_seconds`, which needs `effect: NoExecute`"),
+                );
+                ok = false;
+            }
+            if ok {
+                out.push(t);
+            }
+        }
+        out
     }
 
     fn retry(&mut self, node: &Node, what: &str) -> u32 {
@@ -916,4 +1159,66 @@ pub(crate) fn did_you_mean<'a>(
         .filter(|&(d, _)| d <= limit)
         .min_by_key(|&(d, _)| d)
         .map(|(_, c)| c)
+}
+
+/// A DNS-1123 subdomain: the names of most Kubernetes objects.
+pub(crate) fn is_dns_subdomain(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 253
+        && s.split('.').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && !part.starts_with('-')
+                && !part.ends_with('-')
+        })
+}
+
+/// A label value (also the name part of a qualified name).
+pub(crate) fn is_label_value(s: &str) -> bool {
+    s.is_empty()
+        || (s.len() <= 63
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+            && s.as_bytes()[0].is_ascii_alphanumeric()
+            && s.as_bytes()[s.len() - 1].is_ascii_alphanumeric())
+}
+
+/// A qualified name (`[prefix/]name`): label keys, taint keys, resource names.
+pub(crate) fn is_qualified_name(s: &str) -> bool {
+    let (prefix, name) = match s.split_once('/') {
+        Some((p, n)) => (Some(p), n),
+        None => (None, s),
+    };
+    !name.is_empty() && is_label_value(name) && prefix.is_none_or(is_dns_subdomain)
+}
+
+/// A Kubernetes resource quantity: a decimal number with an optional binary
+/// (`Ki` ... `Ei`) or decimal (`m`, `k`, `M` ... `E`) suffix, or an exponent.
+pub(crate) fn is_quantity(s: &str) -> bool {
+    let s = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let digits_end = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
+    let (number, suffix) = s.split_at(digits_end);
+    let number_ok = !number.is_empty()
+        && number != "."
+        && number.matches('.').count() <= 1
+        && number.bytes().any(|b| b.is_ascii_digit());
+    let suffix_ok = matches!(
+        suffix,
+        "" | "m" | "k" | "M" | "G" | "T" | "P" | "E" | "Ki" | "Mi" | "Gi" | "Ti" | "Pi" | "Ei"
+    ) || (suffix.len() > 1
+        && matches!(suffix.as_bytes()[0], b'e' | b'E')
+        && suffix[1..]
+            .strip_prefix(['+', '-'])
+            .unwrap_or(&suffix[1..])
+            .bytes()
+            .all(|b| b.is_ascii_digit())
+        && !suffix[1..]
+            .strip_prefix(['+', '-'])
+            .unwrap_or(&suffix[1..])
+            .is_empty());
+    number_ok && suffix_ok
 }

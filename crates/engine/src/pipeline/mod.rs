@@ -45,6 +45,8 @@ pub struct Job {
     pub runner: RunnerRef,
     /// Container image (used by the Kubernetes runner).
     pub image: Option<String>,
+    /// Pod placement and sizing (Kubernetes jobs only).
+    pub pod: PodOptions,
     /// Environment for this job's steps.
     pub env: IndexMap<String, String>,
     /// Directory (relative to the workspace) the steps start in.
@@ -65,6 +67,48 @@ pub struct Job {
     pub matrix: IndexMap<String, Vec<String>>,
     /// The steps, in order.
     pub steps: Vec<Step>,
+}
+
+/// How a Kubernetes job's pod is sized and placed: the job's `resources`,
+/// `node_selector`, `tolerations`, `service_account` and
+/// `image_pull_secrets`. Plain data here; the Kubernetes runner turns it into
+/// the pod spec, on top of its target's defaults.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PodOptions {
+    /// Resource requests, e.g. `cpu: 500m`, `memory: 1Gi`.
+    pub requests: IndexMap<String, String>,
+    /// Resource limits.
+    pub limits: IndexMap<String, String>,
+    /// Node labels the pod must be scheduled on.
+    pub node_selector: IndexMap<String, String>,
+    /// Taints the pod tolerates.
+    pub tolerations: Vec<Toleration>,
+    /// The ServiceAccount the pod runs as.
+    pub service_account: Option<String>,
+    /// Secrets holding registry credentials for the image.
+    pub image_pull_secrets: Vec<String>,
+}
+
+impl PodOptions {
+    /// Whether nothing is set.
+    pub fn is_empty(&self) -> bool {
+        *self == PodOptions::default()
+    }
+}
+
+/// One Kubernetes toleration, as in a pod spec.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Toleration {
+    /// The taint key (none with `Exists`: every taint).
+    pub key: Option<String>,
+    /// `Equal` (default) or `Exists`.
+    pub operator: Option<String>,
+    /// The taint value, for `Equal`.
+    pub value: Option<String>,
+    /// `NoSchedule`, `PreferNoSchedule` or `NoExecute`; none: all effects.
+    pub effect: Option<String>,
+    /// For `NoExecute`: how long the pod stays bound after the taint appears.
+    pub toleration_seconds: Option<i64>,
 }
 
 /// A dependency on another job, as written.
@@ -126,6 +170,14 @@ pub enum RunnerRef {
         /// The target's name (a kubeconfig context for now).
         target: String,
     },
+}
+
+impl RunnerRef {
+    /// Whether the work runs outside this process and goes on without it
+    /// (so a restarted Switchyard can re-attach to it).
+    pub fn is_remote(&self) -> bool {
+        !matches!(self, RunnerRef::Local)
+    }
 }
 
 impl fmt::Display for RunnerRef {

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use indexmap::IndexMap;
 
-use super::{Condition, Job, Pipeline, RunnerRef};
+use super::{Condition, Job, Pipeline, PodOptions, RunnerRef};
 
 /// The jobs of one run, in dependency order.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,6 +36,8 @@ pub struct PlannedJob {
     pub runner: RunnerRef,
     /// Container image, for runners that use one.
     pub image: Option<String>,
+    /// Pod placement and sizing, for the Kubernetes runner.
+    pub pod: PodOptions,
     /// Pipeline, job and matrix environment, merged in that order.
     pub env: IndexMap<String, String>,
     /// Start directory of the steps, relative to the workspace.
@@ -157,6 +159,7 @@ impl Plan {
                     needs: Vec::new(),
                     runner: job.runner.clone(),
                     image: job.image.as_deref().map(sub),
+                    pod: job.pod.clone(),
                     env,
                     working_dir: job.working_dir.as_deref().map(sub),
                     timeout: job.timeout,

@@ -119,6 +119,84 @@ pub struct JobFile {
     /// The steps, run in order; a failing step ends the job.
     #[schemars(length(min = 1))]
     steps: Vec<StepFile>,
+    /// Kubernetes jobs: resource requests and limits of the pod.
+    resources: Option<ResourcesFile>,
+    /// Kubernetes jobs: node labels the pod must be scheduled on.
+    node_selector: Option<IndexMap<String, Scalar>>,
+    /// Kubernetes jobs: taints the pod tolerates.
+    tolerations: Option<Vec<TolerationFile>>,
+    /// Kubernetes jobs: the ServiceAccount the pod runs as.
+    #[schemars(regex(pattern = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"))]
+    service_account: Option<String>,
+    /// Kubernetes jobs: Secrets with registry credentials for the image.
+    image_pull_secrets: Option<OneOrMany<String>>,
+}
+
+/// Resource requests and limits, e.g. `{requests: {cpu: 500m, memory: 1Gi}}`.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct ResourcesFile {
+    /// What the pod is guaranteed: resource name to quantity.
+    requests: Option<IndexMap<String, Quantity>>,
+    /// What the pod may use at most.
+    limits: Option<IndexMap<String, Quantity>>,
+}
+
+/// A Kubernetes quantity such as `500m`, `2`, `512Mi`, `1Gi`.
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum Quantity {
+    /// Text with an optional suffix.
+    Text(
+        #[schemars(regex(
+            pattern = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([munkMGTPE]|[KMGTPE]i|[eE][+-]?[0-9]+)?$"
+        ))]
+        String,
+    ),
+    /// A plain number.
+    Number(f64),
+}
+
+/// A toleration, as in a pod spec.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct TolerationFile {
+    /// The taint key; leave out with `operator: Exists` to tolerate every taint.
+    key: Option<String>,
+    /// `Equal` (default) or `Exists`.
+    operator: Option<TolerationOperator>,
+    /// The taint value, for `Equal`.
+    value: Option<String>,
+    /// The taint effect; leave out to tolerate all effects.
+    effect: Option<TaintEffect>,
+    /// For `NoExecute`: seconds the pod stays after the taint appears.
+    #[schemars(range(min = 0))]
+    toleration_seconds: Option<i64>,
+}
+
+/// How a toleration matches a taint.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+enum TolerationOperator {
+    /// Key and value must match.
+    Equal,
+    /// The key must exist (any value).
+    Exists,
+}
+
+/// A taint effect.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+enum TaintEffect {
+    /// Not scheduled there.
+    NoSchedule,
+    /// Avoided when possible.
+    PreferNoSchedule,
+    /// Evicted when running there.
+    NoExecute,
 }
 
 /// Test reports of a job.
@@ -177,7 +255,9 @@ pub fn json_schema() -> serde_json::Value {
 
 #[cfg(test)]
 mod tests {
-    use super::super::load::{JOB_KEYS, PIPELINE_KEYS, REPORT_KEYS, STEP_KEYS};
+    use super::super::load::{
+        JOB_KEYS, PIPELINE_KEYS, REPORT_KEYS, RESOURCES_KEYS, STEP_KEYS, TOLERATION_KEYS,
+    };
     use super::*;
     use std::collections::BTreeSet;
 
@@ -207,5 +287,7 @@ mod tests {
         assert_eq!(props(&schema, Some("JobFile")), set(JOB_KEYS));
         assert_eq!(props(&schema, Some("StepMap")), set(STEP_KEYS));
         assert_eq!(props(&schema, Some("ReportsFile")), set(REPORT_KEYS));
+        assert_eq!(props(&schema, Some("ResourcesFile")), set(RESOURCES_KEYS));
+        assert_eq!(props(&schema, Some("TolerationFile")), set(TOLERATION_KEYS));
     }
 }

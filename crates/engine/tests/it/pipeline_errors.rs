@@ -49,7 +49,7 @@ fn unknown_keys_suggest_the_intended_key() {
     assert_eq!(
         e,
         vec![
-            "switchyard.yaml:4:5: unknown key `colour` in job `a`; expected one of: needs, runner, image, env, working_dir, timeout, retry, if, secrets, artifacts, reports, matrix, steps"
+            "switchyard.yaml:4:5: unknown key `colour` in job `a`; expected one of: needs, runner, image, env, working_dir, timeout, retry, if, secrets, artifacts, reports, matrix, steps, resources, node_selector, tolerations, service_account, image_pull_secrets"
         ]
     );
 }
@@ -184,6 +184,75 @@ fn all_problems_are_reported_at_once() {
         "jobs:\n  a: {needs: zz, steps: []}\n  b: {timeout: x, steps: [y]}\n  c: {if: sometimes, steps: [z]}\n",
     );
     assert_eq!(e.len(), 4, "{e:?}");
+}
+
+/// The pod fields of a Kubernetes job reach the plan as written.
+#[test]
+fn kubernetes_pod_fields_are_read() {
+    let p = ok(r#"
+jobs:
+  gpu:
+    runner: kubernetes:lab
+    image: nvidia/cuda:12.6.0-base-ubuntu24.04
+    resources:
+      requests: {cpu: 500m, memory: 1Gi}
+      limits: {nvidia.com/gpu: 1, memory: 2.5Gi}
+    node_selector: {kubernetes.io/arch: amd64, pool: ""}
+    tolerations:
+      - {key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}
+      - {key: dedicated, value: ci, effect: NoExecute, toleration_seconds: 60}
+    service_account: ci-runner
+    image_pull_secrets: regcred
+    steps: [nvidia-smi]
+"#);
+    let plan = Plan::new(&p);
+    let pod = &plan.jobs[0].pod;
+    assert_eq!(pod.requests.get("cpu").map(String::as_str), Some("500m"));
+    assert_eq!(pod.limits.get("nvidia.com/gpu").map(String::as_str), Some("1"));
+    assert_eq!(pod.limits.get("memory").map(String::as_str), Some("2.5Gi"));
+    assert_eq!(pod.node_selector.len(), 2);
+    assert_eq!(pod.tolerations.len(), 2);
+    assert_eq!(pod.tolerations[0].operator.as_deref(), Some("Exists"));
+    assert_eq!(pod.tolerations[1].toleration_seconds, Some(60));
+    assert_eq!(pod.service_account.as_deref(), Some("ci-runner"));
+    assert_eq!(pod.image_pull_secrets, ["regcred"]);
+}
+
+/// Mistakes in the pod fields are caught when the file is loaded, at their
+/// line and column, not by the cluster in the middle of a run.
+#[test]
+fn kubernetes_pod_field_mistakes_point_at_the_value() {
+    let e = errors(
+        r#"jobs:
+  a:
+    runner: kubernetes:lab
+    resources:
+      requests: {cpu: lots, memroy: 1Gi}
+      limit: {}
+    node_selector: {"bad key!": x}
+    tolerations:
+      - {operator: Equal}
+      - {key: k, operator: Maybe, effect: Never}
+    service_account: CI_Runner
+    steps: [x]
+  b:
+    node_selector: {pool: ci}
+    steps: [x]
+"#,
+    );
+    assert_eq!(
+        e,
+        [
+            "switchyard.yaml:5:23: `lots` in `requests` of `resources` of job `a` is not a Kubernetes quantity; write it like `500m`, `2`, `512Mi` or `1Gi`",
+            "switchyard.yaml:6:7: unknown key `limit` in `resources` of job `a`; did you mean `limits`?",
+            "switchyard.yaml:7:21: `bad key!` in `node_selector` of job `a` is not a valid label name (like `kubernetes.io/arch` or `pool`)",
+            "switchyard.yaml:9:9: toleration 1 of `tolerations` of job `a` has no `key`; give one, or `operator: Exists` to tolerate every taint",
+            "switchyard.yaml:10:28: `operator: Maybe` in toleration 2 of `tolerations` of job `a` must be `Equal` or `Exists`",
+            "switchyard.yaml:10:43: `effect: Never` in toleration 2 of `tolerations` of job `a` must be `NoSchedule`, `PreferNoSchedule` or `NoExecute`",
+            "switchyard.yaml:11:22: `service_account: CI_Runner` in job `a` is not a valid ServiceAccount name; use lowercase letters, digits, `-` and `.`",
+            "switchyard.yaml:14:5: `node_selector` of job `b` only applies to Kubernetes jobs; add `runner: kubernetes:<target>` or remove it",
+        ]
+    );
 }
 
 #[test]
