@@ -15,6 +15,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use switchyard_engine::pipeline::{self, PIPELINE_FILE, plan::Plan};
 use switchyard_engine::status::RunStatus;
+use switchyard_engine::workspace::WorkspaceSource;
 use switchyard_engine::{Engine, EngineConfig, EngineError, Home, RunOptions};
 
 /// Switchyard: run pipelines locally and keep their history.
@@ -57,6 +58,11 @@ enum Command {
         /// Most jobs at once (default: number of CPUs).
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
         parallel: Option<u16>,
+        /// Where Kubernetes jobs get the project's files: `tree` (the working
+        /// tree, uncommitted changes included) or `commit` (the git remote at
+        /// the current commit).
+        #[arg(long, value_name = "tree|commit", default_value = "tree")]
+        source: WorkspaceSource,
         /// Print the finished run as JSON on stdout (progress goes to stderr).
         #[arg(long)]
         json: bool,
@@ -173,8 +179,11 @@ fn init_tracing() {
 
 async fn open_engine(parallelism: Option<usize>) -> Result<Engine, Failure> {
     let home = Home::from_env()?;
+    let settings = switchyard_cloud::kubernetes::Settings::new(&home.instance_id()?);
     let mut config = EngineConfig::new(home);
     config.parallelism = parallelism;
+    // `local`, and `kubernetes:<context>` from the kubeconfig (KUBECONFIG or ~/.kube/config).
+    config.runners = std::sync::Arc::new(switchyard_cloud::kubernetes::Provider::new(settings));
     Ok(Engine::open(config).await?)
 }
 
@@ -204,6 +213,7 @@ async fn dispatch(command: Command) -> CmdResult {
             in_place,
             keep_workspace,
             parallel,
+            source,
             json,
         } => {
             let engine = open_engine(parallel.map(usize::from)).await?;
@@ -214,6 +224,7 @@ async fn dispatch(command: Command) -> CmdResult {
                 in_place,
                 keep_workspace,
                 parallelism: parallel.map(usize::from),
+                source,
             };
             run(&engine, &project, options, json).await
         }

@@ -78,6 +78,33 @@ impl Home {
     pub fn locks(&self) -> PathBuf {
         self.root.join("locks")
     }
+
+    /// This installation's id: 12 hex digits kept in the data dir (made on
+    /// first use). Remote runners label what they create with it, so that
+    /// two installations sharing a cluster never touch each other's work.
+    pub fn instance_id(&self) -> Result<String, EngineError> {
+        use sha2::Digest;
+        let path = self.root.join("instance-id");
+        if let Ok(text) = fs::read_to_string(&path) {
+            let id = text.trim();
+            if id.len() == 12 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Ok(id.to_ascii_lowercase());
+            }
+        }
+        fs::create_dir_all(&self.root).map_err(|source| EngineError::HomeUnusable {
+            path: self.root.clone(),
+            source,
+        })?;
+        let seed = format!(
+            "{}:{}:{:?}",
+            self.root.display(),
+            std::process::id(),
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)
+        );
+        let id = hex::encode(sha2::Sha256::digest(seed.as_bytes()))[..12].to_string();
+        fs::write(&path, format!("{id}\n")).map_err(io_err(format!("cannot write {}", path.display())))?;
+        Ok(id)
+    }
 }
 
 /// Why the engine could not do what was asked.
@@ -207,6 +234,8 @@ pub struct RunOptions {
     pub keep_workspace: bool,
     /// Most jobs at once for this run (default: the engine's).
     pub parallelism: Option<usize>,
+    /// Where remote (Kubernetes) jobs get the project's files from.
+    pub source: crate::workspace::WorkspaceSource,
 }
 
 /// A run that was started.

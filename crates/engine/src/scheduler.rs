@@ -262,8 +262,11 @@ async fn run_dag(
                             run_id: run.id,
                             job_id: run.job_ids[i],
                             job: plan.jobs[i].clone(),
+                            project_id: run.project.id,
                             project: project.clone(),
                             commit: run.commit.clone(),
+                            remote: run.project.remote.clone(),
+                            source: run.options.source,
                             workspace: workspace.to_path_buf(),
                             token: token.clone(),
                         };
@@ -328,8 +331,11 @@ struct JobRun {
     run_id: i64,
     job_id: i64,
     job: PlannedJob,
+    project_id: i64,
     project: Arc<str>,
     commit: Option<String>,
+    remote: Option<String>,
+    source: crate::workspace::WorkspaceSource,
     workspace: PathBuf,
     token: CancellationToken,
 }
@@ -512,22 +518,30 @@ impl JobRun {
         let ctx = JobContext {
             key: self.key(),
             attempt,
+            project_id: self.project_id,
             project: self.project.to_string(),
             job: self.job.name.clone(),
             workspace: self.workspace.clone(),
             commit: self.commit.clone(),
+            remote: self.remote.clone(),
+            source: self.source,
             image: self.job.image.clone(),
+            pod: self.job.pod.clone(),
             env: self.job.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
             secrets,
             working_dir: self.job.working_dir.clone(),
         };
         let deadline = self.job.timeout.map(|t| Instant::now() + t);
-        let result = match runner.prepare(&ctx).await {
-            Err(e) => {
-                let msg = format!("could not prepare the job: {e}");
-                logs.system(None, &masking.mask_str(&msg)).await;
+        let result = match self.prepare(runner.as_ref(), &ctx, deadline).await {
+            Err((status, msg)) => {
+                let msg = masking.mask_str(&msg);
+                logs.system(None, &msg).await;
                 self.skip_steps(attempt, 0).await;
-                fail(msg, true)
+                Attempt {
+                    status,
+                    reason: Some(msg),
+                    retryable: status != JobStatus::Cancelled,
+                }
             }
             Ok(()) => {
                 let result = self
@@ -545,6 +559,46 @@ impl JobRun {
             logs.system(None, &masking.mask_str(&msg)).await;
         }
         result
+    }
+
+    /// Prepares the job on its runner, within the job's timeout and subject
+    /// to cancellation (a Kubernetes pod can stay Pending): the runner is
+    /// asked to stop and its own account of why it had not finished (the
+    /// pod's pending reason, say) becomes part of the reason.
+    async fn prepare(
+        &self,
+        runner: &dyn Runner,
+        ctx: &JobContext,
+        deadline: Option<Instant>,
+    ) -> Result<(), (JobStatus, String)> {
+        let mut prep = pin!(runner.prepare(ctx));
+        let sleep = async {
+            match deadline {
+                Some(d) => tokio::time::sleep_until(d).await,
+                None => std::future::pending().await,
+            }
+        };
+        let timed_out = tokio::select! {
+            biased;
+            r = &mut prep => return r.map_err(|e| (JobStatus::Failed, format!("could not prepare the job: {e}"))),
+            _ = sleep => true,
+            _ = self.token.cancelled() => false,
+        };
+        if let Err(e) = runner.cancel(self.key()).await {
+            tracing::warn!(error = %e, "runner could not cancel the job");
+        }
+        let why = prep.await.err().map(|e| format!(": {e}")).unwrap_or_default();
+        if timed_out {
+            Err((
+                JobStatus::TimedOut,
+                format!(
+                    "timed out while preparing the job (the job's timeout of {}){why}",
+                    self.job.timeout.map(format_duration).unwrap_or_default()
+                ),
+            ))
+        } else {
+            Err((JobStatus::Cancelled, "the run was cancelled".into()))
+        }
     }
 
     async fn skip_steps(&self, attempt: u32, from: usize) {

@@ -6,9 +6,53 @@
 //! output is there for the test job that needs it. `--in-place` skips the
 //! copy and runs in the project folder itself.
 
+use std::fmt;
 use std::fs;
 use std::io;
 use std::path::Path;
+
+/// Where a remote runner (Kubernetes) gets the project's files from. The
+/// local runner always uses the run's workspace copy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WorkspaceSource {
+    /// The working tree as it is, uncommitted changes included and
+    /// `.gitignore` respected, streamed to where the job runs (the default).
+    #[default]
+    Tree,
+    /// The project's git remote at the run's exact commit, fetched where
+    /// the job runs.
+    Commit,
+}
+
+impl WorkspaceSource {
+    /// The name used on the command line and in the run's snapshot.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WorkspaceSource::Tree => "tree",
+            WorkspaceSource::Commit => "commit",
+        }
+    }
+}
+
+impl fmt::Display for WorkspaceSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for WorkspaceSource {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "tree" => Ok(WorkspaceSource::Tree),
+            "commit" => Ok(WorkspaceSource::Commit),
+            other => Err(format!(
+                "unknown workspace source `{other}`; use `tree` (the working tree, default) or `commit` (the git remote at the run's commit)"
+            )),
+        }
+    }
+}
 
 /// Copies the project at `src` into the (new) directory `dest`; returns the
 /// number of files copied.

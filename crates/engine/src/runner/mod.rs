@@ -22,7 +22,8 @@ use async_trait::async_trait;
 use secrecy::SecretString;
 use tokio::sync::mpsc;
 
-use crate::pipeline::RunnerRef;
+use crate::pipeline::{PodOptions, RunnerRef};
+use crate::workspace::WorkspaceSource;
 
 /// Identifies one job of one run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -51,6 +52,8 @@ pub struct JobContext {
     pub key: JobKey,
     /// The attempt (1-based).
     pub attempt: u32,
+    /// The project's id.
+    pub project_id: i64,
     /// The project's name.
     pub project: String,
     /// The job's name.
@@ -59,8 +62,15 @@ pub struct JobContext {
     pub workspace: PathBuf,
     /// The commit the workspace was taken from, when known.
     pub commit: Option<String>,
+    /// The project's git remote, when it has one.
+    pub remote: Option<String>,
+    /// Where a remote runner gets the files from: [`workspace`](Self::workspace)
+    /// streamed as a tar, or [`remote`](Self::remote) at [`commit`](Self::commit).
+    pub source: WorkspaceSource,
     /// Container image, for runners that use one.
     pub image: Option<String>,
+    /// Pod placement and sizing, for the Kubernetes runner.
+    pub pod: PodOptions,
     /// Job environment (pipeline, job and matrix variables).
     pub env: Vec<(String, String)>,
     /// Secret values, exposed to steps as environment variables.
@@ -114,6 +124,16 @@ impl StepOutcome {
     pub fn success(&self) -> bool {
         self.exit_code == Some(0)
     }
+}
+
+/// Where a restarted engine resumes a step's output: how many lines of each
+/// stream the job's log already holds for it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LogPosition {
+    /// Lines of standard output already stored.
+    pub stdout_lines: u64,
+    /// Lines of standard error already stored.
+    pub stderr_lines: u64,
 }
 
 /// A file copied back from where the job ran.
@@ -186,8 +206,32 @@ pub trait Runner: Send + Sync {
         dest: &Path,
     ) -> Result<Vec<CollectedFile>, RunnerError>;
 
-    /// Releases everything the job used. Always called, once, last.
+    /// Releases everything the job used. Always called, once, last. Also
+    /// called for jobs this runner instance never prepared (left over by an
+    /// earlier Switchyard, see [`live_jobs`](Runner::live_jobs)).
     async fn cleanup(&self, job: JobKey) -> Result<(), RunnerError>;
+
+    /// Re-attaches to a job an earlier Switchyard prepared and whose work may
+    /// still be going on without it (a pod in a cluster). `Ok(false)` when
+    /// nothing of it is left. Runners whose work dies with the engine (the
+    /// local runner) never re-attach.
+    async fn reattach(&self, _job: &JobContext) -> Result<bool, RunnerError> {
+        Ok(false)
+    }
+
+    /// Adopts a step of a re-attached job: `Ok(true)` when it had been
+    /// started (then [`logs`](Runner::logs) yields its output after `from`,
+    /// and [`wait`](Runner::wait) its outcome, as after
+    /// [`start`](Runner::start)), `Ok(false)` when it never started.
+    async fn resume(&self, _step: StepKey, _from: LogPosition) -> Result<bool, RunnerError> {
+        Ok(false)
+    }
+
+    /// The jobs this runner still holds resources for (labelled pods, say),
+    /// so that the engine can clean up those of runs that have ended.
+    async fn live_jobs(&self) -> Result<Vec<JobKey>, RunnerError> {
+        Ok(Vec::new())
+    }
 }
 
 /// Finds the runner for a job's `runner:` value.

@@ -1,0 +1,162 @@
+//! Running a command in a pod through the `pods/exec` API (websocket,
+//! `v5.channel.k8s.io`, so stdin can be closed), and reading how it ended.
+
+use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Status;
+use kube::Api;
+use kube::api::{AttachParams, AttachedProcess};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// The name of the job's container.
+pub const CONTAINER: &str = "job";
+
+/// Buffer between the websocket and our readers and writers.
+const BUF: usize = 256 * 1024;
+
+/// How an exec'd command ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Exit {
+    /// It exited with this code.
+    Code(i32),
+    /// The exec failed without an exit code (the server's message).
+    Failed(String),
+}
+
+/// What a finished command printed and how it ended.
+#[derive(Debug, Clone)]
+pub struct Output {
+    /// Standard output.
+    pub stdout: Vec<u8>,
+    /// Standard error.
+    pub stderr: Vec<u8>,
+    /// How it ended.
+    pub exit: Exit,
+}
+
+impl Output {
+    /// Exited 0.
+    pub fn success(&self) -> bool {
+        self.exit == Exit::Code(0)
+    }
+
+    /// A one-line account of a failure, for messages.
+    pub fn failure(&self) -> String {
+        let err = String::from_utf8_lossy(&self.stderr);
+        let err = err.trim();
+        match &self.exit {
+            Exit::Code(c) if err.is_empty() => format!("exit code {c}"),
+            Exit::Code(c) => format!("exit code {c}: {err}"),
+            Exit::Failed(m) => m.clone(),
+        }
+    }
+}
+
+/// Starts `command` in the job container of `pod`.
+pub async fn start(
+    api: &Api<Pod>,
+    pod: &str,
+    command: Vec<String>,
+    stdin: bool,
+) -> Result<AttachedProcess, kube::Error> {
+    let ap = AttachParams::default()
+        .container(CONTAINER)
+        .stdin(stdin)
+        .stdout(true)
+        .stderr(true)
+        .max_stdin_buf_size(BUF)
+        .max_stdout_buf_size(BUF)
+        .max_stderr_buf_size(BUF);
+    api.exec(pod, command, &ap).await
+}
+
+/// `sh -c SCRIPT sh ARGS...`: the script sees ARGS as `$1`...
+pub fn sh(script: &str, args: &[&str]) -> Vec<String> {
+    let mut cmd = vec![
+        "sh".to_string(),
+        "-c".to_string(),
+        script.to_string(),
+        "sh".to_string(),
+    ];
+    cmd.extend(args.iter().map(|a| a.to_string()));
+    cmd
+}
+
+/// Reads the exit status of an exec: `Success`, or `NonZeroExitCode` with
+/// the code in the `ExitCode` cause (as a kubelet, and patched kwok, report it).
+pub fn exit_of(status: Option<Status>) -> Exit {
+    let Some(status) = status else {
+        return Exit::Failed("the exec session ended without an exit status (connection lost?)".into());
+    };
+    if status.status.as_deref() == Some("Success") {
+        return Exit::Code(0);
+    }
+    let code = status
+        .details
+        .as_ref()
+        .and_then(|d| d.causes.as_ref())
+        .and_then(|causes| {
+            causes
+                .iter()
+                .find(|c| c.reason.as_deref() == Some("ExitCode"))
+                .and_then(|c| c.message.as_deref())
+                .and_then(|m| m.trim().parse::<i32>().ok())
+        });
+    match code {
+        Some(c) => Exit::Code(c),
+        None => Exit::Failed(
+            status
+                .message
+                .filter(|m| !m.is_empty())
+                .unwrap_or_else(|| "the exec failed without a message".into()),
+        ),
+    }
+}
+
+/// Runs `command`, feeding it `input` on stdin (closed after), and collects
+/// its output.
+pub async fn output(
+    api: &Api<Pod>,
+    pod: &str,
+    command: Vec<String>,
+    input: Option<Vec<u8>>,
+) -> Result<Output, kube::Error> {
+    let mut proc = start(api, pod, command, input.is_some()).await?;
+    let status = proc.take_status();
+    let writer = match (input, proc.stdin()) {
+        (Some(data), Some(mut w)) => Some(tokio::spawn(async move {
+            let _ = w.write_all(&data).await;
+            let _ = w.shutdown().await;
+        })),
+        _ => None,
+    };
+    let mut stdout = proc.stdout();
+    let mut stderr = proc.stderr();
+    let read_out = async {
+        let mut buf = Vec::new();
+        if let Some(r) = stdout.as_mut() {
+            let _ = r.read_to_end(&mut buf).await;
+        }
+        buf
+    };
+    let read_err = async {
+        let mut buf = Vec::new();
+        if let Some(r) = stderr.as_mut() {
+            let _ = r.read_to_end(&mut buf).await;
+        }
+        buf
+    };
+    let (stdout, stderr) = tokio::join!(read_out, read_err);
+    let status = match status {
+        Some(s) => s.await,
+        None => None,
+    };
+    if let Some(w) = writer {
+        w.abort();
+    }
+    let _ = proc.join().await;
+    Ok(Output {
+        stdout,
+        stderr,
+        exit: exit_of(status),
+    })
+}

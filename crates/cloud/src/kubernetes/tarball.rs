@@ -1,0 +1,177 @@
+//! Tar streams in and out of pods, the way `kubectl cp` moves files.
+//!
+//! The working tree goes in as one tar on an exec's stdin: what git would see
+//! (tracked and untracked files, `.gitignore` respected, never `.git`), plus
+//! the runner's scripts under `.switchyard/`. Files come back as a tar on an
+//! exec's stdout and are unpacked with path checks (no absolute paths, no
+//! `..`), so a pod cannot write outside the staging directory.
+
+use std::io::{self, Write};
+use std::path::Path;
+
+use tokio::sync::mpsc;
+
+use super::scripts;
+
+/// Size of the pieces the tar is cut into on its way to the pod.
+const PIECE: usize = 256 * 1024;
+
+/// A `Write` that sends what it gets, in pieces, to an async receiver.
+struct ChannelWriter {
+    tx: mpsc::Sender<Vec<u8>>,
+    buf: Vec<u8>,
+    bytes: u64,
+}
+
+impl ChannelWriter {
+    fn send(&mut self) -> io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let piece = std::mem::replace(&mut self.buf, Vec::with_capacity(PIECE));
+        self.bytes += piece.len() as u64;
+        self.tx
+            .blocking_send(piece)
+            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the upload was abandoned"))
+    }
+}
+
+impl Write for ChannelWriter {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= PIECE {
+            self.send()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.send()
+    }
+}
+
+/// Writes the runner's scripts under `.switchyard/`.
+fn append_scripts<W: Write>(tar: &mut tar::Builder<W>) -> io::Result<()> {
+    let mut dir = tar::Header::new_gnu();
+    dir.set_entry_type(tar::EntryType::Directory);
+    dir.set_mode(0o755);
+    dir.set_size(0);
+    tar.append_data(&mut dir, format!("{}/", scripts::STATE_DIR), io::empty())?;
+    for (name, text) in scripts::ALL {
+        let mut h = tar::Header::new_gnu();
+        h.set_mode(0o755);
+        h.set_size(text.len() as u64);
+        h.set_mtime(0);
+        tar.append_data(&mut h, format!("{}/{name}", scripts::STATE_DIR), text.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// Streams a tar of `root` (when given: the files git would see) and of the
+/// runner's scripts into `tx`. Blocking: run it on a blocking thread.
+/// Returns the number of bytes sent.
+pub fn stream(root: Option<&Path>, tx: mpsc::Sender<Vec<u8>>) -> io::Result<u64> {
+    let mut tar = tar::Builder::new(ChannelWriter {
+        tx,
+        buf: Vec::with_capacity(PIECE),
+        bytes: 0,
+    });
+    tar.mode(tar::HeaderMode::Deterministic);
+    tar.follow_symlinks(false);
+    if let Some(root) = root {
+        let walker = ignore::WalkBuilder::new(root)
+            .hidden(false)
+            .git_ignore(true)
+            .git_global(false)
+            .git_exclude(true)
+            .ignore(false)
+            .parents(false)
+            .require_git(false)
+            .follow_links(false)
+            .filter_entry(|e| e.file_name() != ".git" && e.file_name() != scripts::STATE_DIR)
+            .build();
+        for entry in walker {
+            let entry = entry.map_err(io::Error::other)?;
+            let Ok(rel) = entry.path().strip_prefix(root) else {
+                continue;
+            };
+            if rel.as_os_str().is_empty() {
+                continue;
+            }
+            let Some(ft) = entry.file_type() else { continue };
+            if ft.is_dir() {
+                tar.append_dir(rel, entry.path())?;
+            } else if ft.is_file() || ft.is_symlink() {
+                tar.append_path_with_name(entry.path(), rel)?;
+            }
+        }
+    }
+    append_scripts(&mut tar)?;
+    tar.finish()?;
+    let mut w = tar.into_inner()?;
+    w.flush()?;
+    Ok(w.bytes)
+}
+
+/// Unpacks a tar read from a pod into `dest`; returns the regular files
+/// written, as paths relative to `dest` with `/` separators.
+pub fn unpack(data: &[u8], dest: &Path) -> io::Result<Vec<String>> {
+    std::fs::create_dir_all(dest)?;
+    let mut archive = tar::Archive::new(data);
+    archive.set_preserve_permissions(false);
+    archive.set_overwrite(true);
+    let mut files = Vec::new();
+    for entry in archive.entries()? {
+        let mut entry = entry?;
+        let path = entry.path()?.into_owned();
+        let is_file = entry.header().entry_type().is_file();
+        // `unpack_in` refuses absolute paths and `..`.
+        if entry.unpack_in(dest)? && is_file {
+            let rel: Vec<String> = path
+                .components()
+                .filter_map(|c| match c {
+                    std::path::Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
+                    _ => None,
+                })
+                .collect();
+            files.push(rel.join("/"));
+        }
+    }
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn streams_what_git_would_see_and_the_scripts() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("p");
+        std::fs::create_dir_all(src.join("target")).unwrap();
+        std::fs::create_dir_all(src.join(".git")).unwrap();
+        std::fs::write(src.join(".gitignore"), "target/\n").unwrap();
+        std::fs::write(src.join("target/big"), "x").unwrap();
+        std::fs::write(src.join(".git/HEAD"), "x").unwrap();
+        std::fs::write(src.join("main.c"), "int main;").unwrap();
+        let (tx, mut rx) = mpsc::channel(1024);
+        let bytes = stream(Some(&src), tx).unwrap();
+        let mut data = Vec::new();
+        while let Ok(piece) = rx.try_recv() {
+            data.extend(piece);
+        }
+        assert_eq!(bytes as usize, data.len());
+        let out = dir.path().join("out");
+        let mut files = unpack(&data, &out).unwrap();
+        files.sort();
+        assert!(files.contains(&"main.c".to_string()), "{files:?}");
+        assert!(files.contains(&".gitignore".to_string()), "{files:?}");
+        assert!(files.contains(&".switchyard/follow".to_string()), "{files:?}");
+        assert!(
+            !files
+                .iter()
+                .any(|f| f.starts_with("target") || f.starts_with(".git/")),
+            "{files:?}"
+        );
+    }
+}

@@ -1,0 +1,273 @@
+//! Jobs that run to the end: output, exit codes, the working tree, artifacts
+//! and reports, secrets.
+
+use std::time::Duration;
+
+use k8s_openapi::api::core::v1::Pod;
+use kube::Api;
+use kube::api::ListParams;
+use switchyard_engine::RunOptions;
+use switchyard_engine::logs::Stream;
+use switchyard_engine::status::{JobStatus, RunStatus, StepStatus};
+
+use crate::support::*;
+
+const LIMIT: Duration = Duration::from_secs(90);
+
+/// Steps run in order in one pod, with the job's and the step's variables,
+/// their own working directories, stdout and stderr kept apart, and the
+/// pod deleted afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn multi_step_job_streams_real_output_with_exit_codes() {
+    let t = TestEnv::new("steps").await;
+    t.file("sub/data.txt", "from the project\n");
+    t.pipeline(
+        r#"
+jobs:
+  build:
+    runner: kubernetes:it
+    image: busybox:1.37
+    env: {GREETING: hello}
+    steps:
+      - run: echo "$GREETING from $SWITCHYARD_JOB"; echo "to stderr" >&2
+      - name: in sub
+        run: cat data.txt; basename "$PWD"; echo "$STEP_VAR"; echo made > ../made.txt
+        working_dir: sub
+        env: {STEP_VAR: "it's step-only"}
+      - run: cat made.txt; test -z "$STEP_VAR" && echo "no step var here"
+"#,
+    );
+    let (engine, provider) = t.engine(t.settings(), &[]).await;
+    let run = t.run(&engine, RunOptions::default(), LIMIT).await;
+    let job = job(&run, "build");
+    let lines = log(&engine, job);
+    let texts: Vec<(Stream, Option<u32>, &str)> = lines
+        .iter()
+        .map(|l| (l.stream, l.step, l.text.as_str()))
+        .collect();
+    assert_eq!(run.summary.status, RunStatus::Succeeded, "{run:#?}\n{texts:#?}");
+    let want = [
+        (Stream::Stdout, Some(0), "hello from build"),
+        (Stream::Stderr, Some(0), "to stderr"),
+        (Stream::Stdout, Some(1), "from the project"),
+        (Stream::Stdout, Some(1), "sub"),
+        (Stream::Stdout, Some(1), "it's step-only"),
+        (Stream::Stdout, Some(2), "made"),
+        (Stream::Stdout, Some(2), "no step var here"),
+    ];
+    for w in want {
+        assert!(texts.contains(&w), "missing {w:?} in {texts:#?}");
+    }
+    assert_eq!(job.runner, "kubernetes:it");
+    for s in &job.steps {
+        assert_eq!((s.status, s.exit_code), (StepStatus::Succeeded, Some(0)), "{s:?}");
+    }
+    assert!(
+        provider.api_calls() > 5,
+        "API calls are counted: {}",
+        provider.api_calls()
+    );
+    t.assert_no_pods_left().await;
+}
+
+/// A failing step fails the job with its exit code, its output is kept and
+/// the later steps are skipped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failing_step_fails_the_job_with_its_exit_code() {
+    let t = TestEnv::new("fail").await;
+    t.pipeline(
+        r#"
+jobs:
+  test:
+    runner: kubernetes:it
+    image: busybox:1.37
+    steps:
+      - echo first
+      - echo "about to fail" >&2; exit 7
+      - echo never
+"#,
+    );
+    let (engine, _) = t.engine(t.settings(), &[]).await;
+    let run = t.run(&engine, RunOptions::default(), LIMIT).await;
+    assert_eq!(run.summary.status, RunStatus::Failed);
+    let job = job(&run, "test");
+    assert_eq!(job.status, JobStatus::Failed);
+    let statuses: Vec<_> = job.steps.iter().map(|s| (s.status, s.exit_code)).collect();
+    assert_eq!(
+        statuses,
+        [
+            (StepStatus::Succeeded, Some(0)),
+            (StepStatus::Failed, Some(7)),
+            (StepStatus::Skipped, None)
+        ]
+    );
+    assert!(
+        job.reason.as_deref().unwrap_or("").contains("exited with code 7"),
+        "{:?}",
+        job.reason
+    );
+    let texts = log_texts(&engine, job);
+    assert!(texts.contains(&"about to fail".to_string()), "{texts:?}");
+    assert!(!texts.contains(&"never".to_string()), "{texts:?}");
+    t.assert_no_pods_left().await;
+}
+
+/// The working tree goes up as it is: uncommitted changes and untracked
+/// files included, `.gitignore`d files and `.git` left out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dirty_working_tree_is_uploaded_respecting_gitignore() {
+    let t = TestEnv::new("tree").await;
+    t.file(".gitignore", "target/\n*.log\n");
+    t.file("src/lib.txt", "committed\n");
+    t.pipeline(
+        r#"
+jobs:
+  ls:
+    runner: kubernetes:it
+    image: busybox:1.37
+    steps:
+      - find . -path ./.switchyard -prune -o -type f -print | sort
+      - cat src/lib.txt
+"#,
+    );
+    git(&t.project, &["init", "-q"]);
+    git(&t.project, &["add", "."]);
+    git(&t.project, &["commit", "-q", "-m", "first"]);
+    t.file("src/lib.txt", "changed, not committed\n");
+    t.file("new.txt", "untracked\n");
+    t.file("target/big.bin", "ignored\n");
+    t.file("debug.log", "ignored\n");
+    let (engine, _) = t.engine(t.settings(), &[]).await;
+    let run = t.run(&engine, RunOptions::default(), LIMIT).await;
+    let job = job(&run, "ls");
+    let texts = log_texts(&engine, job);
+    assert_eq!(run.summary.status, RunStatus::Succeeded, "{run:#?}\n{texts:#?}");
+    for want in [
+        "./.gitignore",
+        "./new.txt",
+        "./src/lib.txt",
+        "./switchyard.yaml",
+        "changed, not committed",
+    ] {
+        assert!(texts.iter().any(|l| l == want), "missing {want:?} in {texts:#?}");
+    }
+    for unwanted in ["target", "debug.log", ".git/"] {
+        assert!(
+            !texts.iter().any(|l| l.contains(unwanted)),
+            "{unwanted:?} was uploaded: {texts:#?}"
+        );
+    }
+}
+
+/// Artifacts and JUnit reports made in the pod are copied back before the
+/// pod goes, stored by content and read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn artifacts_and_junit_reports_are_copied_back() {
+    let t = TestEnv::new("artifacts").await;
+    t.pipeline(
+        r#"
+jobs:
+  test:
+    runner: kubernetes:it
+    image: busybox:1.37
+    artifacts: [dist/**]
+    reports:
+      junit: reports/*.xml
+    steps:
+      - mkdir -p dist/bin reports && printf 'binary' > dist/bin/app && printf 'notes' > dist/NOTES
+      - |
+        cat > reports/junit.xml <<'XML'
+        <testsuite name="unit" tests="3">
+          <testcase classname="a" name="passes" time="0.01"/>
+          <testcase classname="a" name="fails"><failure message="boom">trace</failure></testcase>
+          <testcase classname="a" name="skipped"><skipped/></testcase>
+        </testsuite>
+        XML
+"#,
+    );
+    let (engine, _) = t.engine(t.settings(), &[]).await;
+    let run = t.run(&engine, RunOptions::default(), LIMIT).await;
+    assert_eq!(run.summary.status, RunStatus::Succeeded, "{run:#?}");
+    let job = job(&run, "test");
+    let arts: Vec<(&str, u64)> = job.artifacts.iter().map(|a| (a.path.as_str(), a.size)).collect();
+    assert_eq!(arts, [("dist/NOTES", 5), ("dist/bin/app", 6)], "{job:#?}");
+    let stored = engine.home().artifacts();
+    let sha = &job.artifacts[1].sha256;
+    assert_eq!(
+        std::fs::read(stored.join(&sha[..2]).join(sha)).unwrap(),
+        b"binary"
+    );
+    assert_eq!(
+        (job.tests.passed, job.tests.failed, job.tests.skipped),
+        (1, 1, 1),
+        "{job:#?}"
+    );
+    let results = engine.store().test_results(job.id).unwrap();
+    assert!(
+        results
+            .iter()
+            .any(|r| r.name == "fails" && r.message.as_deref() == Some("boom")),
+        "{results:#?}"
+    );
+    t.assert_no_pods_left().await;
+}
+
+/// Secret values reach the steps through a Kubernetes Secret (never the pod
+/// spec), are masked in the log, and the Secret is deleted with the pod.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secrets_are_masked_and_their_secret_is_deleted() {
+    let t = TestEnv::new("secrets").await;
+    let value = "s3cr3t-Value-42";
+    t.pipeline(
+        r#"
+jobs:
+  deploy:
+    runner: kubernetes:it
+    image: busybox:1.37
+    secrets: [API_TOKEN]
+    steps:
+      - echo "token=$API_TOKEN"; echo "len=${#API_TOKEN}"
+      - echo waiting; sleep 3
+"#,
+    );
+    let (engine, _) = t.engine(t.settings(), &[("API_TOKEN", value)]).await;
+    let project = engine.import(&t.project, None).await.unwrap();
+    let handle = engine.start_run(&project, RunOptions::default()).await.unwrap();
+    let id = handle.id;
+    wait_for_line(&engine, id, "deploy", "waiting", LIMIT).await;
+    // While the job runs: one Secret, owned by the pod, and no value in the pod spec.
+    let secrets = t.secrets().await;
+    assert_eq!(secrets.len(), 1, "{secrets:#?}");
+    let owners = secrets[0].metadata.owner_references.clone().unwrap_or_default();
+    assert_eq!(
+        owners.first().map(|o| o.kind.as_str()),
+        Some("Pod"),
+        "{:#?}",
+        secrets[0].metadata
+    );
+    let pods: Api<Pod> = Api::namespaced(t.client.clone(), &t.namespace);
+    let pod = pods.list(&ListParams::default()).await.unwrap().items.remove(0);
+    assert!(
+        !serde_json::to_string(&pod).unwrap().contains(value),
+        "the value is in the pod spec"
+    );
+    tokio::time::timeout(LIMIT, handle.wait()).await.unwrap();
+    engine.flush().await.unwrap();
+    let run = engine.run(id).unwrap();
+    assert_eq!(run.summary.status, RunStatus::Succeeded, "{run:#?}");
+    let texts = log_texts(&engine, job(&run, "deploy"));
+    assert!(texts.contains(&"token=***".to_string()), "{texts:#?}");
+    assert!(
+        texts.contains(&format!("len={}", value.len())),
+        "the step saw the value: {texts:#?}"
+    );
+    assert!(!texts.iter().any(|l| l.contains(value)), "{texts:#?}");
+    t.assert_no_pods_left().await;
+    for _ in 0..50 {
+        if t.secrets().await.is_empty() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the job's Secret was not deleted: {:#?}", t.secrets().await);
+}
