@@ -105,6 +105,14 @@ enum Command {
         /// The run's id.
         run_id: i64,
     },
+    /// Resume the runs a stopped Switchyard left going (their Kubernetes jobs
+    /// went on in their pods), wait for them, and clean up what ended runs
+    /// left in clusters.
+    Resume {
+        /// Print the finished runs as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
     /// Check a pipeline file and show its plan.
     Validate {
         /// The pipeline file, or a folder holding switchyard.yaml. Default: ./switchyard.yaml.
@@ -255,6 +263,7 @@ async fn dispatch(command: Command) -> CmdResult {
             Ok(ExitCode::SUCCESS)
         }
         Command::Cancel { run_id } => cancel(run_id).await,
+        Command::Resume { json } => resume(json).await,
     }
 }
 
@@ -323,6 +332,37 @@ async fn run(
         output::print_run_end(engine, &details)?;
     }
     Ok(if status == RunStatus::Succeeded {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+async fn resume(json: bool) -> CmdResult {
+    let engine = open_engine(None).await?;
+    let handles = engine.resume_runs().await?;
+    if handles.is_empty() {
+        eprintln!("no run to resume");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let ids: Vec<i64> = handles.iter().map(|h| h.id).collect();
+    for id in &ids {
+        eprintln!("resuming run {id}…");
+    }
+    let mut all_ok = true;
+    for handle in handles {
+        all_ok &= handle.wait().await == RunStatus::Succeeded;
+    }
+    engine.flush().await?;
+    for id in ids {
+        let details = engine.run(id)?;
+        if json {
+            output::print_json(&output::RunJson::from(&details));
+        } else {
+            output::print_run_end(&engine, &details)?;
+        }
+    }
+    Ok(if all_ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

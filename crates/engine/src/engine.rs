@@ -348,6 +348,13 @@ impl Engine {
                 Some(owner) => self.owner_alive(owner),
                 None => false,
             };
+            if !alive && self.resumable(run.id)? {
+                tracing::info!(
+                    run = run.id,
+                    "run left for resuming: its remote jobs go on without Switchyard"
+                );
+                continue;
+            }
             if !alive {
                 tracing::warn!(
                     run = run.id,
@@ -366,6 +373,168 @@ impl Engine {
             let _ = fs::remove_file(self.inner.home.locks().join(format!("{owner}.lock")));
         }
         Ok(())
+    }
+
+    /// Whether a run whose engine is gone can be resumed: it has a snapshot
+    /// and a job that has not ended on a runner whose work goes on without
+    /// Switchyard (a pod in a cluster).
+    fn resumable(&self, run_id: i64) -> Result<bool, EngineError> {
+        if self.inner.store.snapshot(run_id)?.is_none() {
+            return Ok(false);
+        }
+        let Some(run) = self.inner.store.run(run_id)? else {
+            return Ok(false);
+        };
+        Ok(run
+            .jobs
+            .iter()
+            .any(|j| !j.status.is_terminal() && runner_ref(&j.runner).is_remote()))
+    }
+
+    /// Resumes the runs that a Switchyard that stopped left going (their
+    /// Kubernetes pods went on without it): re-attaches to their running
+    /// jobs, resumes the logs from where the history stopped, runs what is
+    /// left of their DAG and records the results. Then cleans up what
+    /// finished runs left in clusters ([`Engine::collect_orphans`]). Long-lived
+    /// front ends call this at start; a run that cannot be resumed is marked
+    /// interrupted with the reason.
+    pub async fn resume_runs(&self) -> Result<Vec<RunHandle>, EngineError> {
+        let mut handles = Vec::new();
+        for run in self.inner.store.unfinished_runs()? {
+            if self
+                .inner
+                .active
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .contains_key(&run.id)
+            {
+                continue;
+            }
+            let alive = match &run.owner {
+                Some(owner) => self.owner_alive(owner),
+                None => false,
+            };
+            if alive {
+                continue;
+            }
+            match self.resume_run(run.id).await {
+                Ok(handle) => handles.push(handle),
+                Err(e) => {
+                    tracing::warn!(run = run.id, error = %e, "cannot resume run");
+                    self.inner
+                        .store
+                        .interrupt_run(
+                            run.id,
+                            format!(
+                                "Switchyard stopped while the run was going, and it could not be resumed: {e}"
+                            ),
+                        )
+                        .await?;
+                }
+            }
+        }
+        if let Err(e) = self.collect_orphans().await {
+            tracing::warn!(error = %e, "cannot clean up what finished runs left in clusters");
+        }
+        Ok(handles)
+    }
+
+    async fn resume_run(&self, id: i64) -> Result<RunHandle, EngineError> {
+        let snapshot = self.inner.store.snapshot(id)?.ok_or_else(|| EngineError::Io {
+            what: format!("run {id} has no snapshot to resume from"),
+            source: std::io::Error::other("started by an older Switchyard"),
+        })?;
+        let details = self.run(id)?;
+        let project = self.project(&details.summary.project)?;
+        let file = project.path.join(PIPELINE_FILE);
+        let pipeline = pipeline::load(&file, &snapshot.pipeline).map_err(LoadFileError::Invalid)?;
+        let plan = Plan::new(&pipeline).select(&snapshot.jobs)?;
+        let mut job_ids = Vec::with_capacity(plan.jobs.len());
+        let mut resume = Vec::with_capacity(plan.jobs.len());
+        for pj in &plan.jobs {
+            let Some(j) = details.jobs.iter().find(|j| j.name == pj.name) else {
+                return Err(EngineError::Io {
+                    what: format!("run {id} has no job `{}` any more", pj.name),
+                    source: std::io::Error::other("the history does not match the run's snapshot"),
+                });
+            };
+            job_ids.push(j.id);
+            resume.push(scheduler::Resume::from_record(j));
+        }
+        let options = RunOptions {
+            jobs: snapshot.jobs.clone(),
+            in_place: snapshot.in_place,
+            keep_workspace: snapshot.keep_workspace,
+            parallelism: snapshot.parallelism,
+            source: snapshot.source.parse().unwrap_or_default(),
+        };
+        self.inner
+            .store
+            .take_over_run(id, self.inner.owner.clone())
+            .await?;
+        tracing::info!(run = id, "resuming run");
+        let token = CancellationToken::new();
+        self.inner
+            .active
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id, token.clone());
+        let run = scheduler::RunSpec {
+            id,
+            project,
+            commit: snapshot.commit,
+            plan,
+            job_ids,
+            options,
+            resume,
+        };
+        let inner = self.inner.clone();
+        let done = tokio::spawn(async move {
+            let status = scheduler::execute(inner.clone(), run, token).await;
+            inner.active.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+            status
+        });
+        Ok(RunHandle { id, done })
+    }
+
+    /// Deletes what runs that have ended left in clusters (pods and Secrets
+    /// whose cleanup never happened, because Switchyard stopped, say): asks
+    /// every remote runner used so far which jobs it still holds, and cleans
+    /// up those whose job or run has ended, or that the history does not
+    /// know. Returns how many jobs were cleaned up.
+    pub async fn collect_orphans(&self) -> Result<usize, EngineError> {
+        let mut cleaned = 0;
+        for name in self.inner.store.runner_names()? {
+            let runner_ref = runner_ref(&name);
+            if !runner_ref.is_remote() {
+                continue;
+            }
+            let runner = match self.inner.runners.runner(&runner_ref) {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::debug!(runner = %name, error = %e, "runner not available for cleanup");
+                    continue;
+                }
+            };
+            let live = match runner.live_jobs().await {
+                Ok(l) => l,
+                Err(e) => {
+                    tracing::warn!(runner = %name, error = %e, "cannot list what the runner holds");
+                    continue;
+                }
+            };
+            for key in live {
+                if self.inner.store.job_going(key.run_id, key.job_id)? == Some(true) {
+                    continue;
+                }
+                tracing::info!(runner = %name, run = key.run_id, job = key.job_id, "cleaning up after an ended job");
+                match runner.cleanup(key).await {
+                    Ok(()) => cleaned += 1,
+                    Err(e) => tracing::warn!(runner = %name, error = %e, "cleanup failed"),
+                }
+            }
+        }
+        Ok(cleaned)
     }
 
     fn owner_alive(&self, owner: &str) -> bool {
@@ -498,11 +667,33 @@ impl Engine {
         Ok(Plan::new(&pipeline).select(jobs)?)
     }
 
+    /// The plan, and the pipeline text it was made from (kept with the run).
+    fn plan_and_text(&self, project: &Project, jobs: &[String]) -> Result<(Plan, String), EngineError> {
+        let file = project.path.join(PIPELINE_FILE);
+        if !file.is_file() {
+            return Err(EngineError::NoPipeline {
+                dir: project.path.clone(),
+            });
+        }
+        let text = match fs::read(&file).map(String::from_utf8) {
+            Ok(Ok(text)) => text,
+            // Let the loader say what is wrong with it.
+            _ => {
+                pipeline::load_file(&file)?;
+                return Err(EngineError::NoPipeline {
+                    dir: project.path.clone(),
+                });
+            }
+        };
+        let pipeline = pipeline::load(&file, &text).map_err(LoadFileError::Invalid)?;
+        Ok((Plan::new(&pipeline).select(jobs)?, text))
+    }
+
     /// Starts a run of the project's pipeline. Returns once the run is
     /// recorded; the run goes on in the background (on the current Tokio
     /// runtime) and announces its progress as events.
     pub async fn start_run(&self, project: &Project, options: RunOptions) -> Result<RunHandle, EngineError> {
-        let plan = self.plan(project, &options.jobs)?;
+        let (plan, text) = self.plan_and_text(project, &options.jobs)?;
         let git = gitinfo::read(&project.path);
         let token = CancellationToken::new();
         let (id, job_ids) = self
@@ -526,6 +717,18 @@ impl Engine {
                     .collect(),
             })
             .await?;
+        let snapshot = crate::store::RunSnapshot {
+            pipeline: text,
+            jobs: options.jobs.clone(),
+            in_place: options.in_place,
+            keep_workspace: options.keep_workspace,
+            parallelism: options.parallelism,
+            source: options.source.as_str().into(),
+            commit: git.as_ref().and_then(|g| g.commit.clone()),
+        };
+        if let Err(e) = self.inner.store.save_snapshot(id, &snapshot).await {
+            tracing::warn!(run = id, error = %e, "cannot save the run's snapshot; it cannot be resumed");
+        }
         self.inner
             .active
             .lock()
@@ -543,6 +746,7 @@ impl Engine {
             plan,
             job_ids,
             options,
+            resume: Vec::new(),
         };
         let inner = self.inner.clone();
         let done = tokio::spawn(async move {
@@ -591,6 +795,16 @@ impl Engine {
                 Ok(CancelOutcome::MarkedInterrupted)
             }
         }
+    }
+}
+
+/// A runner as stored with a job (`local`, `kubernetes:<target>`).
+fn runner_ref(name: &str) -> crate::pipeline::RunnerRef {
+    match name.strip_prefix("kubernetes:") {
+        Some(target) => crate::pipeline::RunnerRef::Kubernetes {
+            target: target.to_string(),
+        },
+        None => crate::pipeline::RunnerRef::Local,
     }
 }
 

@@ -256,6 +256,13 @@ impl LogWriter {
         }
     }
 
+    /// Goes on after what the history already holds for the job (a run
+    /// resumed by a restarted engine): the next line number and chunk.
+    pub fn continue_at(&mut self, next_line: i64, next_seq: i64) {
+        self.next_line = next_line.max(1);
+        self.next_seq = next_seq.max(0);
+    }
+
     /// Switches to another attempt (flushes what the last one wrote).
     pub async fn set_attempt(&mut self, attempt: u32) {
         self.flush().await;

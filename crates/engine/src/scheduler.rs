@@ -37,6 +37,53 @@ pub(crate) struct RunSpec {
     pub plan: Plan,
     pub job_ids: Vec<i64>,
     pub options: RunOptions,
+    /// For a run resumed by a restarted engine: how each job goes on (in
+    /// plan order); empty for a new run.
+    pub resume: Vec<Resume>,
+}
+
+/// How a job of a resumed run goes on.
+#[derive(Debug, Clone)]
+pub(crate) enum Resume {
+    /// It had not started: it runs as usual.
+    Fresh,
+    /// It had ended: it stays as it is.
+    Ended(JobStatus),
+    /// It was running: its runner re-attaches to it.
+    Running(RunningJob),
+}
+
+/// A job that was running when its engine stopped.
+#[derive(Debug, Clone)]
+pub(crate) struct RunningJob {
+    /// The attempt that was going.
+    attempt: u32,
+    /// When the job started.
+    started_at: Option<i64>,
+    /// The attempt's steps: status and start time.
+    steps: Vec<(StepStatus, Option<i64>)>,
+}
+
+impl Resume {
+    pub(crate) fn from_record(job: &crate::store::JobRecord) -> Resume {
+        match job.status {
+            JobStatus::Queued => Resume::Fresh,
+            JobStatus::Running if job.attempts > 0 => Resume::Running(RunningJob {
+                attempt: job.attempts,
+                started_at: job.started_at,
+                steps: job.steps.iter().map(|s| (s.status, s.started_at)).collect(),
+            }),
+            JobStatus::Running => Resume::Fresh,
+            ended => Resume::Ended(ended),
+        }
+    }
+}
+
+/// The [`Instant`] at which a limit that started at `started_at` (Unix ms)
+/// runs out.
+fn deadline_since(started_at: Option<i64>, limit: Duration) -> Instant {
+    let elapsed = started_at.map_or(0, |t| (now_ms() - t).max(0)) as u64;
+    Instant::now() + limit.saturating_sub(Duration::from_millis(elapsed))
 }
 
 /// How often a run checks whether another process asked to cancel it.
@@ -51,7 +98,9 @@ pub(crate) async fn execute(inner: Arc<Inner>, run: RunSpec, token: Cancellation
             status,
         })
     };
-    inner.store.run_started(run.id, now_ms()).await;
+    if run.resume.is_empty() {
+        inner.store.run_started(run.id, now_ms()).await;
+    }
     publish_run(RunStatus::Running);
 
     // Requests from other processes (`switchyard cancel`) arrive through the history.
@@ -117,6 +166,10 @@ async fn prepare_workspace(inner: &Inner, run: &RunSpec) -> Result<PathBuf, Stri
     }
     let src = run.project.path.clone();
     let dest = inner.home.workspaces().join(run.id.to_string());
+    if !run.resume.is_empty() && dest.is_dir() {
+        // A resumed run goes on with the copy it started with.
+        return Ok(dest);
+    }
     let d = dest.clone();
     match tokio::task::spawn_blocking(move || crate::workspace::copy_project(&src, &d)).await {
         Ok(Ok(files)) => {
@@ -238,6 +291,32 @@ async fn run_dag(
     let mut started = vec![false; n];
     let limit = run.options.parallelism.unwrap_or(inner.parallelism).max(1);
     let mut running: JoinSet<(usize, JobStatus)> = JoinSet::new();
+    let job_run = |i: usize, resume: Option<RunningJob>| JobRun {
+        inner: inner.clone(),
+        run_id: run.id,
+        job_id: run.job_ids[i],
+        job: plan.jobs[i].clone(),
+        project_id: run.project.id,
+        project: project.clone(),
+        commit: run.commit.clone(),
+        remote: run.project.remote.clone(),
+        source: run.options.source,
+        workspace: workspace.to_path_buf(),
+        token: token.clone(),
+        resume,
+    };
+    // A resumed run: ended jobs stay ended, running ones are re-attached.
+    for (i, r) in run.resume.iter().enumerate() {
+        match r {
+            Resume::Fresh => {}
+            Resume::Ended(status) => statuses[i] = *status,
+            Resume::Running(job) => {
+                started[i] = true;
+                let job = job_run(i, Some(job.clone()));
+                running.spawn(async move { (i, job.run().await) });
+            }
+        }
+    }
 
     loop {
         // Settle every job whose needs have all ended.
@@ -257,19 +336,7 @@ async fn run_dag(
                     Ok(()) if running.len() >= limit => {}
                     Ok(()) => {
                         started[i] = true;
-                        let job = JobRun {
-                            inner: inner.clone(),
-                            run_id: run.id,
-                            job_id: run.job_ids[i],
-                            job: plan.jobs[i].clone(),
-                            project_id: run.project.id,
-                            project: project.clone(),
-                            commit: run.commit.clone(),
-                            remote: run.project.remote.clone(),
-                            source: run.options.source,
-                            workspace: workspace.to_path_buf(),
-                            token: token.clone(),
-                        };
+                        let job = job_run(i, None);
                         running.spawn(async move { (i, job.run().await) });
                     }
                     Err((status, reason)) => {
@@ -338,6 +405,8 @@ struct JobRun {
     source: crate::workspace::WorkspaceSource,
     workspace: PathBuf,
     token: CancellationToken,
+    /// Set when a restarted engine re-attaches to the job.
+    resume: Option<RunningJob>,
 }
 
 /// How one attempt ended.
@@ -438,15 +507,27 @@ impl JobRun {
             self.job.name.as_str().into(),
         );
         let attempts = self.job.retry + 1;
-        let started = now_ms();
+        let mut started = now_ms();
         let mut attempt = 1;
+        let mut resume = None;
+        if let Some(r) = &self.resume {
+            // Lines already in the history are not written again.
+            let state = self.inner.store.log_state(self.job_id).unwrap_or_default();
+            logs.continue_at(state.next_line, state.next_seq);
+            started = r.started_at.unwrap_or(started);
+            attempt = r.attempt.max(1);
+            if !self.job.runner.is_remote() {
+                return self.interrupted(attempt, started, r).await;
+            }
+            resume = Some((r.clone(), state));
+        }
         let outcome = loop {
             logs.set_attempt(attempt).await;
             self.publish_job(JobStatus::Running, attempt, None, Some(started), None)
                 .await;
             let names = self.job.steps.iter().map(|s| s.name.clone()).collect();
             self.inner.store.steps_planned(self.job_id, attempt, names).await;
-            let result = self.attempt(attempt, &mut logs).await;
+            let result = self.attempt(attempt, &mut logs, resume.take()).await;
             let again = result.retryable
                 && matches!(result.status, JobStatus::Failed | JobStatus::TimedOut)
                 && attempt < attempts
@@ -479,7 +560,33 @@ impl JobRun {
         outcome.status
     }
 
-    async fn attempt(&self, attempt: u32, logs: &mut LogWriter) -> Attempt {
+    /// A local job that was running when its engine stopped: its processes
+    /// died with it.
+    async fn interrupted(&self, attempt: u32, started: i64, r: &RunningJob) -> JobStatus {
+        let now = now_ms();
+        for (i, (status, _)) in r.steps.iter().enumerate() {
+            if !status.is_terminal() {
+                self.publish_step(attempt, i as u32, StepStatus::Interrupted, None, None, Some(now))
+                    .await;
+            }
+        }
+        self.publish_job(
+            JobStatus::Interrupted,
+            attempt,
+            Some("Switchyard stopped while the job was running".into()),
+            Some(started),
+            Some(now),
+        )
+        .await;
+        JobStatus::Interrupted
+    }
+
+    async fn attempt(
+        &self,
+        attempt: u32,
+        logs: &mut LogWriter,
+        resume: Option<(RunningJob, crate::store::LogState)>,
+    ) -> Attempt {
         let fail = |reason: String, retryable: bool| Attempt {
             status: JobStatus::Failed,
             reason: Some(reason),
@@ -531,8 +638,28 @@ impl JobRun {
             secrets,
             working_dir: self.job.working_dir.clone(),
         };
-        let deadline = self.job.timeout.map(|t| Instant::now() + t);
-        let result = match self.prepare(runner.as_ref(), &ctx, deadline).await {
+        let mut deadline = self.job.timeout.map(|t| Instant::now() + t);
+        let prepared = match &resume {
+            None => self.prepare(runner.as_ref(), &ctx, deadline).await,
+            Some((r, _)) => {
+                // The attempt began with its first step, or with the job.
+                let began = r.steps.iter().filter_map(|(_, t)| *t).min().or(r.started_at);
+                deadline = self.job.timeout.map(|t| deadline_since(began, t));
+                match runner.reattach(&ctx).await {
+                    Ok(true) => {
+                        logs.system(None, "Switchyard restarted; re-attached to the job")
+                            .await;
+                        Ok(())
+                    }
+                    Ok(false) => Err((
+                        JobStatus::Failed,
+                        "Switchyard restarted and the job's pod was gone".to_string(),
+                    )),
+                    Err(e) => Err((JobStatus::Failed, format!("could not re-attach to the job: {e}"))),
+                }
+            }
+        };
+        let result = match prepared {
             Err((status, msg)) => {
                 let msg = masking.mask_str(&msg);
                 logs.system(None, &msg).await;
@@ -545,7 +672,14 @@ impl JobRun {
             }
             Ok(()) => {
                 let result = self
-                    .steps(runner.as_ref(), attempt, logs, &masking, deadline)
+                    .steps(
+                        runner.as_ref(),
+                        attempt,
+                        logs,
+                        &masking,
+                        deadline,
+                        resume.as_ref(),
+                    )
                     .await;
                 if result.status != JobStatus::Cancelled {
                     self.collect(runner.as_ref(), logs).await;
@@ -616,7 +750,11 @@ impl JobRun {
         logs: &mut LogWriter,
         masking: &Secrets,
         job_deadline: Option<Instant>,
+        resume: Option<&(RunningJob, crate::store::LogState)>,
     ) -> Attempt {
+        // Re-attaching: steps the history has as ended are done; the next
+        // ones are adopted while the runner still has them.
+        let mut adopting = resume.is_some();
         for (i, step) in self.job.steps.iter().enumerate() {
             let idx = i as u32;
             let key = StepKey {
@@ -624,12 +762,33 @@ impl JobRun {
                 attempt,
                 idx,
             };
-            let step_deadline = step.timeout.map(|t| Instant::now() + t);
+            let before = resume.and_then(|(r, _)| r.steps.get(i).copied());
+            if let Some((status, _)) = before.filter(|(s, _)| s.is_terminal()) {
+                if status == StepStatus::Succeeded {
+                    continue;
+                }
+                // It ended badly just before the engine stopped.
+                self.skip_steps(attempt, i + 1).await;
+                return Attempt {
+                    status: if status == StepStatus::TimedOut {
+                        JobStatus::TimedOut
+                    } else {
+                        JobStatus::Failed
+                    },
+                    reason: Some(format!("step {} `{}` {status}", i + 1, step.name)),
+                    retryable: true,
+                };
+            }
+            let began = before
+                .and_then(|(_, t)| t)
+                .filter(|_| adopting)
+                .unwrap_or_else(now_ms);
+            let step_deadline = step.timeout.map(|t| deadline_since(Some(began), t));
             let deadline = match (job_deadline, step_deadline) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             };
-            let started = now_ms();
+            let started = began;
             self.publish_step(attempt, idx, StepStatus::Running, None, Some(started), None)
                 .await;
             let spec = StepSpec {
@@ -638,7 +797,26 @@ impl JobRun {
                 env: step.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
                 working_dir: step.working_dir.clone(),
             };
-            if let Err(e) = runner.start(key, &spec).await {
+            let adopted = match resume.filter(|_| adopting) {
+                None => Ok(false),
+                Some((_, log)) => {
+                    let (out, err) = log.lines.get(&(attempt, idx)).copied().unwrap_or((0, 0));
+                    let from = crate::runner::LogPosition {
+                        stdout_lines: out,
+                        stderr_lines: err,
+                    };
+                    runner.resume(key, from).await
+                }
+            };
+            let started_here = match adopted {
+                Ok(true) => Ok(()),
+                Ok(false) => {
+                    adopting = false;
+                    runner.start(key, &spec).await
+                }
+                Err(e) => Err(e),
+            };
+            if let Err(e) = started_here {
                 let msg = masking.mask_str(&e.to_string());
                 logs.system(Some(idx), &msg).await;
                 self.publish_step(attempt, idx, StepStatus::Failed, None, None, Some(now_ms()))

@@ -109,6 +109,12 @@ CREATE TABLE artifacts (
 CREATE INDEX artifacts_by_job ON artifacts(job_id);
 CREATE INDEX artifacts_by_hash ON artifacts(sha256);
 "#,
+    // 2: what a restarted engine needs to resume a run whose jobs go on
+    // without it (Kubernetes pods): the pipeline text as planned, the job
+    // selection and the run's options, as JSON.
+    r#"
+ALTER TABLE runs ADD COLUMN snapshot TEXT;
+"#,
 ];
 
 /// The schema version this build writes.

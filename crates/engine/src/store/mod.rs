@@ -11,6 +11,7 @@
 
 mod migrations;
 mod queries;
+mod resume;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -20,6 +21,7 @@ use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
 pub use queries::*;
+pub use resume::{LogState, RunSnapshot};
 
 /// Why the history could not be read or written.
 #[derive(Debug, thiserror::Error)]
