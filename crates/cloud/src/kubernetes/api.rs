@@ -188,3 +188,78 @@ impl Cluster {
         self.calls.load(Ordering::Relaxed)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicU32;
+
+    use super::*;
+
+    fn api_error(code: u16, reason: &str) -> kube::Error {
+        kube::Error::Api(Box::new(
+            kube::core::Status::failure(&format!("{reason} from the server"), reason).with_code(code),
+        ))
+    }
+
+    fn fast() -> RetryPolicy {
+        RetryPolicy {
+            min_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(5),
+            give_up_after: Duration::from_secs(5),
+        }
+    }
+
+    /// 429 (throttled), 5xx and 401 (an expired token the client refreshes)
+    /// are retried until the call succeeds.
+    #[tokio::test]
+    async fn throttling_server_errors_and_expired_tokens_are_retried() {
+        let tries = AtomicU32::new(0);
+        let result = fast()
+            .run("test", || async {
+                match tries.fetch_add(1, Ordering::SeqCst) {
+                    0 => Err(api_error(429, "TooManyRequests")),
+                    1 => Err(api_error(503, "ServiceUnavailable")),
+                    2 => Err(api_error(401, "Unauthorized")),
+                    3 => Err(api_error(500, "InternalError")),
+                    _ => Ok("done"),
+                }
+            })
+            .await;
+        assert_eq!(result.unwrap(), "done");
+        assert_eq!(tries.load(Ordering::SeqCst), 5);
+    }
+
+    /// A refusal (403, 404, 422) is not retried: trying again cannot help.
+    #[tokio::test]
+    async fn refusals_are_not_retried() {
+        for code in [403, 404, 409, 422] {
+            let tries = AtomicU32::new(0);
+            let result: Result<(), _> = fast()
+                .run("test", || async {
+                    tries.fetch_add(1, Ordering::SeqCst);
+                    Err(api_error(code, "Refused"))
+                })
+                .await;
+            assert!(result.is_err());
+            assert_eq!(tries.load(Ordering::SeqCst), 1, "code {code} was retried");
+        }
+    }
+
+    /// A server that keeps failing is given up on after the policy's budget,
+    /// with its last error.
+    #[tokio::test]
+    async fn a_failing_server_is_given_up_on() {
+        let policy = RetryPolicy {
+            min_delay: Duration::from_millis(10),
+            max_delay: Duration::from_millis(50),
+            give_up_after: Duration::from_millis(300),
+        };
+        let started = std::time::Instant::now();
+        let result: Result<(), _> = policy
+            .run("test", || async { Err(api_error(503, "ServiceUnavailable")) })
+            .await;
+        let took = started.elapsed();
+        assert!(describe(&result.unwrap_err()).contains("ServiceUnavailable"));
+        assert!(took < Duration::from_secs(2), "took {took:?}");
+    }
+}

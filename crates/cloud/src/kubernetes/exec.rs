@@ -5,6 +5,8 @@ use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Status;
 use kube::Api;
 use kube::api::{AttachParams, AttachedProcess};
+use std::time::Duration;
+
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// The name of the job's container.
@@ -112,6 +114,80 @@ pub fn exit_of(status: Option<Status>) -> Exit {
     }
 }
 
+/// Where [`drain`] hands what a command prints.
+pub trait Sink {
+    /// One piece of stdout (`stderr == false`) or stderr.
+    fn piece(&mut self, stderr: bool, data: &[u8]) -> impl Future<Output = ()> + Send;
+}
+
+/// Collects everything.
+#[derive(Default)]
+pub struct Collect {
+    /// Standard output.
+    pub stdout: Vec<u8>,
+    /// Standard error.
+    pub stderr: Vec<u8>,
+}
+
+impl Sink for Collect {
+    async fn piece(&mut self, stderr: bool, data: &[u8]) {
+        if stderr {
+            self.stderr.extend_from_slice(data);
+        } else {
+            self.stdout.extend_from_slice(data);
+        }
+    }
+}
+
+/// How long output may still arrive after the session ended.
+const DRAIN_AFTER_END: Duration = Duration::from_millis(300);
+
+/// Reads an exec's stdout and stderr into `sink` until the session ends, and
+/// returns how it ended. The session's end is taken from its status, not
+/// only from end-of-file: when the connection drops, kube's readers never
+/// see end-of-file, so a reader alone would wait forever.
+pub async fn drain(proc: &mut AttachedProcess, sink: &mut impl Sink) -> Exit {
+    let status = proc.take_status();
+    let status = async move {
+        match status {
+            Some(s) => s.await,
+            None => None,
+        }
+    };
+    let mut status = std::pin::pin!(status);
+    let mut stdout = proc.stdout();
+    let mut stderr = proc.stderr();
+    let mut out_buf = vec![0u8; 64 * 1024];
+    let mut err_buf = vec![0u8; 64 * 1024];
+    let mut ended: Option<Option<Status>> = None;
+    let mut drain_until: Option<tokio::time::Instant> = None;
+    loop {
+        if stdout.is_none() && stderr.is_none() {
+            break;
+        }
+        tokio::select! {
+            r = async { stdout.as_mut().map(|o| o.read(&mut out_buf)).unwrap().await }, if stdout.is_some() => match r {
+                Ok(n) if n > 0 => sink.piece(false, &out_buf[..n]).await,
+                _ => stdout = None,
+            },
+            r = async { stderr.as_mut().map(|e| e.read(&mut err_buf)).unwrap().await }, if stderr.is_some() => match r {
+                Ok(n) if n > 0 => sink.piece(true, &err_buf[..n]).await,
+                _ => stderr = None,
+            },
+            s = &mut status, if ended.is_none() => {
+                ended = Some(s);
+                drain_until = Some(tokio::time::Instant::now() + DRAIN_AFTER_END);
+            }
+            _ = async { tokio::time::sleep_until(drain_until.unwrap()).await }, if drain_until.is_some() => break,
+        }
+    }
+    let status = match ended {
+        Some(s) => s,
+        None => status.await,
+    };
+    exit_of(status)
+}
+
 /// Runs `command`, feeding it `input` on stdin (closed after), and collects
 /// its output.
 pub async fn output(
@@ -121,7 +197,6 @@ pub async fn output(
     input: Option<Vec<u8>>,
 ) -> Result<Output, kube::Error> {
     let mut proc = start(api, pod, command, input.is_some()).await?;
-    let status = proc.take_status();
     let writer = match (input, proc.stdin()) {
         (Some(data), Some(mut w)) => Some(tokio::spawn(async move {
             let _ = w.write_all(&data).await;
@@ -129,34 +204,15 @@ pub async fn output(
         })),
         _ => None,
     };
-    let mut stdout = proc.stdout();
-    let mut stderr = proc.stderr();
-    let read_out = async {
-        let mut buf = Vec::new();
-        if let Some(r) = stdout.as_mut() {
-            let _ = r.read_to_end(&mut buf).await;
-        }
-        buf
-    };
-    let read_err = async {
-        let mut buf = Vec::new();
-        if let Some(r) = stderr.as_mut() {
-            let _ = r.read_to_end(&mut buf).await;
-        }
-        buf
-    };
-    let (stdout, stderr) = tokio::join!(read_out, read_err);
-    let status = match status {
-        Some(s) => s.await,
-        None => None,
-    };
+    let mut out = Collect::default();
+    let exit = drain(&mut proc, &mut out).await;
     if let Some(w) = writer {
         w.abort();
     }
-    let _ = proc.join().await;
+    proc.abort();
     Ok(Output {
-        stdout,
-        stderr,
-        exit: exit_of(status),
+        stdout: out.stdout,
+        stderr: out.stderr,
+        exit,
     })
 }

@@ -31,7 +31,7 @@ use switchyard_engine::runner::{
     StepOutcome, StepSpec,
 };
 use switchyard_engine::workspace::WorkspaceSource;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::sync::{OnceCell, mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
@@ -273,10 +273,7 @@ impl KubernetesRunner {
         let mut proc = exec::start(&job.api, &job.pod, exec::sh(&script, &[]), true)
             .await
             .map_err(|e| RunnerError::PrepareFailed(self.unreachable("cannot upload the workspace", &e)))?;
-        let status = proc.take_status();
         let mut stdin = proc.stdin();
-        let mut stderr = proc.stderr();
-        let mut stdout = proc.stdout();
         let feed = async {
             let mut failed = None;
             if let Some(w) = stdin.as_mut() {
@@ -291,25 +288,15 @@ impl KubernetesRunner {
             drop(stdin);
             failed
         };
-        let drain_err = async {
-            let mut buf = Vec::new();
-            if let Some(r) = stderr.as_mut() {
-                let _ = r.read_to_end(&mut buf).await;
-            }
-            buf
-        };
-        let drain_out = async {
-            let mut buf = Vec::new();
-            if let Some(r) = stdout.as_mut() {
-                let _ = r.read_to_end(&mut buf).await;
-            }
-        };
-        let (feed_err, err, ()) = tokio::select! {
-            r = async { tokio::join!(feed, drain_err, drain_out) } => r,
+        let mut collected = exec::Collect::default();
+        let (feed_err, exit) = tokio::select! {
+            r = async { tokio::join!(feed, exec::drain(&mut proc, &mut collected)) } => r,
             _ = job.cancel.cancelled() => {
                 return Err(RunnerError::PrepareFailed("stopped while uploading the workspace".into()));
             }
         };
+        proc.abort();
+        let err = collected.stderr;
         let bytes = producer
             .await
             .map_err(|e| RunnerError::PrepareFailed(format!("the workspace tar failed: {e}")))?
@@ -319,11 +306,6 @@ impl KubernetesRunner {
                     ctx.workspace.display()
                 ))
             })?;
-        let exit = exec::exit_of(match status {
-            Some(s) => s.await,
-            None => None,
-        });
-        let _ = proc.join().await;
         if exit != Exit::Code(0) {
             let out = exec::Output {
                 stdout: Vec::new(),
@@ -412,48 +394,16 @@ async fn follow_loop(
         ];
         let attempt = async {
             let mut proc = exec::start(&job.api, &job.pod, cmd, false).await?;
-            let status = proc.take_status();
-            let mut stdout = proc.stdout();
-            let mut stderr = proc.stderr();
-            let mut out_buf = vec![0u8; 64 * 1024];
-            let mut err_buf = vec![0u8; 64 * 1024];
-            let (mut out_open, mut err_open) = (stdout.is_some(), stderr.is_some());
-            while out_open || err_open {
-                let (kind, n) = tokio::select! {
-                    r = async { stdout.as_mut().unwrap().read(&mut out_buf).await }, if out_open => (OutputKind::Stdout, r),
-                    r = async { stderr.as_mut().unwrap().read(&mut err_buf).await }, if err_open => (OutputKind::Stderr, r),
-                };
-                let n = match n {
-                    Ok(0) | Err(_) => {
-                        match kind {
-                            OutputKind::Stdout => out_open = false,
-                            OutputKind::Stderr => err_open = false,
-                        }
-                        continue;
-                    }
-                    Ok(n) => n,
-                };
-                last_progress = Instant::now();
-                let data = match kind {
-                    OutputKind::Stdout => {
-                        out_off += n as u64;
-                        out_buf[..n].to_vec()
-                    }
-                    OutputKind::Stderr => {
-                        err_off += n as u64;
-                        err_buf[..n].to_vec()
-                    }
-                };
-                if !receiver_gone && tx.send(Output { kind, data }).await.is_err() {
-                    receiver_gone = true;
-                }
-            }
-            let status = match status {
-                Some(s) => s.await,
-                None => None,
+            let mut sink = Forward {
+                tx: &tx,
+                out: &mut out_off,
+                err: &mut err_off,
+                progress: &mut last_progress,
+                receiver_gone: &mut receiver_gone,
             };
-            let _ = proc.join().await;
-            Ok::<Exit, kube::Error>(exec::exit_of(status))
+            let exit = exec::drain(&mut proc, &mut sink).await;
+            proc.abort();
+            Ok::<Exit, kube::Error>(exit)
         };
         let stopped = async {
             match stop_deadline {
@@ -516,6 +466,41 @@ async fn follow_loop(
         let delay = backoff.next().unwrap_or(retry.max_delay);
         tracing::warn!(pod = %job.pod, step = %id, problem, ?delay, "following the step failed; reconnecting");
         tokio::time::sleep(delay).await;
+    }
+}
+
+/// Hands a follower's output to the engine, counting where it got to.
+struct Forward<'a> {
+    tx: &'a mpsc::Sender<Output>,
+    out: &'a mut u64,
+    err: &'a mut u64,
+    progress: &'a mut Instant,
+    receiver_gone: &'a mut bool,
+}
+
+impl exec::Sink for Forward<'_> {
+    async fn piece(&mut self, stderr: bool, data: &[u8]) {
+        *self.progress = Instant::now();
+        let kind = if stderr {
+            *self.err += data.len() as u64;
+            OutputKind::Stderr
+        } else {
+            *self.out += data.len() as u64;
+            OutputKind::Stdout
+        };
+        if !*self.receiver_gone
+            && self
+                .tx
+                .send(Output {
+                    kind,
+                    data: data.to_vec(),
+                })
+                .await
+                .is_err()
+        {
+            // Keep reading so the step's output still drains.
+            *self.receiver_gone = true;
+        }
     }
 }
 

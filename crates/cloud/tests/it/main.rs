@@ -7,6 +7,7 @@
 //! kubeconfig's current one). Each test works in a namespace of its own,
 //! deleted at the end.
 
+mod cluster;
 mod failures;
 mod jobs;
 mod support;

@@ -44,6 +44,11 @@ pub struct TestEnv {
 
 impl TestEnv {
     pub async fn new(name: &str) -> TestEnv {
+        // SWITCHYARD_LOG=switchyard_cloud=debug shows what the runner does.
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_env("SWITCHYARD_LOG"))
+            .with_test_writer()
+            .try_init();
         let source = kubeconfig();
         let mut kc = Kubeconfig::read_from(&source)
             .unwrap_or_else(|e| panic!("cannot read SWITCHYARD_TEST_KUBECONFIG={}: {e}", source.display()));
@@ -286,4 +291,34 @@ pub fn git(dir: &Path, args: &[&str]) {
         "git {args:?} failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+impl TestEnv {
+    /// `host:port` of the API server.
+    pub fn server_addr(&self) -> String {
+        let kc = kube::config::Kubeconfig::read_from(&self.kubeconfig).unwrap();
+        let ctx = kc.contexts.iter().find(|c| c.name == CONTEXT).unwrap();
+        let cluster_name = ctx.context.as_ref().unwrap().cluster.clone();
+        let cluster = kc.clusters.iter().find(|c| c.name == cluster_name).unwrap();
+        let server = cluster.cluster.as_ref().unwrap().server.clone().unwrap();
+        server
+            .trim_start_matches("https://")
+            .trim_end_matches('/')
+            .to_string()
+    }
+
+    /// A copy of the test kubeconfig whose clusters point at `server`.
+    pub fn kubeconfig_with_server(&self, server: &str) -> PathBuf {
+        let mut kc = kube::config::Kubeconfig::read_from(&self.kubeconfig).unwrap();
+        for c in &mut kc.clusters {
+            if let Some(cluster) = c.cluster.as_mut() {
+                cluster.server = Some(server.to_string());
+            }
+        }
+        let path = self
+            .kubeconfig
+            .with_file_name(format!("kubeconfig-{}", server.replace([':', '/', '.'], "_")));
+        std::fs::write(&path, serde_json::to_vec(&kc).unwrap()).unwrap();
+        path
+    }
 }
