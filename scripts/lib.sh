@@ -9,8 +9,11 @@ export ROOT
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
-# Debian packages the build and the tests need.
-APT_PACKAGES=(build-essential pkg-config git mold)
+# Debian packages the build needs (engine, CLI and the desktop app).
+APT_PACKAGES=(build-essential pkg-config git mold curl file xdg-utils
+    libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libssl-dev libxdo-dev libgtk-3-dev)
+# ...and the tests: a display, a session bus, WebDriver for WebKit, a venv.
+TEST_APT_PACKAGES=(xvfb xauth webkit2gtk-driver dbus at-spi2-core python3-venv)
 
 install_missing_packages() {
     local missing=()
@@ -47,8 +50,32 @@ setup_build_env() {
     export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-auto}"
 }
 
+check_node() {
+    if ! command -v npm >/dev/null; then
+        install_missing_packages nodejs npm
+    fi
+    local v
+    v="$(node --version | sed 's/^v//; s/\..*//')"
+    [ "$v" -ge 18 ] || die "Node.js $(node --version) is too old; the UI needs Node.js 18 or newer"
+}
+
+# Builds the UI (ui/dist), which the desktop binary embeds.
+build_ui() {
+    say "building the UI"
+    ( cd "$ROOT/ui" && install_ui_deps && npm run build )
+}
+
+# npm ci, only when the lockfile changed since the last install.
+install_ui_deps() {
+    if ! cmp -s package-lock.json node_modules/.switchyard-lock 2>/dev/null; then
+        npm ci --no-audit --no-fund
+        cp package-lock.json node_modules/.switchyard-lock
+    fi
+}
+
 prepare() {
     install_missing_packages "${APT_PACKAGES[@]}"
     check_rust
+    check_node
     setup_build_env
 }

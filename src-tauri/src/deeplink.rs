@@ -1,0 +1,236 @@
+//! The strict parser of `switchyard://` links.
+//!
+//! Links arrive from chat messages and other programs, so they are outside
+//! input: anything that is not exactly one of the known routes is refused
+//! with a reason, and no link ever performs an action by itself (an import
+//! only opens the import dialog, which asks first).
+//!
+//! Routes: `switchyard://runs/<id>`, `switchyard://projects/<name>`,
+//! `switchyard://import?path=<absolute folder>`.
+
+use crate::dto::DeepLinkDto;
+
+/// The scheme Switchyard registers.
+pub const SCHEME: &str = "switchyard";
+
+/// Longest link accepted.
+const MAX_LEN: usize = 2048;
+
+fn invalid(url: &str, reason: impl Into<String>) -> DeepLinkDto {
+    let shown: String = url.chars().take(120).filter(|c| !c.is_control()).collect();
+    DeepLinkDto::Invalid {
+        url: if url.chars().count() > 120 {
+            format!("{shown}…")
+        } else {
+            shown
+        },
+        reason: reason.into(),
+    }
+}
+
+/// Parses a link. Never fails: a link that is not accepted comes back as
+/// [`DeepLinkDto::Invalid`] with the reason.
+pub fn parse(raw: &str) -> DeepLinkDto {
+    if raw.len() > MAX_LEN {
+        return invalid(raw, format!("the link is longer than {MAX_LEN} characters"));
+    }
+    let url = match url::Url::parse(raw) {
+        Ok(u) => u,
+        Err(e) => return invalid(raw, format!("not a valid link ({e})")),
+    };
+    if url.scheme() != SCHEME {
+        return invalid(raw, format!("only {SCHEME}:// links are accepted"));
+    }
+    if url.username() != "" || url.password().is_some() || url.port().is_some() || url.fragment().is_some() {
+        return invalid(
+            raw,
+            "the link has parts Switchyard does not use (user, port or #fragment)",
+        );
+    }
+    // `switchyard://runs/12`: the route is the host, the rest is the path.
+    let route = url.host_str().unwrap_or("");
+    let segments: Vec<String> = url
+        .path_segments()
+        .map(|s| s.filter(|p| !p.is_empty()).map(decode).collect())
+        .unwrap_or_default();
+    let query: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    match route {
+        "runs" => {
+            if !query.is_empty() {
+                return invalid(raw, "a run link takes no query parameters");
+            }
+            match segments.as_slice() {
+                [id] => match id.parse::<i64>() {
+                    Ok(id) if id > 0 => DeepLinkDto::Run { id },
+                    _ => invalid(raw, format!("`{id}` is not a run id (a positive number)")),
+                },
+                _ => invalid(raw, "a run link looks like switchyard://runs/<id>"),
+            }
+        }
+        "projects" => {
+            if !query.is_empty() {
+                return invalid(raw, "a project link takes no query parameters");
+            }
+            match segments.as_slice() {
+                [name] if valid_project_name(name) => DeepLinkDto::Project { name: name.clone() },
+                [name] => invalid(raw, format!("`{name}` is not a project name")),
+                _ => invalid(raw, "a project link looks like switchyard://projects/<name>"),
+            }
+        }
+        "import" => {
+            if !segments.is_empty() {
+                return invalid(raw, "an import link looks like switchyard://import?path=<folder>");
+            }
+            let paths: Vec<&String> = query
+                .iter()
+                .filter(|(k, _)| k == "path")
+                .map(|(_, v)| v)
+                .collect();
+            if query.iter().any(|(k, _)| k != "path") {
+                return invalid(raw, "an import link takes only the `path` parameter");
+            }
+            match paths.as_slice() {
+                [path] => {
+                    let p = std::path::Path::new(path.as_str());
+                    if !p.is_absolute() {
+                        invalid(raw, "the folder to import must be an absolute path")
+                    } else if path.contains('\0') || path.chars().any(char::is_control) {
+                        invalid(raw, "the folder path contains control characters")
+                    } else if p
+                        .components()
+                        .any(|c| matches!(c, std::path::Component::ParentDir))
+                    {
+                        invalid(raw, "the folder path must not contain `..`")
+                    } else {
+                        DeepLinkDto::Import {
+                            path: path.to_string(),
+                        }
+                    }
+                }
+                [] => invalid(raw, "an import link needs ?path=<folder>"),
+                _ => invalid(raw, "an import link takes one `path`"),
+            }
+        }
+        "" => invalid(
+            raw,
+            "the link names no view; use runs/<id>, projects/<name> or import?path=<folder>",
+        ),
+        other => invalid(
+            raw,
+            format!("unknown view `{other}`; use runs/<id>, projects/<name> or import?path=<folder>"),
+        ),
+    }
+}
+
+fn decode(segment: &str) -> String {
+    url::form_urlencoded::parse(format!("x={segment}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
+fn valid_project_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 100
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && name != "."
+        && name != ".."
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn reason(link: &str) -> String {
+        match parse(link) {
+            DeepLinkDto::Invalid { reason, .. } => reason,
+            other => panic!("{link} was accepted as {other:?}"),
+        }
+    }
+
+    #[test]
+    fn known_routes() {
+        assert_eq!(parse("switchyard://runs/42"), DeepLinkDto::Run { id: 42 });
+        assert_eq!(parse("switchyard://runs/42/"), DeepLinkDto::Run { id: 42 });
+        assert_eq!(
+            parse("switchyard://projects/shop-api"),
+            DeepLinkDto::Project {
+                name: "shop-api".into()
+            }
+        );
+        assert_eq!(
+            parse("switchyard://import?path=%2Fhome%2Fme%2Fmy%20app"),
+            DeepLinkDto::Import {
+                path: "/home/me/my app".into()
+            }
+        );
+    }
+
+    #[test]
+    fn everything_else_is_refused_with_a_reason() {
+        assert!(reason("https://runs/1").contains("only switchyard://"));
+        assert!(reason("switchyard://runs/abc").contains("not a run id"));
+        assert!(reason("switchyard://runs/-3").contains("not a run id"));
+        assert!(reason("switchyard://runs/0").contains("not a run id"));
+        assert!(reason("switchyard://runs/99999999999999999999").contains("not a run id"));
+        assert!(reason("switchyard://runs/1/delete").contains("switchyard://runs/<id>"));
+        assert!(reason("switchyard://runs/1?cancel=1").contains("no query"));
+        // `..` is resolved away by URL parsing, leaving no name.
+        assert!(reason("switchyard://projects/..").contains("switchyard://projects/<name>"));
+        assert!(reason("switchyard://projects/a%2Fb").contains("not a project name"));
+        assert!(reason("switchyard://import?path=relative/dir").contains("absolute"));
+        assert!(reason("switchyard://import?path=/a/../etc").contains(".."));
+        assert!(reason("switchyard://import?path=/a&path=/b").contains("one `path`"));
+        assert!(reason("switchyard://import?path=/a&run=1").contains("only the `path`"));
+        assert!(reason("switchyard://import").contains("needs ?path"));
+        assert!(reason("switchyard://deploy/prod").contains("unknown view `deploy`"));
+        assert!(reason("switchyard://").contains("names no view"));
+        assert!(reason("switchyard://user:pw@runs/1").contains("does not use"));
+        assert!(reason("switchyard://runs:8080/1").contains("does not use"));
+        assert!(reason("not a url").contains("not a valid link"));
+        assert!(reason(&format!("switchyard://runs/{}", "1".repeat(3000))).contains("longer than"));
+    }
+
+    #[test]
+    fn the_shown_link_is_short_and_has_no_control_characters() {
+        match parse(&format!("switchyard://x/{}\u{7}", "a".repeat(500))) {
+            DeepLinkDto::Invalid { url, .. } => {
+                assert!(url.chars().count() <= 121);
+                assert!(!url.chars().any(char::is_control));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+        /// Any text: a known route or a refusal, never a panic.
+        #[test]
+        fn never_panics(s in "(?s).{0,300}") {
+            let _ = parse(&s);
+        }
+
+        /// Any text after the scheme: accepted runs always have a positive id.
+        #[test]
+        fn accepted_links_are_well_formed(s in "[a-z/?=&%0-9.:@#-]{0,80}") {
+            match parse(&format!("switchyard://{s}")) {
+                DeepLinkDto::Run { id } => prop_assert!(id > 0),
+                DeepLinkDto::Project { name } => prop_assert!(valid_project_name(&name)),
+                DeepLinkDto::Import { path } => prop_assert!(
+                    path.starts_with('/')
+                        && !std::path::Path::new(&path)
+                            .components()
+                            .any(|c| matches!(c, std::path::Component::ParentDir))
+                ),
+                DeepLinkDto::Invalid { reason, .. } => prop_assert!(!reason.is_empty()),
+            }
+        }
+    }
+}

@@ -1,0 +1,170 @@
+//! Switchyard's desktop shell: the Tauri 2 app over the engine.
+//!
+//! The shell holds no business logic. [`commands`] maps IPC calls to the
+//! engine, [`bridge`] forwards the engine's events to the window, [`tray`]
+//! and [`notify`] keep the desktop informed, and [`deeplink`] parses the
+//! `switchyard://` links that [`run`] receives at start and from second
+//! launches (single instance: a second launch forwards its link here).
+
+pub mod bridge;
+pub mod commands;
+pub mod deeplink;
+pub mod demo;
+pub mod dto;
+pub mod error;
+pub mod notify;
+pub mod settings;
+pub mod state;
+pub mod tray;
+
+use switchyard_engine::{Engine, EngineConfig, Home};
+use tauri::{AppHandle, Emitter, Manager, RunEvent, WindowEvent};
+use tauri_plugin_deep_link::DeepLinkExt;
+
+use crate::state::AppState;
+
+fn init_tracing(home: &Home) {
+    use tracing_subscriber::prelude::*;
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SWITCHYARD_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = std::fs::create_dir_all(home.root());
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(home.root().join("switchyard-desktop.log"))
+        .ok();
+    let registry = tracing_subscriber::registry()
+        .with(filter)
+        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr));
+    match file {
+        Some(f) => {
+            let _ = registry
+                .with(
+                    tracing_subscriber::fmt::layer()
+                        .with_ansi(false)
+                        .with_writer(std::sync::Mutex::new(f)),
+                )
+                .try_init();
+        }
+        None => {
+            let _ = registry.try_init();
+        }
+    }
+}
+
+fn handle_links(app: &AppHandle, urls: Vec<String>) {
+    for url in urls {
+        let link = deeplink::parse(&url);
+        tracing::info!(?link, "deep link");
+        tray::show_window(app);
+        let _ = app.emit("switchyard://deep-link", link);
+    }
+}
+
+/// Starts the app. Exits the process with a message when the data dir or
+/// history cannot be opened.
+pub fn run() {
+    let _ = state::STARTED.set(std::time::Instant::now());
+    let home = match Home::from_env() {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("switchyard-desktop: {e}");
+            std::process::exit(1);
+        }
+    };
+    init_tracing(&home);
+
+    let app = tauri::Builder::default()
+        // Single instance first: a second launch forwards its link and exits.
+        .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
+            tracing::info!(?argv, "second launch");
+            tray::show_window(app);
+        }))
+        .plugin(tauri_plugin_deep_link::init())
+        .plugin(tauri_plugin_dialog::init())
+        .invoke_handler(tauri::generate_handler![
+            commands::overview,
+            commands::list_projects,
+            commands::inspect_folder,
+            commands::import_project,
+            commands::project_detail,
+            commands::list_runs,
+            commands::get_run,
+            commands::start_run,
+            commands::cancel_run,
+            commands::read_log,
+            commands::search_log,
+            commands::save_log,
+            commands::test_results,
+            commands::get_settings,
+            commands::update_settings,
+            commands::pause_notifications,
+            commands::first_run,
+            commands::import_demo,
+            commands::pending_deep_link,
+            commands::ui_ready,
+        ])
+        .setup(move |app| {
+            let engine = tauri::async_runtime::block_on(Engine::open(EngineConfig::new(home.clone())))
+                .map_err(|e| format!("cannot start Switchyard: {e}"))?;
+            let settings_path = settings::config_path().unwrap_or_else(|| home.root().join("config.toml"));
+            let settings = settings::load(&settings_path).unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "using default settings");
+                settings::Settings::default()
+            });
+            app.manage(AppState::new(engine, settings, settings_path));
+
+            #[cfg(any(target_os = "linux", windows))]
+            if std::env::var_os("SWITCHYARD_NO_SCHEME_REGISTRATION").is_none()
+                && let Err(e) = app.deep_link().register_all()
+            {
+                tracing::warn!(error = %e, "cannot register the switchyard:// scheme");
+            }
+            // Started by a link: keep it for the UI to ask for once it is up.
+            if let Ok(Some(urls)) = app.deep_link().get_current()
+                && let Some(url) = urls.first()
+            {
+                app.state::<AppState>()
+                    .set_pending_link(deeplink::parse(url.as_str()));
+            }
+            let handle = app.handle().clone();
+            app.deep_link().on_open_url(move |event| {
+                handle_links(&handle, event.urls().into_iter().map(|u| u.to_string()).collect());
+            });
+
+            match tray::build(app.handle()) {
+                Ok(t) => {
+                    app.manage(t);
+                    tray::refresh(app.handle());
+                }
+                Err(e) => tracing::warn!(error = %e, "no tray icon"),
+            }
+            bridge::start(app.handle().clone());
+            Ok(())
+        })
+        .on_window_event(|window, event| {
+            if let WindowEvent::CloseRequested { api, .. } = event {
+                let state = window.state::<AppState>();
+                if state.settings().close_to_tray && window.app_handle().try_state::<tray::Tray>().is_some() {
+                    api.prevent_close();
+                    let _ = window.hide();
+                }
+            }
+        })
+        .build(tauri::generate_context!());
+    let app = match app {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("switchyard-desktop: {e}");
+            std::process::exit(1);
+        }
+    };
+    app.run(|handle, event| {
+        if let RunEvent::Exit = event
+            && let Some(state) = handle.try_state::<AppState>()
+        {
+            let engine = state.engine.clone();
+            let _ = tauri::async_runtime::block_on(engine.flush());
+        }
+    });
+}

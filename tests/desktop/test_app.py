@@ -1,0 +1,201 @@
+"""End-to-end tests of the real desktop app: what a user does and sees.
+
+Each test runs the real switchyard-desktop binary in a real WebKit webview
+under Xvfb (see conftest.py) and saves a screenshot when it ends.
+"""
+
+import asyncio
+import os
+import textwrap
+import time
+from pathlib import Path
+
+import sni_watcher
+
+
+def write_project(root: Path, name: str, pipeline: str, files=None) -> Path:
+    d = root / name
+    d.mkdir(parents=True, exist_ok=True)
+    (d / "switchyard.yaml").write_text(textwrap.dedent(pipeline))
+    for rel, content in (files or {}).items():
+        p = d / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(content)
+    return d
+
+
+FIXTURE = """
+    name: fixture
+    jobs:
+      build:
+        steps:
+          - name: compile
+            run: |
+              for i in $(seq 1 300); do echo "compiling unit $i"; done
+              printf '\\033[32mgreen build\\033[0m\\n'
+              echo "the needle is here"
+      test:
+        needs: build
+        steps:
+          - name: unit tests
+            run: |
+              cat > report.xml <<'XML'
+              <testsuite name="unit"><testcase classname="fx" name="adds"/><testcase classname="fx" name="rounds"><failure message="expected 2, got 3">trace</failure></testcase></testsuite>
+              XML
+              echo tests done
+        reports:
+          junit: report.xml
+"""
+
+
+def status_of(app, css):
+    el = app.s.find(css)
+    return el.attribute("data-status")
+
+
+def wait_status(app, css, wanted, timeout=60):
+    app.s.wait_for(css, timeout=timeout, condition=lambda e: e.attribute("data-status") in wanted,
+                   what=f"{css} with status {wanted}")
+
+
+def import_by_path(app, path: Path):
+    app.s.find("[data-testid=nav-projects]").click()
+    app.s.wait_for("[data-testid=import-button]").click()
+    field = app.s.wait_for("[data-testid=import-path-input]")
+    time.sleep(0.5)  # let the dialog finish opening before typing
+    field.send_keys(str(path))
+    app.s.find("[data-testid=import-inspect]").click()
+    app.s.wait_for("[data-testid=import-pipeline]")
+    app.s.wait_for("[data-testid=import-confirm]", condition=lambda e: e.property("disabled") is not True).click()
+    # Importing ends on the new project's page.
+    app.wait_route("/projects/")
+
+
+def start_run_of_current_project(app):
+    app.s.wait_for("[data-testid=run-button]").click()
+    app.s.wait_for("[data-testid=run-options-confirm]").click()
+    app.wait_route("/runs/")
+    return int(app.route().split("/runs/")[1].split("?")[0])
+
+
+def test_first_start_offers_the_demo_and_shows_it_running(app):
+    demo = app.s.wait_for("[data-testid=first-run-demo]", what="the first-run offer")
+    demo.click()
+    app.wait_route("/runs/")
+    # The demo's jobs go through their states live and end well.
+    wait_status(app, "[data-testid=run-status]", {"succeeded"}, timeout=60)
+    nodes = app.s.find_all("[data-testid=job-node]")
+    assert len(nodes) == 6, [n.attribute("data-job") for n in nodes]
+    assert all(n.attribute("data-status") == "succeeded" for n in nodes)
+
+
+def test_import_run_follow_the_log_search_and_see_test_results(app):
+    project = write_project(app.root, "fixture", FIXTURE)
+    import_by_path(app, project)
+    app.wait_route("/projects/fixture")
+    run_id = start_run_of_current_project(app)
+    assert run_id == 1
+    # The steps exit 0, so the run succeeds although a test failed.
+    wait_status(app, "[data-testid=run-status]", {"succeeded"}, timeout=60)
+    # The build job's log: all lines, colours rendered, escape codes never shown.
+    app.s.find("[data-testid=job-node][data-job=build]").click()
+    app.s.wait_for("[data-testid=log-line]")
+    total = app.s.wait_for("[data-testid=log-total]").text
+    assert total.startswith("302 lines"), total
+    page_text = app.s.find("[data-testid=log-viewer]").text
+    assert "\x1b[" not in page_text and "[32m" not in page_text
+    search = app.s.find("[data-testid=log-search-input]")
+    search.send_keys("needle")
+    app.s.find("[data-testid=log-search-next]").click()
+    hit = app.s.wait_for("[data-testid=log-line][data-hit=true]", what="the highlighted search hit")
+    assert "the needle is here" in hit.text
+    assert hit.attribute("data-line") == "302"
+    # Test results: the failure first, with its message.
+    app.s.find("[data-testid=job-node][data-job=test]").click()
+    app.s.find("[data-testid=tab-tests]").click()
+    app.s.wait_for("[data-testid=test-row]")
+    rows = app.s.find_all("[data-testid=test-row]")
+    assert rows[0].attribute("data-status") == "failed"
+    assert "expected 2, got 3" in rows[0].text
+    assert len(rows) == 2
+
+
+def test_a_link_from_a_second_launch_opens_the_run(app):
+    project = write_project(app.root, "linked", "jobs:\n  a: {steps: ['echo hello']}\n")
+    app.cli("run", str(project))
+    started = time.monotonic()
+    second = app.second_launch("switchyard://runs/1")
+    took = time.monotonic() - started
+    assert second.returncode == 0, second.stderr
+    assert took < 10, f"the second launch took {took:.1f}s to hand over its link"
+    app.wait_route("/runs/1")
+    wait_status(app, "[data-testid=run-status]", {"succeeded"})
+    # A malformed link is refused with a message and changes nothing.
+    app.second_launch("switchyard://runs/1;rm -rf")
+    app.s.wait_for("[data-testid=deep-link-error]", condition=lambda e: "run id" in e.text,
+                   what="the refused-link message")
+    assert app.route().startswith("/runs/1")
+    # An import link only opens the dialog; nothing is imported by itself.
+    other = write_project(app.root, "offered", "jobs:\n  a: {steps: ['true']}\n")
+    app.second_launch(f"switchyard://import?path={other}")
+    app.s.wait_for("[data-testid=import-dialog]")
+    projects = app.cli("projects", "--json").stdout
+    assert "offered" not in projects
+
+
+def test_a_failed_run_notifies_and_the_notification_opens_it(app, bus):
+    project = write_project(app.root, "broken", "jobs:\n  a: {steps: ['echo oops; exit 3']}\n")
+    import_by_path(app, project)
+    run_id = start_run_of_current_project(app)
+    wait_status(app, "[data-testid=run-status]", {"failed"})
+    deadline = time.time() + 15
+    while not bus.notifications.sent and time.time() < deadline:
+        time.sleep(0.1)
+    assert bus.notifications.sent, "no notification was sent over the session bus"
+    nid, app_name, summary, body, actions = bus.notifications.sent[-1]
+    assert app_name == "Switchyard"
+    assert f"run #{run_id} failed" in summary, summary
+    assert "exited with code 3" in body, body
+    assert "default" in actions
+    # Go elsewhere, then click the notification: the run opens.
+    app.s.find("[data-testid=nav-settings]").click()
+    app.wait_route("/settings")
+    bus.run(_invoke(bus, nid))
+    app.wait_route(f"/runs/{run_id}")
+
+
+async def _invoke(bus, nid):
+    bus.notifications.ActionInvoked(nid, "default")
+
+
+def test_the_tray_registers_and_its_menu_opens_a_run(app, bus):
+    deadline = time.time() + 15
+    while not bus.watcher.items and time.time() < deadline:
+        time.sleep(0.1)
+    assert bus.watcher.items, "the tray did not register with the StatusNotifierWatcher"
+    name, props = bus.run(sni_watcher.find_item(bus.conn, bus.watcher.items[-1]))
+    assert props.get("Menu"), props
+    project = write_project(app.root, "traytest", "jobs:\n  a: {steps: ['true']}\n")
+    import_by_path(app, project)
+    run_id = start_run_of_current_project(app)
+    wait_status(app, "[data-testid=run-status]", {"succeeded"})
+    menu, items = bus.run(sni_watcher.menu_items(bus.conn, name, props["Menu"]))
+    labels = [label for _, label, _ in items]
+    assert "Open Switchyard" in labels and "Quit" in labels, labels
+    assert "Pause notifications for 1 hour" in labels, labels
+    run_item = next(i for i, label, _ in items if f"#{run_id}" in label)
+    app.s.find("[data-testid=nav-settings]").click()
+    app.wait_route("/settings")
+    bus.run(sni_watcher.click(menu, run_item))
+    app.wait_route(f"/runs/{run_id}")
+    # Pausing from the tray shows in the menu and in the settings.
+    pause = next(i for i, label, _ in items if label.startswith("Pause notifications"))
+    bus.run(sni_watcher.click(menu, pause))
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        _, items = bus.run(sni_watcher.menu_items(bus.conn, name, props["Menu"]))
+        if any(label == "Resume notifications" for _, label, _ in items):
+            break
+        time.sleep(0.2)
+    else:
+        raise AssertionError(f"the pause item did not change: {items}")

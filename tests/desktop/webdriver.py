@@ -1,0 +1,142 @@
+"""A small W3C WebDriver client (plain HTTP), enough to drive the app through
+tauri-driver and WebKitWebDriver: sessions, finding elements, clicking,
+typing, reading text and attributes, running scripts and screenshots."""
+
+import base64
+import http.client
+import json
+import time
+import urllib.error
+import urllib.request
+
+ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
+
+
+class WebDriverError(Exception):
+    pass
+
+
+class Element:
+    def __init__(self, session, element_id):
+        self.session = session
+        self.id = element_id
+
+    def _cmd(self, method, path, body=None):
+        return self.session._cmd(method, f"/element/{self.id}{path}", body)
+
+    def click(self):
+        self._cmd("POST", "/click", {})
+
+    def clear(self):
+        self._cmd("POST", "/clear", {})
+
+    def send_keys(self, text):
+        self._cmd("POST", "/value", {"text": text})
+
+    @property
+    def text(self):
+        return self._cmd("GET", "/text")
+
+    def attribute(self, name):
+        return self._cmd("GET", f"/attribute/{name}")
+
+    def property(self, name):
+        return self._cmd("GET", f"/property/{name}")
+
+    def find(self, css):
+        value = self._cmd("POST", "/element", {"using": "css selector", "value": css})
+        return Element(self.session, value[ELEMENT])
+
+    def find_all(self, css):
+        values = self._cmd("POST", "/elements", {"using": "css selector", "value": css})
+        return [Element(self.session, v[ELEMENT]) for v in values]
+
+
+class Session:
+    def __init__(self, url, capabilities, timeout=60):
+        self.url = url.rstrip("/")
+        deadline = time.time() + timeout
+        last = None
+        while time.time() < deadline:
+            try:
+                value = self._raw("POST", "/session", {"capabilities": capabilities})
+                self.id = value["sessionId"]
+                return
+            except (urllib.error.URLError, WebDriverError, ConnectionError) as e:
+                last = e
+                time.sleep(0.5)
+        raise WebDriverError(f"could not create a WebDriver session: {last}")
+
+    def _raw(self, method, path, body=None):
+        # tauri-driver keeps a pooled connection to WebKitWebDriver, which may
+        # close it just as a request is sent; the request then fails without
+        # a response. Such a request never reached the browser: send it again.
+        for attempt in range(4):
+            try:
+                return self._send(method, path, body)
+            except (http.client.RemoteDisconnected, ConnectionResetError):
+                if attempt == 3:
+                    raise
+                time.sleep(0.2)
+
+    def _send(self, method, path, body=None):
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.url + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=120) as resp:
+                payload = json.loads(resp.read() or b"{}")
+        except urllib.error.HTTPError as e:
+            try:
+                payload = json.loads(e.read() or b"{}")
+            except ValueError:
+                payload = {"value": {"error": str(e), "message": ""}}
+            value = payload.get("value", {})
+            raise WebDriverError(f"{method} {path}: {value.get('error')}: {value.get('message')}")
+        return payload.get("value")
+
+    def _cmd(self, method, path, body=None):
+        return self._raw(method, f"/session/{self.id}{path}", body)
+
+    def quit(self):
+        try:
+            self._raw("DELETE", f"/session/{self.id}")
+        except Exception:
+            pass
+
+    def execute(self, script, *args):
+        return self._cmd("POST", "/execute/sync", {"script": script, "args": list(args)})
+
+    def execute_async(self, script, *args):
+        return self._cmd("POST", "/execute/async", {"script": script, "args": list(args)})
+
+    def find(self, css):
+        value = self._cmd("POST", "/element", {"using": "css selector", "value": css})
+        return Element(self, value[ELEMENT])
+
+    def find_all(self, css):
+        values = self._cmd("POST", "/elements", {"using": "css selector", "value": css})
+        return [Element(self, v[ELEMENT]) for v in values]
+
+    def wait_for(self, css, timeout=20, condition=None, what=None):
+        """Waits for an element matching `css` (and `condition(element)`)."""
+        deadline = time.time() + timeout
+        last = None
+        while time.time() < deadline:
+            try:
+                for el in self.find_all(css):
+                    if condition is None or condition(el):
+                        return el
+            except WebDriverError as e:
+                last = e
+            time.sleep(0.2)
+        raise AssertionError(f"timed out after {timeout}s waiting for {what or css} ({last})")
+
+    def screenshot(self, path):
+        png = base64.b64decode(self._cmd("GET", "/screenshot"))
+        with open(path, "wb") as f:
+            f.write(png)
+
+    @property
+    def url_hash(self):
+        return self.execute("return window.location.hash")

@@ -1,0 +1,63 @@
+import { useEffect } from "react";
+import { HashRouter, Route, Routes } from "react-router";
+
+import { uiReadyOnce } from "./api";
+import { DeepLinks } from "./components/DeepLinks";
+import { FolderDrop } from "./components/FolderDrop";
+import { Layout } from "./components/Layout";
+import { ImportProvider } from "./importing";
+import { NotifyProvider } from "./notify";
+import { SettingsProvider } from "./settings";
+import { ShortcutsProvider } from "./shortcuts";
+import { NotFoundView } from "./views/NotFoundView";
+import { OverviewView } from "./views/OverviewView";
+import { ProjectsView } from "./views/ProjectsView";
+import { ProjectView } from "./views/ProjectView";
+import { RunView } from "./views/RunView";
+import { SettingsView } from "./views/SettingsView";
+
+export function AppRoutes() {
+  return (
+    <Routes>
+      <Route path="/" element={<OverviewView />} />
+      <Route path="/projects" element={<ProjectsView />} />
+      <Route path="/projects/:name" element={<ProjectView />} />
+      <Route path="/runs/:id" element={<RunView />} />
+      <Route path="/settings" element={<SettingsView />} />
+      <Route path="*" element={<NotFoundView />} />
+    </Routes>
+  );
+}
+
+/** Everything inside the router: providers, layout, views, and the app-wide listeners. */
+export function Root() {
+  useEffect(() => {
+    // After the first view is committed and painted.
+    const id = window.requestAnimationFrame(() => uiReadyOnce());
+    return () => window.cancelAnimationFrame(id);
+  }, []);
+  return (
+    <SettingsProvider>
+      <NotifyProvider>
+        <ShortcutsProvider>
+          <ImportProvider>
+            <Layout>
+              <AppRoutes />
+            </Layout>
+            <DeepLinks />
+            <FolderDrop />
+          </ImportProvider>
+        </ShortcutsProvider>
+      </NotifyProvider>
+    </SettingsProvider>
+  );
+}
+
+/** The app is served from Tauri's asset protocol: routes live in the hash. */
+export function App() {
+  return (
+    <HashRouter>
+      <Root />
+    </HashRouter>
+  );
+}

@@ -1,0 +1,81 @@
+import Alert from "@mui/material/Alert";
+import AlertTitle from "@mui/material/AlertTitle";
+import Box from "@mui/material/Box";
+import Snackbar from "@mui/material/Snackbar";
+import { useCallback, useEffect, useState } from "react";
+import { useNavigate } from "react-router";
+
+import { onDeepLink, onNavigate, pendingDeepLink } from "../api";
+import type { DeepLinkDto } from "../bindings/DeepLinkDto";
+import type { NavigateDto } from "../bindings/NavigateDto";
+import { useSubscription } from "../hooks";
+import { useImport } from "../importing";
+
+let pendingAsked = false;
+
+/**
+ * Opens what `switchyard://` links ask for, never acting by itself: runs and
+ * projects are shown, an import opens the dialog for the user to confirm, and
+ * an invalid link is only reported.
+ */
+export function DeepLinks() {
+  const navigate = useNavigate();
+  const { openImport } = useImport();
+  const [invalid, setInvalid] = useState<{ url: string; reason: string } | null>(null);
+
+  const handle = useCallback(
+    (link: DeepLinkDto) => {
+      switch (link.kind) {
+        case "run":
+          navigate(`/runs/${link.id}`);
+          break;
+        case "project":
+          navigate(`/projects/${encodeURIComponent(link.name)}`);
+          break;
+        case "import":
+          openImport(link.path);
+          break;
+        case "invalid":
+          setInvalid({ url: link.url, reason: link.reason });
+          break;
+      }
+    },
+    [navigate, openImport],
+  );
+
+  useEffect(() => {
+    // The shell hands the start-up link out once; ask once per app start.
+    if (pendingAsked) return;
+    pendingAsked = true;
+    pendingDeepLink().then(
+      (link) => {
+        if (link) handle(link);
+      },
+      () => {
+        // No shell (plain browser) or no link: nothing to open.
+      },
+    );
+  }, [handle]);
+
+  useSubscription(onDeepLink, handle);
+  useSubscription(onNavigate, (n: NavigateDto) => {
+    if (typeof n.route === "string" && n.route.startsWith("/")) navigate(n.route);
+  });
+
+  return (
+    <Snackbar open={invalid !== null} anchorOrigin={{ vertical: "top", horizontal: "center" }}>
+      <Alert severity="error" variant="filled" onClose={() => setInvalid(null)} data-testid="deep-link-error" sx={{ maxWidth: 640 }}>
+        <AlertTitle>This link can't be opened</AlertTitle>
+        {invalid?.reason}
+        <Box component="div" sx={{ mt: 0.5, opacity: 0.85, wordBreak: "break-all", fontSize: 13 }}>
+          {invalid?.url}
+        </Box>
+      </Alert>
+    </Snackbar>
+  );
+}
+
+/** For tests: lets the next mount ask for the start-up link again. */
+export function resetPendingDeepLinkForTests(): void {
+  pendingAsked = false;
+}

@@ -1,0 +1,155 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import { describe, expect, it } from "vitest";
+
+import { emitEvent, errorDto, mockBackend } from "../test/backend";
+import { detail, folder, project } from "../test/fixtures";
+import { currentPath, renderApp } from "../test/render";
+
+async function openDialogAndInspect(path: string) {
+  const r = renderApp("/projects");
+  await r.user.click(await screen.findByTestId("import-button"));
+  await r.user.type(screen.getByTestId("import-path-input"), path);
+  await r.user.click(screen.getByTestId("import-inspect"));
+  return r;
+}
+
+describe("Import dialog", () => {
+  it("shows git facts and the jobs of a valid pipeline, and imports without writing a pipeline", async () => {
+    const backend = mockBackend({
+      inspect_folder: ({ path }) => folder({ path }),
+      import_project: () => project(),
+      project_detail: () => detail(),
+      list_runs: () => ({ runs: [], nextBefore: null }),
+    });
+    const { user } = await openDialogAndInspect("/home/dev/src/shop");
+
+    const dialog = await screen.findByTestId("import-folder");
+    expect(backend.argsOf("inspect_folder")).toEqual([{ path: "/home/dev/src/shop" }]);
+    expect(within(dialog).getByTestId("import-name")).toHaveTextContent("shop");
+    expect(within(dialog).getByTestId("import-branch")).toHaveTextContent("branch main");
+    expect(within(dialog).getByText("uncommitted changes")).toBeInTheDocument();
+    expect(within(dialog).getAllByTestId("import-commit")).toHaveLength(2);
+    expect(within(dialog).getByText("Add checkout")).toBeInTheDocument();
+    expect(within(dialog).getByTestId("import-pipeline")).toHaveAttribute("data-state", "valid");
+    expect(within(dialog).getAllByTestId("import-plan-job").map((n) => n.getAttribute("data-job"))).toEqual(["build", "test"]);
+
+    expect(backend.argsOf("import_project")).toEqual([]);
+    await user.click(screen.getByTestId("import-confirm"));
+    await waitFor(() => expect(currentPath()).toBe("/projects/shop"));
+    expect(backend.argsOf("import_project")).toEqual([{ path: "/home/dev/src/shop", pipelineYaml: null }]);
+  });
+
+  it("lists the problems of an invalid pipeline with line:column", async () => {
+    mockBackend({
+      inspect_folder: ({ path }) =>
+        folder({
+          path,
+          pipeline: {
+            state: "invalid",
+            plan: [],
+            diagnostics: [
+              { line: 7, column: 12, message: "unknown job `bulid` in `needs`; did you mean `build`?" },
+              { line: 3, column: 5, message: "`steps` of job `a` is empty; add at least one step with `run:`" },
+            ],
+          },
+        }),
+    });
+    await openDialogAndInspect("/src/broken");
+    const problems = await screen.findAllByTestId("import-diagnostic");
+    expect(problems.map((p) => p.textContent)).toEqual([
+      "3:5`steps` of job `a` is empty; add at least one step with `run:`",
+      "7:12unknown job `bulid` in `needs`; did you mean `build`?",
+    ]);
+    expect(screen.getByText(/switchyard.yaml has 2 problems/)).toBeInTheDocument();
+  });
+
+  it("proposes the starter pipeline of a folder without one and saves the edited text with the import", async () => {
+    const starter = "jobs:\n  test:\n    steps:\n      - cargo test\n";
+    const backend = mockBackend({
+      inspect_folder: ({ path }) =>
+        folder({
+          path,
+          name: "tool",
+          pipeline: { state: "missing", plan: [], diagnostics: [] },
+          starter: { stack: "Rust (Cargo)", detectedFrom: "Cargo.toml", yaml: starter },
+        }),
+      import_project: () => project({ name: "tool" }),
+      project_detail: () => detail({ project: project({ name: "tool" }) }),
+      list_runs: () => ({ runs: [], nextBefore: null }),
+    });
+    const { user } = await openDialogAndInspect("/src/tool");
+
+    expect(await screen.findByTestId("import-starter")).toHaveTextContent("Rust (Cargo)");
+    const editor = screen.getByTestId("import-starter-yaml") as HTMLTextAreaElement;
+    expect(editor.value).toBe(starter);
+    await user.type(editor, "      - cargo clippy\n");
+    expect(screen.getByTestId("import-confirm")).toHaveTextContent("Save pipeline and import");
+    await user.click(screen.getByTestId("import-confirm"));
+
+    await waitFor(() => expect(backend.argsOf("import_project")).toHaveLength(1));
+    expect(backend.argsOf("import_project")[0]).toEqual({
+      path: "/src/tool",
+      pipelineYaml: starter + "      - cargo clippy\n",
+    });
+    await waitFor(() => expect(currentPath()).toBe("/projects/tool"));
+  });
+
+  it("says when the folder is already imported and does not import it twice", async () => {
+    mockBackend({ inspect_folder: ({ path }) => folder({ path, importedAs: "shop" }) });
+    await openDialogAndInspect("/home/dev/src/shop");
+    expect(await screen.findByTestId("import-already")).toHaveTextContent("already imported as shop");
+    expect(screen.getByTestId("import-confirm")).toBeDisabled();
+  });
+
+  it("shows why the import failed, with the diagnostics of an invalid pipeline", async () => {
+    mockBackend({
+      inspect_folder: ({ path }) => folder({ path }),
+      import_project: () => {
+        throw errorDto("invalid_pipeline", "the pipeline file has 1 problem", [
+          { line: 2, column: 14, message: "`steps` of job `a` is empty" },
+        ]);
+      },
+    });
+    const { user } = await openDialogAndInspect("/src/shop");
+    await user.click(await screen.findByTestId("import-confirm"));
+    const error = await screen.findByTestId("import-error");
+    expect(error).toHaveTextContent("the pipeline file has 1 problem");
+    expect(within(error).getByTestId("error-diagnostic")).toHaveTextContent("2:14");
+    expect(currentPath()).toBe("/projects");
+  });
+
+  it("shows the shell's message when the folder can't be inspected", async () => {
+    mockBackend({
+      inspect_folder: () => {
+        throw errorDto("invalid_input", "/nope is not a folder; choose a project folder");
+      },
+    });
+    await openDialogAndInspect("/nope");
+    expect(await screen.findByText("/nope is not a folder; choose a project folder")).toBeInTheDocument();
+  });
+
+  it("inspects the folder chosen in the native picker", async () => {
+    const backend = mockBackend({
+      "plugin:dialog|open": () => "/picked/app",
+      inspect_folder: ({ path }) => folder({ path, name: "app" }),
+    });
+    const { user } = renderApp("/projects");
+    await user.click(await screen.findByTestId("import-button"));
+    await user.click(screen.getByTestId("import-browse"));
+    expect(await screen.findByTestId("import-name")).toHaveTextContent("app");
+    expect(backend.argsOf("inspect_folder")).toEqual([{ path: "/picked/app" }]);
+    expect(screen.getByTestId("import-path-input")).toHaveValue("/picked/app");
+  });
+
+  it("opens for a folder dropped onto the window", async () => {
+    const backend = mockBackend({ inspect_folder: ({ path }) => folder({ path, name: "dropped" }) });
+    renderApp("/");
+    await screen.findByText("Overview");
+    await emitEvent("tauri://drag-enter", { paths: ["/drop/here"], position: { x: 10, y: 10 } });
+    expect(await screen.findByText("Drop a folder to import it")).toBeVisible();
+    await emitEvent("tauri://drag-drop", { paths: ["/drop/here"], position: { x: 10, y: 10 } });
+    expect(await screen.findByTestId("import-name")).toHaveTextContent("dropped");
+    expect(backend.argsOf("inspect_folder")).toEqual([{ path: "/drop/here" }]);
+    expect(backend.argsOf("import_project")).toEqual([]);
+  });
+});

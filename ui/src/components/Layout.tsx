@@ -1,0 +1,82 @@
+import AltRouteIcon from "@mui/icons-material/AltRoute";
+import DashboardIcon from "@mui/icons-material/Dashboard";
+import FolderIcon from "@mui/icons-material/Folder";
+import KeyboardIcon from "@mui/icons-material/Keyboard";
+import SettingsIcon from "@mui/icons-material/Settings";
+import Box from "@mui/material/Box";
+import Drawer from "@mui/material/Drawer";
+import List from "@mui/material/List";
+import ListItemButton from "@mui/material/ListItemButton";
+import ListItemIcon from "@mui/material/ListItemIcon";
+import ListItemText from "@mui/material/ListItemText";
+import Stack from "@mui/material/Stack";
+import Typography from "@mui/material/Typography";
+import type { ReactNode } from "react";
+import { NavLink, useLocation } from "react-router";
+
+import { useShortcutsHelp } from "../shortcuts";
+
+const DRAWER_WIDTH = 216;
+
+const NAV = [
+  { to: "/", label: "Overview", icon: <DashboardIcon />, testId: "nav-overview", match: (p: string) => p === "/" || p.startsWith("/runs") },
+  { to: "/projects", label: "Projects", icon: <FolderIcon />, testId: "nav-projects", match: (p: string) => p.startsWith("/projects") },
+  { to: "/settings", label: "Settings", icon: <SettingsIcon />, testId: "nav-settings", match: (p: string) => p.startsWith("/settings") },
+];
+
+export function Layout({ children }: { children: ReactNode }) {
+  const { pathname } = useLocation();
+  const openHelp = useShortcutsHelp();
+  return (
+    <Box sx={{ display: "flex", minHeight: "100vh" }}>
+      <Drawer
+        variant="permanent"
+        sx={{
+          width: DRAWER_WIDTH,
+          flexShrink: 0,
+          "& .MuiDrawer-paper": { width: DRAWER_WIDTH, boxSizing: "border-box", bgcolor: "background.paper" },
+        }}
+      >
+        <Stack direction="row" alignItems="center" gap={1} sx={{ px: 2, py: 2 }}>
+          <AltRouteIcon color="primary" />
+          <Typography variant="h6" component="div" sx={{ fontWeight: 700, letterSpacing: 0.2 }}>
+            Switchyard
+          </Typography>
+        </Stack>
+        <Box component="nav" aria-label="Main" sx={{ flex: 1 }}>
+          <List sx={{ px: 1 }}>
+            {NAV.map((item) => {
+              const active = item.match(pathname);
+              return (
+                <ListItemButton
+                  key={item.to}
+                  component={NavLink}
+                  to={item.to}
+                  end={item.to === "/"}
+                  selected={active}
+                  aria-current={active ? "page" : undefined}
+                  data-testid={item.testId}
+                  sx={{ borderRadius: 1.5, mb: 0.5 }}
+                >
+                  <ListItemIcon sx={{ minWidth: 36 }}>{item.icon}</ListItemIcon>
+                  <ListItemText primary={item.label} />
+                </ListItemButton>
+              );
+            })}
+          </List>
+        </Box>
+        <List sx={{ px: 1 }}>
+          <ListItemButton onClick={openHelp} sx={{ borderRadius: 1.5 }} data-testid="nav-shortcuts">
+            <ListItemIcon sx={{ minWidth: 36 }}>
+              <KeyboardIcon fontSize="small" />
+            </ListItemIcon>
+            <ListItemText primary="Shortcuts" secondary="Press ?" />
+          </ListItemButton>
+        </List>
+      </Drawer>
+      <Box component="main" sx={{ flex: 1, minWidth: 0, px: { xs: 2, md: 4 }, py: 3 }}>
+        {children}
+      </Box>
+    </Box>
+  );
+}

@@ -1,0 +1,236 @@
+import { fireEvent, screen, waitFor, within } from "@testing-library/react";
+import { describe, expect, it } from "vitest";
+
+import type { LogLineDto } from "../bindings/LogLineDto";
+import type { StatusDto } from "../bindings/StatusDto";
+import type { StepDto } from "../bindings/StepDto";
+import { emitEvent, mockBackend, type Handler } from "../test/backend";
+import { job, logLine, run, summary } from "../test/fixtures";
+import { renderApp } from "../test/render";
+
+const E = "\u001b";
+
+/** A log of `total` lines made up on demand, like the shell's store. */
+function generatedLog(total: () => number, text: (n: number) => string = (n) => `line ${n}`): Handler {
+  return ({ from, count }: { from: number; count: number }) => {
+    const t = total();
+    const lines: LogLineDto[] = [];
+    for (let n = from; n < from + count && n <= t; n++) lines.push(logLine(n, text(n)));
+    return { lines, total: t };
+  };
+}
+
+function runWithJob(
+  status: StatusDto,
+  steps: StepDto[] = [{ idx: 0, name: "build", status, exitCode: null, startedAt: null, finishedAt: null, durationMs: null }],
+) {
+  return run({
+    summary: summary({ id: 5, status }),
+    jobs: [job({ id: 10, name: "build", status, steps })],
+  });
+}
+
+function lineNumbers(): number[] {
+  return screen.getAllByTestId("log-line").map((l) => Number(l.getAttribute("data-line")));
+}
+
+function lineEl(n: number): HTMLElement | null {
+  return screen.getByTestId("log-viewer").querySelector(`[data-line="${n}"]`);
+}
+
+describe("Log viewer", () => {
+  it("opens a 1,000,000-line log with only a window of lines in the DOM", async () => {
+    const backend = mockBackend({ get_run: () => runWithJob("succeeded"), read_log: generatedLog(() => 1_000_000) });
+    renderApp("/runs/5");
+    const viewer = await screen.findByTestId("log-viewer");
+    await waitFor(() => expect(viewer).toHaveAttribute("data-total", "1000000"));
+    expect(screen.getByTestId("log-total")).toHaveTextContent("1,000,000 lines");
+    await waitFor(() => expect(lineEl(1)).toHaveTextContent("line 1"));
+    expect(screen.getAllByTestId("log-line").length).toBeLessThan(150);
+    for (const args of backend.argsOf("read_log")) {
+      expect(args.jobId).toBe(10);
+      expect(args.count as number).toBeLessThanOrEqual(5000);
+    }
+
+    // Scroll to the middle: the lines there are fetched and drawn, still only a window of them.
+    const scroller = viewer;
+    scroller.scrollTop = Math.round((scroller.scrollHeight || 8_000_000) / 2);
+    fireEvent.scroll(scroller);
+    await waitFor(() => {
+      const nums = lineNumbers();
+      expect(Math.min(...nums)).toBeGreaterThan(490_000);
+      expect(Math.max(...nums)).toBeLessThan(510_000);
+    });
+    const middle = lineNumbers()[40];
+    await waitFor(() => expect(lineEl(middle)).toHaveTextContent(`line ${middle}`));
+    expect(screen.getAllByTestId("log-line").length).toBeLessThan(150);
+    expect(backend.argsOf("read_log").length).toBeLessThan(6);
+  });
+
+  it("shows ANSI colours as styled text and never the escape codes", async () => {
+    const texts: Record<number, string> = {
+      1: `${E}[32m✔ compiled${E}[0m in 2.1s`,
+      2: `${E}[1;31merror${E}[0m: <b>not bold</b>`,
+      3: `${E}]0;title${"\u0007"}${E}[2Kprogress 100%`,
+    };
+    mockBackend({ get_run: () => runWithJob("failed"), read_log: generatedLog(() => 3, (n) => texts[n]) });
+    renderApp("/runs/5");
+    await waitFor(() => expect(lineEl(3)).toHaveTextContent("progress 100%"));
+    const viewer = screen.getByTestId("log-viewer");
+    expect(viewer.textContent).not.toContain("\u001b");
+    expect(viewer.textContent).not.toContain("[0m");
+    const error = within(lineEl(2) as HTMLElement).getByText("error");
+    expect(error.style.fontWeight).toBe("700");
+    expect(error.style.color).not.toBe("");
+    expect(lineEl(2)?.querySelector("b")).toBeNull();
+    expect(lineEl(2)).toHaveTextContent("error: <b>not bold</b>");
+  });
+
+  it("searches with next/previous through search_log and scrolls to the hit", async () => {
+    const hits = [250_000, 750_000];
+    const backend = mockBackend({
+      get_run: () => runWithJob("succeeded"),
+      read_log: generatedLog(() => 1_000_000, (n) => (hits.includes(n) ? `found the Needle at ${n}` : `line ${n}`)),
+      search_log: ({ from, backwards }: { from: number; backwards: boolean }) =>
+        (backwards ? [...hits].reverse().find((h) => h < from) : hits.find((h) => h > from)) ?? null,
+    });
+    const { user } = renderApp("/runs/5");
+    await waitFor(() => expect(lineEl(1)).not.toBeNull());
+    await user.type(screen.getByTestId("log-search-input"), "needle");
+    await user.click(screen.getByTestId("log-search-next"));
+    await waitFor(() => expect(lineEl(250_000)).toHaveAttribute("data-hit", "true"));
+    expect(backend.argsOf("search_log")[0]).toEqual({ jobId: 10, query: "needle", from: 0, backwards: false });
+    await waitFor(() => expect(lineEl(250_000)?.querySelector("mark")).toHaveTextContent("Needle"));
+    expect(screen.getByTestId("log-search-status")).toHaveTextContent("Line 250,000");
+
+    await user.click(screen.getByTestId("log-search-next"));
+    await waitFor(() => expect(lineEl(750_000)).toHaveAttribute("data-hit", "true"));
+    expect(backend.argsOf("search_log")[1]).toEqual({ jobId: 10, query: "needle", from: 250_000, backwards: false });
+    expect(lineEl(250_000)).toBeNull();
+
+    await user.click(screen.getByTestId("log-search-prev"));
+    await waitFor(() => expect(lineEl(250_000)).toHaveAttribute("data-hit", "true"));
+    expect(backend.argsOf("search_log")[2]).toEqual({ jobId: 10, query: "needle", from: 750_000, backwards: true });
+
+    // n from the keyboard; past the last hit it wraps to the start.
+    (document.activeElement as HTMLElement).blur();
+    await user.keyboard("n");
+    await waitFor(() => expect(lineEl(750_000)).toHaveAttribute("data-hit", "true"));
+    await user.keyboard("n");
+    await waitFor(() => expect(screen.getByTestId("log-search-status")).toHaveTextContent("Wrapped to the start"));
+    expect(backend.argsOf("search_log").slice(-2)).toEqual([
+      { jobId: 10, query: "needle", from: 750_000, backwards: false },
+      { jobId: 10, query: "needle", from: 0, backwards: false },
+    ]);
+  });
+
+  it("says when nothing matches", async () => {
+    mockBackend({ get_run: () => runWithJob("succeeded"), read_log: generatedLog(() => 10), search_log: () => null });
+    const { user } = renderApp("/runs/5");
+    await waitFor(() => expect(lineEl(1)).not.toBeNull());
+    await user.type(screen.getByTestId("log-search-input"), "nothing{Enter}");
+    await waitFor(() => expect(screen.getByTestId("log-search-status")).toHaveTextContent("No matches"));
+  });
+
+  it("follows new lines while the job runs and stops when the user scrolls up", async () => {
+    let total = 100;
+    mockBackend({ get_run: () => runWithJob("running"), read_log: generatedLog(() => total) });
+    const { user } = renderApp("/runs/5");
+    const follow = await screen.findByTestId("log-follow");
+    expect(follow).toHaveAttribute("aria-pressed", "true");
+    await waitFor(() => expect(lineEl(100)).toHaveTextContent("line 100"));
+
+    const append = async (from: number, to: number) => {
+      const lines = [];
+      for (let n = from; n <= to; n++) lines.push(logLine(n, `live ${n}`));
+      total = to;
+      await emitEvent("switchyard://log/10", { runId: 5, jobId: 10, lines });
+    };
+    await append(101, 400);
+    expect(lineEl(400)).toHaveTextContent("live 400");
+    expect(lineEl(1)).toBeNull();
+
+    // The user scrolls up: follow turns off and new lines no longer move the view.
+    fireEvent.wheel(screen.getByTestId("log-viewer"), { deltaY: -120 });
+    expect(follow).toHaveAttribute("aria-pressed", "false");
+    await append(401, 1000);
+    expect(screen.getByTestId("log-total")).toHaveTextContent("1,000 lines");
+    expect(lineEl(1000)).toBeNull();
+    expect(lineEl(400)).not.toBeNull();
+
+    // f turns it back on and jumps to the end.
+    await user.keyboard("f");
+    expect(follow).toHaveAttribute("aria-pressed", "true");
+    expect(lineEl(1000)).toHaveTextContent("live 1000");
+  });
+
+  it("stops following when the log is scrolled up with the scrollbar", async () => {
+    mockBackend({ get_run: () => runWithJob("running"), read_log: generatedLog(() => 5000) });
+    renderApp("/runs/5");
+    const viewer = await screen.findByTestId("log-viewer");
+    await waitFor(() => expect(lineEl(5000)).not.toBeNull());
+    viewer.scrollTop = 0;
+    fireEvent.scroll(viewer);
+    expect(screen.getByTestId("log-follow")).toHaveAttribute("aria-pressed", "false");
+    await waitFor(() => expect(lineEl(1)).toHaveTextContent("line 1"));
+  });
+
+  it("shows and hides timestamps", async () => {
+    mockBackend({ get_run: () => runWithJob("succeeded"), read_log: generatedLog(() => 3) });
+    const { user } = renderApp("/runs/5");
+    await waitFor(() => expect(lineEl(3)).not.toBeNull());
+    expect(screen.queryAllByTestId("log-timestamp")).toHaveLength(0);
+    await user.click(screen.getByTestId("log-timestamps"));
+    const stamps = screen.getAllByTestId("log-timestamp");
+    expect(stamps).toHaveLength(3);
+    expect(stamps[0].textContent).toMatch(/^\d\d:\d\d:\d\d\.\d\d\d$/);
+    await user.click(screen.getByTestId("log-timestamps"));
+    expect(screen.queryAllByTestId("log-timestamp")).toHaveLength(0);
+  });
+
+  it("marks where each step starts", async () => {
+    const steps = [
+      { idx: 0, name: "compile", status: "succeeded" as const, exitCode: 0, startedAt: 1, finishedAt: 2, durationMs: 1 },
+      { idx: 1, name: "unit tests", status: "failed" as const, exitCode: 1, startedAt: 2, finishedAt: 3, durationMs: 1 },
+    ];
+    mockBackend({
+      get_run: () => runWithJob("failed", steps),
+      read_log: ({ from }: { from: number }) => ({
+        lines: [1, 2, 3, 4].filter((n) => n >= from).map((n) => logLine(n, `out ${n}`, { step: n <= 2 ? 0 : 1 })),
+        total: 4,
+      }),
+    });
+    renderApp("/runs/5");
+    await waitFor(() => expect(lineEl(4)).not.toBeNull());
+    const markers = screen.getAllByTestId("log-step-marker");
+    expect(markers.map((m) => m.textContent)).toEqual(["Step 1: compile", "Step 2: unit tests"]);
+    expect(lineEl(3)).toContainElement(markers[1]);
+  });
+
+  it("downloads the log through the save dialog", async () => {
+    let path: string | null = "/home/dev/build.log";
+    const backend = mockBackend({
+      get_run: () => runWithJob("succeeded"),
+      read_log: generatedLog(() => 3),
+      "plugin:dialog|save": () => path,
+      save_log: () => null,
+    });
+    const { user } = renderApp("/runs/5");
+    await user.click(await screen.findByTestId("log-download"));
+    await waitFor(() => expect(backend.argsOf("save_log")).toEqual([{ jobId: 10, path: "/home/dev/build.log" }]));
+    expect(await screen.findByText("Log saved to /home/dev/build.log")).toBeInTheDocument();
+
+    path = null;
+    await user.click(screen.getByTestId("log-download"));
+    await waitFor(() => expect(backend.argsOf("plugin:dialog|save")).toHaveLength(2));
+    expect(backend.argsOf("save_log")).toHaveLength(1);
+  });
+
+  it("focuses the search box with /", async () => {
+    mockBackend({ get_run: () => runWithJob("succeeded"), read_log: generatedLog(() => 3) });
+    const { user } = renderApp("/runs/5");
+    await screen.findByTestId("log-viewer");
+    await user.keyboard("/");
+    expect(screen.getByTestId("log-search-input")).toHaveFocus();
+  });
+});

@@ -1,0 +1,483 @@
+import DownloadIcon from "@mui/icons-material/Download";
+import KeyboardArrowDownIcon from "@mui/icons-material/KeyboardArrowDown";
+import KeyboardArrowUpIcon from "@mui/icons-material/KeyboardArrowUp";
+import ScheduleIcon from "@mui/icons-material/Schedule";
+import SearchIcon from "@mui/icons-material/Search";
+import VerticalAlignBottomIcon from "@mui/icons-material/VerticalAlignBottom";
+import Box from "@mui/material/Box";
+import Button from "@mui/material/Button";
+import IconButton from "@mui/material/IconButton";
+import InputAdornment from "@mui/material/InputAdornment";
+import Stack from "@mui/material/Stack";
+import { useTheme } from "@mui/material/styles";
+import TextField from "@mui/material/TextField";
+import ToggleButton from "@mui/material/ToggleButton";
+import Tooltip from "@mui/material/Tooltip";
+import Typography from "@mui/material/Typography";
+import {
+  useCallback,
+  useEffect,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState,
+  useSyncExternalStore,
+  type KeyboardEvent,
+  type ReactNode,
+} from "react";
+
+import { ANSI_DARK, ANSI_LIGHT } from "../ansi";
+import { onLog, pickLogSavePath, readLog, saveLog, searchLog, toErrorDto } from "../api";
+import type { ErrorDto } from "../bindings/ErrorDto";
+import type { LogAppendDto } from "../bindings/LogAppendDto";
+import type { StepDto } from "../bindings/StepDto";
+import { formatClock, formatCount } from "../format";
+import { useSubscription } from "../hooks";
+import { useNotify } from "../notify";
+import { useShortcut } from "../shortcuts";
+import { MONO_FONT } from "../theme";
+import { AnsiText, type AnsiColors } from "./AnsiText";
+import { ErrorAlert } from "./ErrorAlert";
+import { LogStore } from "../logStore";
+
+/** Height of one log line in pixels (every line is one row). */
+export const LINE_HEIGHT = 20;
+/** Lines drawn above and below the visible ones. */
+export const OVERSCAN = 30;
+/** Past this many pixels the scroll range is scaled, so huge logs stay within browser limits. */
+export const MAX_SCROLL_HEIGHT = 8_000_000;
+const DEFAULT_VIEWPORT = 600;
+
+export interface LogViewerProps {
+  jobId: number;
+  /** The job may still write lines (queued or running): follow starts on. */
+  live: boolean;
+  /** Suggested file name for Download. */
+  fileName: string;
+  /** The job's steps, for step markers. */
+  steps: StepDto[];
+  /** Viewer height (CSS). */
+  height?: number | string;
+}
+
+function clamp(v: number, lo: number, hi: number): number {
+  return Math.min(hi, Math.max(lo, v));
+}
+
+/**
+ * A job's log: virtualized (only the visible window of lines is in the DOM,
+ * fetched page by page with `read_log`), live (lines from
+ * `switchyard://log/{jobId}`), with ANSI colours, search, follow mode,
+ * timestamps, step markers and Download.
+ */
+export function LogViewer({ jobId, live, fileName, steps, height = "min(68vh, 880px)" }: LogViewerProps) {
+  const theme = useTheme();
+  const notify = useNotify();
+  const [store] = useState(() => new LogStore((from, count) => readLog(jobId, from, count)));
+  useSyncExternalStore(store.subscribe, store.getVersion);
+  const total = store.total;
+
+  const subscribeLog = useCallback(
+    (handler: (e: LogAppendDto) => void) => onLog(jobId, handler),
+    [jobId],
+  );
+  useSubscription(subscribeLog, (e) => store.append(e.lines));
+
+  // ---- Geometry -----------------------------------------------------------
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const expected = useRef<number | null>(null);
+  const [viewportH, setViewportH] = useState(DEFAULT_VIEWPORT);
+  const [scrollTop, setScrollTop] = useState(0);
+  const [follow, setFollow] = useState(live);
+  const [jump, setJump] = useState<{ top: number; seq: number } | null>(null);
+
+  useEffect(() => {
+    const el = scrollRef.current;
+    if (!el || typeof ResizeObserver === "undefined") return;
+    const ro = new ResizeObserver(() => {
+      if (el.clientHeight > 0) setViewportH(el.clientHeight);
+    });
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+
+  const naturalH = total * LINE_HEIGHT;
+  const spacerH = Math.min(naturalH, MAX_SCROLL_HEIGHT);
+  const maxScroll = Math.max(0, spacerH - viewportH);
+  const naturalMax = Math.max(0, naturalH - viewportH);
+  const top = follow ? maxScroll : clamp(scrollTop, 0, maxScroll);
+  const topPx = maxScroll > 0 ? (top / maxScroll) * naturalMax : 0;
+  const firstIdx = Math.max(0, Math.floor(topPx / LINE_HEIGHT) - OVERSCAN);
+  const lastIdx = Math.min(total - 1, Math.ceil((topPx + viewportH) / LINE_HEIGHT) + OVERSCAN);
+  const firstVisible = Math.min(total, Math.floor(topPx / LINE_HEIGHT) + 1);
+  const lastVisible = Math.min(total, Math.ceil((topPx + viewportH) / LINE_HEIGHT));
+  const loaded = store.loaded;
+
+  // Fetch the lines in view (a short delay folds a fast scroll into one request).
+  useEffect(() => {
+    const from = firstIdx + 1;
+    const to = loaded ? lastIdx + 1 : from;
+    const timer = window.setTimeout(() => store.ensure(from, to), loaded ? 40 : 0);
+    return () => window.clearTimeout(timer);
+  }, [store, firstIdx, lastIdx, loaded]);
+
+  // Keep the DOM scroll position where follow mode or a jump wants it.
+  useLayoutEffect(() => {
+    const el = scrollRef.current;
+    if (!el || !follow) return;
+    if (Math.abs(el.scrollTop - maxScroll) > 1) {
+      expected.current = maxScroll;
+      el.scrollTop = maxScroll;
+    }
+  }, [follow, maxScroll]);
+  useLayoutEffect(() => {
+    const el = scrollRef.current;
+    if (!el || !jump) return;
+    expected.current = jump.top;
+    el.scrollTop = jump.top;
+  }, [jump]);
+
+  const scrollToLine = (n: number) => {
+    const natural = clamp((n - 1) * LINE_HEIGHT - viewportH / 2 + LINE_HEIGHT / 2, 0, naturalMax);
+    const target = naturalMax > 0 ? (natural / naturalMax) * maxScroll : 0;
+    setFollow(false);
+    setScrollTop(target);
+    setJump((j) => ({ top: target, seq: (j?.seq ?? 0) + 1 }));
+  };
+
+  const onScroll = () => {
+    const el = scrollRef.current;
+    if (!el) return;
+    const st = el.scrollTop;
+    const programmatic = expected.current !== null && Math.abs(st - expected.current) <= 2;
+    expected.current = null;
+    setScrollTop(st);
+    if (!programmatic && follow && st < maxScroll - LINE_HEIGHT) setFollow(false);
+  };
+
+  const stopFollowing = () => {
+    if (follow) {
+      setScrollTop(top);
+      setFollow(false);
+    }
+  };
+
+  const toggleFollow = () => {
+    if (follow) stopFollowing();
+    else setFollow(true);
+  };
+
+  const onKeyDown = (e: KeyboardEvent) => {
+    if (e.key === "ArrowUp" || e.key === "PageUp" || e.key === "Home") stopFollowing();
+  };
+
+  // ---- Search ---------------------------------------------------------------
+  const searchRef = useRef<HTMLInputElement>(null);
+  const [query, setQuery] = useState("");
+  const [hit, setHit] = useState<{ line: number; query: string } | null>(null);
+  const [searchNote, setSearchNote] = useState<string | null>(null);
+  const [searching, setSearching] = useState(false);
+  const [actionError, setActionError] = useState<ErrorDto | null>(null);
+
+  const search = async (backwards: boolean) => {
+    const q = query;
+    if (q.trim() === "" || searching) return;
+    setSearching(true);
+    setActionError(null);
+    try {
+      const from =
+        hit && hit.query === q ? hit.line : backwards ? Math.min(total + 1, lastVisible + 1) : Math.max(0, firstVisible - 1);
+      let found = await searchLog(jobId, q, from, backwards);
+      let wrapped = false;
+      const wrapFrom = backwards ? Math.max(total, store.total) + 1 : 0;
+      if (found === null && wrapFrom !== from) {
+        found = await searchLog(jobId, q, wrapFrom, backwards);
+        wrapped = found !== null;
+      }
+      if (found === null) {
+        setHit(null);
+        setSearchNote("No matches");
+      } else {
+        setHit({ line: found, query: q });
+        setSearchNote(wrapped ? (backwards ? "Wrapped to the end" : "Wrapped to the start") : null);
+        scrollToLine(found);
+      }
+    } catch (error) {
+      setActionError(toErrorDto(error));
+    } finally {
+      setSearching(false);
+    }
+  };
+
+  const [showTimestamps, setShowTimestamps] = useState(false);
+
+  const download = async () => {
+    setActionError(null);
+    try {
+      const path = await pickLogSavePath(fileName);
+      if (!path) return;
+      await saveLog(jobId, path);
+      notify(`Log saved to ${path}`, "success");
+    } catch (error) {
+      setActionError(toErrorDto(error));
+    }
+  };
+
+  useShortcut("/", "Search the log", () => searchRef.current?.focus());
+  useShortcut("n", "Next match in the log", () => void search(false), query.trim() !== "");
+  useShortcut("N", "Previous match in the log", () => void search(true), query.trim() !== "");
+  useShortcut("f", "Follow the log on/off", toggleFollow);
+
+  const colors = useMemo<AnsiColors>(() => {
+    const dark = theme.palette.mode === "dark";
+    return {
+      palette: dark ? ANSI_DARK : ANSI_LIGHT,
+      foreground: dark ? "#d6dde6" : "#1f2328",
+      background: dark ? "#0b0e13" : "#fbfbfc",
+      highlight: dark ? "#8a6d00" : "#ffe58a",
+      highlightText: dark ? "#ffffff" : "#1f2328",
+    };
+  }, [theme.palette.mode]);
+
+  // ---- Rows -------------------------------------------------------------------
+  const gutter = `${Math.max(4, String(total).length) + 1}ch`;
+  const rows: ReactNode[] = [];
+  for (let i = firstIdx; i <= lastIdx; i++) {
+    const n = i + 1;
+    const line = store.line(n);
+    const y = top + (i * LINE_HEIGHT - topPx);
+    let marker: string | null = null;
+    if (line && line.step !== null) {
+      const prev = store.line(n - 1);
+      if (n === 1 || (prev && (prev.step !== line.step || prev.attempt !== line.attempt))) {
+        const step = steps.find((s) => s.idx === line.step);
+        marker = `${line.attempt > 1 ? `Attempt ${line.attempt} · ` : ""}Step ${line.step + 1}${step ? `: ${step.name}` : ""}`;
+      }
+    }
+    const isHit = hit?.line === n;
+    const classes = ["log-line", line ? `s-${line.stream}` : "pending", marker ? "step-start" : "", isHit ? "hit" : ""]
+      .filter(Boolean)
+      .join(" ");
+    rows.push(
+      <div
+        key={n}
+        className={classes}
+        style={{ top: y }}
+        data-testid="log-line"
+        data-line={n}
+        data-hit={isHit ? "true" : undefined}
+        aria-current={isHit ? "true" : undefined}
+      >
+        <span className="ln" style={{ width: gutter }} aria-hidden="true">
+          {n}
+        </span>
+        {showTimestamps ? (
+          <span className="ts" data-testid="log-timestamp">
+            {line ? formatClock(line.ts) : ""}
+          </span>
+        ) : null}
+        {marker ? (
+          <span className="marker" data-testid="log-step-marker">
+            {marker}
+          </span>
+        ) : null}
+        <span className="tx">
+          {line ? <AnsiText text={line.text} colors={colors} highlight={hit?.query} /> : <span className="wait">…</span>}
+        </span>
+      </div>,
+    );
+  }
+
+  const dark = theme.palette.mode === "dark";
+  const status = !loaded
+    ? "Loading the log…"
+    : total === 0
+      ? live
+        ? "No output yet. Lines appear here as the job writes them."
+        : "This job wrote no output."
+      : null;
+
+  return (
+    <Box data-testid="log-panel">
+      <Stack direction="row" gap={1} alignItems="center" flexWrap="wrap" sx={{ mb: 1 }}>
+        <TextField
+          size="small"
+          placeholder="Search the log"
+          value={query}
+          onChange={(e) => {
+            setQuery(e.target.value);
+            setSearchNote(null);
+          }}
+          onKeyDown={(e) => {
+            if (e.key === "Enter") {
+              e.preventDefault();
+              void search(e.shiftKey);
+            } else if (e.key === "Escape") {
+              (e.target as HTMLInputElement).blur();
+            }
+          }}
+          inputRef={searchRef}
+          sx={{ width: 280 }}
+          slotProps={{
+            htmlInput: { "data-testid": "log-search-input", "aria-label": "Search the log", "aria-keyshortcuts": "/" },
+            input: {
+              startAdornment: (
+                <InputAdornment position="start">
+                  <SearchIcon fontSize="small" />
+                </InputAdornment>
+              ),
+            },
+          }}
+        />
+        <Tooltip title="Previous match (N, Shift+Enter)">
+          <span>
+            <IconButton
+              size="small"
+              onClick={() => void search(true)}
+              disabled={!query.trim() || searching}
+              aria-label="Previous match"
+              data-testid="log-search-prev"
+            >
+              <KeyboardArrowUpIcon />
+            </IconButton>
+          </span>
+        </Tooltip>
+        <Tooltip title="Next match (n, Enter)">
+          <span>
+            <IconButton
+              size="small"
+              onClick={() => void search(false)}
+              disabled={!query.trim() || searching}
+              aria-label="Next match"
+              data-testid="log-search-next"
+            >
+              <KeyboardArrowDownIcon />
+            </IconButton>
+          </span>
+        </Tooltip>
+        <Typography variant="body2" color="text.secondary" data-testid="log-search-status" role="status" sx={{ minWidth: 90 }}>
+          {searchNote ?? (hit ? `Line ${formatCount(hit.line)}` : "")}
+        </Typography>
+        <Box sx={{ flex: 1 }} />
+        <Typography variant="body2" color="text.secondary" data-testid="log-total">
+          {formatCount(total)} line{total === 1 ? "" : "s"}
+        </Typography>
+        <ToggleButton
+          size="small"
+          value="follow"
+          selected={follow}
+          onChange={toggleFollow}
+          data-testid="log-follow"
+          aria-label="Follow the end of the log"
+          aria-keyshortcuts="f"
+          sx={{ py: 0.5, gap: 0.5 }}
+        >
+          <VerticalAlignBottomIcon fontSize="small" /> Follow
+        </ToggleButton>
+        <ToggleButton
+          size="small"
+          value="timestamps"
+          selected={showTimestamps}
+          onChange={() => setShowTimestamps((v) => !v)}
+          data-testid="log-timestamps"
+          aria-label="Show timestamps"
+          sx={{ py: 0.5, gap: 0.5 }}
+        >
+          <ScheduleIcon fontSize="small" /> Timestamps
+        </ToggleButton>
+        <Button size="small" variant="outlined" startIcon={<DownloadIcon />} onClick={download} data-testid="log-download">
+          Download
+        </Button>
+      </Stack>
+      {actionError ? (
+        <Box sx={{ mb: 1 }}>
+          <ErrorAlert error={actionError} />
+        </Box>
+      ) : null}
+      {store.error ? (
+        <Box sx={{ mb: 1 }}>
+          <ErrorAlert error={store.error} title="The log could not be read" />
+        </Box>
+      ) : null}
+      <Box
+        ref={scrollRef}
+        onScroll={onScroll}
+        onWheel={(e) => {
+          if (e.deltaY < 0) stopFollowing();
+        }}
+        onKeyDown={onKeyDown}
+        tabIndex={0}
+        role="log"
+        aria-label="Job log"
+        aria-live="off"
+        data-testid="log-viewer"
+        data-total={total}
+        data-follow={follow ? "true" : "false"}
+        sx={{
+          height,
+          minHeight: 240,
+          overflow: "auto",
+          position: "relative",
+          borderRadius: 1,
+          border: 1,
+          borderColor: "divider",
+          bgcolor: colors.background,
+          color: colors.foreground,
+          fontFamily: MONO_FONT,
+          fontSize: 12.5,
+          lineHeight: `${LINE_HEIGHT}px`,
+          outline: "none",
+          "&:focus-visible": { boxShadow: `0 0 0 2px ${theme.palette.primary.main}` },
+          "& .log-line": {
+            position: "absolute",
+            left: 0,
+            minWidth: "100%",
+            height: LINE_HEIGHT,
+            whiteSpace: "pre",
+            display: "flex",
+            alignItems: "stretch",
+          },
+          "& .log-line:hover": { bgcolor: dark ? "rgba(255,255,255,0.04)" : "rgba(0,0,0,0.03)" },
+          "& .ln": {
+            position: "sticky",
+            left: 0,
+            flexShrink: 0,
+            textAlign: "right",
+            pr: 1.5,
+            mr: 1,
+            color: dark ? "#5c6673" : "#8c959f",
+            bgcolor: colors.background,
+            userSelect: "none",
+            borderRight: 1,
+            borderColor: "divider",
+          },
+          "& .ts": { color: dark ? "#7d8794" : "#6e7781", mr: 1.5, flexShrink: 0 },
+          "& .marker": {
+            flexShrink: 0,
+            mr: 1,
+            px: 0.75,
+            borderRadius: 0.5,
+            fontSize: 11,
+            fontWeight: 700,
+            color: theme.palette.primary.contrastText,
+            bgcolor: theme.palette.primary.main,
+            lineHeight: `${LINE_HEIGHT - 4}px`,
+            alignSelf: "center",
+          },
+          "& .step-start": { borderTop: `1px solid ${theme.palette.primary.main}` },
+          "& .s-stderr .tx": { color: dark ? "#ffb4a9" : "#9a1b1b" },
+          "& .s-system .tx": { color: theme.palette.info.main, fontStyle: "italic" },
+          "& .hit": { bgcolor: dark ? "rgba(255, 213, 79, 0.16)" : "rgba(255, 213, 79, 0.35)" },
+          "& .wait": { opacity: 0.4 },
+        }}
+      >
+        {status ? (
+          <Typography sx={{ p: 2, fontFamily: "inherit" }} color="text.secondary" data-testid="log-status">
+            {status}
+          </Typography>
+        ) : null}
+        <div style={{ height: spacerH, position: "relative", minWidth: "100%" }}>{rows}</div>
+      </Box>
+    </Box>
+  );
+}

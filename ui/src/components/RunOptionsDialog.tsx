@@ -1,0 +1,141 @@
+import Box from "@mui/material/Box";
+import Button from "@mui/material/Button";
+import Checkbox from "@mui/material/Checkbox";
+import Dialog from "@mui/material/Dialog";
+import DialogActions from "@mui/material/DialogActions";
+import DialogContent from "@mui/material/DialogContent";
+import DialogTitle from "@mui/material/DialogTitle";
+import FormControlLabel from "@mui/material/FormControlLabel";
+import FormLabel from "@mui/material/FormLabel";
+import Radio from "@mui/material/Radio";
+import RadioGroup from "@mui/material/RadioGroup";
+import Stack from "@mui/material/Stack";
+import Typography from "@mui/material/Typography";
+import { useState } from "react";
+
+import { startRun, toErrorDto } from "../api";
+import type { ErrorDto } from "../bindings/ErrorDto";
+import type { PlanJobDto } from "../bindings/PlanJobDto";
+import { ErrorAlert } from "./ErrorAlert";
+
+export interface RunOptionsDialogProps {
+  open: boolean;
+  project: string;
+  plan: PlanJobDto[];
+  onClose: () => void;
+  onStarted: (runId: number) => void;
+}
+
+/** Which jobs to run, and where: a copy of the working tree (default) or the folder itself. */
+export function RunOptionsDialog({ open, project, plan, onClose, onStarted }: RunOptionsDialogProps) {
+  const [selected, setSelected] = useState<Set<string>>(() => new Set(plan.map((j) => j.name)));
+  const [inPlace, setInPlace] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ErrorDto | null>(null);
+  const all = selected.size === plan.length;
+  const runners = [...new Set(plan.map((j) => j.runner))];
+
+  const toggle = (name: string) =>
+    setSelected((s) => {
+      const next = new Set(s);
+      if (next.has(name)) next.delete(name);
+      else next.add(name);
+      return next;
+    });
+
+  const start = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      // No job list means the whole pipeline.
+      const jobs = all ? [] : plan.filter((j) => selected.has(j.name)).map((j) => j.name);
+      const id = await startRun(project, jobs, inPlace);
+      onStarted(id);
+    } catch (e) {
+      setError(toErrorDto(e));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Dialog open={open} onClose={busy ? undefined : onClose} maxWidth="sm" fullWidth aria-labelledby="run-options-title">
+      <DialogTitle id="run-options-title">Run {project}</DialogTitle>
+      <DialogContent dividers data-testid="run-options">
+        <Stack direction="row" alignItems="center" justifyContent="space-between">
+          <FormLabel component="legend">Jobs</FormLabel>
+          <Box>
+            <Button size="small" onClick={() => setSelected(new Set(plan.map((j) => j.name)))} disabled={all}>
+              All
+            </Button>
+            <Button size="small" onClick={() => setSelected(new Set())} disabled={selected.size === 0}>
+              None
+            </Button>
+          </Box>
+        </Stack>
+        <Box role="group" aria-label="Jobs to run" sx={{ display: "flex", flexDirection: "column", mb: 2 }}>
+          {plan.map((j) => (
+            <FormControlLabel
+              key={j.name}
+              control={
+                <Checkbox
+                  checked={selected.has(j.name)}
+                  onChange={() => toggle(j.name)}
+                  slotProps={{ input: { "aria-label": j.name, ...({ "data-testid": "run-option-job" } as object) } }}
+                />
+              }
+              label={
+                <Box>
+                  <Typography component="span" sx={{ fontWeight: 600 }}>
+                    {j.name}
+                  </Typography>
+                  <Typography component="span" variant="body2" color="text.secondary">
+                    {" "}
+                    · stage {j.stage}
+                    {j.needs.length ? ` · needs ${j.needs.join(", ")}` : ""} · {j.runner}
+                  </Typography>
+                </Box>
+              }
+            />
+          ))}
+        </Box>
+        <Typography variant="body2" color="text.secondary" sx={{ mb: 1 }}>
+          The jobs that the selected ones need run too.
+        </Typography>
+        <Typography variant="body2" color="text.secondary" sx={{ mb: 2 }} data-testid="run-options-runner">
+          Runs on: {runners.join(", ") || "local"}
+          {runners.every((r) => r === "local") ? " (this machine)" : ""}
+        </Typography>
+        <FormLabel id="run-where-label">Where</FormLabel>
+        <RadioGroup
+          aria-labelledby="run-where-label"
+          value={inPlace ? "in-place" : "copy"}
+          onChange={(e) => setInPlace(e.target.value === "in-place")}
+        >
+          <FormControlLabel
+            value="copy"
+            control={<Radio slotProps={{ input: { ...({ "data-testid": "run-option-copy" } as object) } }} />}
+            label="In a copy of the working tree (uncommitted changes included; your folder is not touched)"
+          />
+          <FormControlLabel
+            value="in-place"
+            control={<Radio slotProps={{ input: { ...({ "data-testid": "run-option-in-place" } as object) } }} />}
+            label="In place, in the project folder itself"
+          />
+        </RadioGroup>
+        {error ? (
+          <Box sx={{ mt: 2 }}>
+            <ErrorAlert error={error} title="The run could not start" />
+          </Box>
+        ) : null}
+      </DialogContent>
+      <DialogActions>
+        <Button onClick={onClose} disabled={busy}>
+          Cancel
+        </Button>
+        <Button variant="contained" onClick={start} disabled={busy || selected.size === 0} data-testid="run-options-confirm">
+          {busy ? "Starting…" : all ? "Run all jobs" : `Run ${selected.size} job${selected.size === 1 ? "" : "s"}`}
+        </Button>
+      </DialogActions>
+    </Dialog>
+  );
+}

@@ -1,0 +1,74 @@
+// Display formats for times, durations and sizes.
+
+/** "850 ms", "4.2 s", "1m 05s", "2h 03m". */
+export function formatDuration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms) || ms < 0) return "—";
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const seconds = ms / 1000;
+  if (seconds < 10) return `${seconds.toFixed(1)} s`;
+  if (seconds < 60) return `${Math.floor(seconds)} s`;
+  const totalSeconds = Math.floor(seconds);
+  const m = Math.floor(totalSeconds / 60);
+  const s = totalSeconds % 60;
+  if (m < 60) return `${m}m ${String(s).padStart(2, "0")}s`;
+  const h = Math.floor(m / 60);
+  return `${h}h ${String(m % 60).padStart(2, "0")}m`;
+}
+
+/** Duration of something that may still be going. */
+export function elapsed(start: number | null, end: number | null, now: number): number | null {
+  if (start === null) return null;
+  return Math.max(0, (end ?? now) - start);
+}
+
+const relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
+
+/** "just now", "5 minutes ago", "yesterday". */
+export function formatRelative(time: number, now: number): string {
+  const diff = time - now;
+  const abs = Math.abs(diff);
+  if (abs < 45_000) return "just now";
+  if (abs < 3_570_000) return relative.format(Math.round(diff / 60_000), "minute");
+  if (abs < 84_600_000) return relative.format(Math.round(diff / 3_600_000), "hour");
+  if (abs < 30 * 86_400_000) return relative.format(Math.round(diff / 86_400_000), "day");
+  return new Date(time).toLocaleDateString();
+}
+
+/** Full local date and time. */
+export function formatDateTime(time: number): string {
+  return new Date(time).toLocaleString();
+}
+
+function pad(n: number, width = 2): string {
+  return String(n).padStart(width, "0");
+}
+
+/** "14:03:07.120" in local time, for log lines. */
+export function formatClock(time: number): string {
+  const d = new Date(time);
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+}
+
+/** "512 B", "1.5 KiB", "12.0 MiB". */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 0) return "—";
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/** The first 8 characters of a commit id. */
+export function shortCommit(commit: string | null | undefined): string {
+  return commit ? commit.slice(0, 8) : "";
+}
+
+/** "1,234,567". */
+export function formatCount(n: number): string {
+  return n.toLocaleString();
+}

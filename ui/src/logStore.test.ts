@@ -1,0 +1,70 @@
+import { describe, expect, it } from "vitest";
+
+import type { LogPageDto } from "./bindings/LogPageDto";
+import { LogStore } from "./logStore";
+import { logLine } from "./test/fixtures";
+
+function store(total: number, pageSize = 100, maxPages = 4) {
+  const requests: [number, number][] = [];
+  const s = new LogStore(
+    async (from, count): Promise<LogPageDto> => {
+      requests.push([from, count]);
+      const lines = [];
+      for (let n = from; n < from + count && n <= total; n++) lines.push(logLine(n));
+      return { lines, total };
+    },
+    pageSize,
+    maxPages,
+  );
+  return { s, requests };
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 0));
+
+describe("LogStore", () => {
+  it("fetches the pages in view once and keeps at most maxPages of them", async () => {
+    const { s, requests } = store(1_000_000);
+    s.ensure(1, 1);
+    await settle();
+    expect(s.total).toBe(1_000_000);
+    expect(s.line(1)?.text).toBe("line 1");
+    for (let p = 0; p < 20; p++) {
+      s.ensure(p * 50_000 + 1, p * 50_000 + 150);
+      await settle();
+      expect(s.cachedPages).toBeLessThanOrEqual(4);
+    }
+    expect(s.line(950_001)?.text).toBe("line 950001");
+    expect(s.line(1)).toBeUndefined();
+    const before = requests.length;
+    s.ensure(950_001, 950_150);
+    await settle();
+    expect(requests.length).toBe(before);
+    expect(requests.every(([, count]) => count === 100)).toBe(true);
+  });
+
+  it("takes live lines and refetches only what is missing", async () => {
+    const { s, requests } = store(10);
+    s.ensure(1, 1);
+    await settle();
+    s.append([logLine(11), logLine(12), logLine(15)]);
+    expect(s.total).toBe(15);
+    expect(s.line(12)?.text).toBe("line 12");
+    const before = requests.length;
+    s.ensure(1, 12);
+    await settle();
+    expect(requests.length).toBe(before);
+    s.ensure(1, 15);
+    await settle();
+    expect(requests.length).toBe(before + 1);
+  });
+
+  it("keeps the error of a failed read", async () => {
+    const s = new LogStore(async () => {
+      throw { code: "not_found", message: "no job 9", diagnostics: [] };
+    });
+    s.ensure(1, 1);
+    await settle();
+    expect(s.error).toEqual({ code: "not_found", message: "no job 9", diagnostics: [] });
+    expect(s.loaded).toBe(true);
+  });
+});

@@ -1,0 +1,50 @@
+import CssBaseline from "@mui/material/CssBaseline";
+import { ThemeProvider } from "@mui/material/styles";
+import useMediaQuery from "@mui/material/useMediaQuery";
+import { createContext, useContext, useMemo, type ReactNode } from "react";
+
+import { getSettings } from "./api";
+import type { ErrorDto } from "./bindings/ErrorDto";
+import type { SettingsDto } from "./bindings/SettingsDto";
+import { useLoader } from "./hooks";
+import { createAppTheme, type ThemeMode } from "./theme";
+
+interface SettingsContextValue {
+  settings: SettingsDto | undefined;
+  error: ErrorDto | undefined;
+  /** Replaces the settings after the shell saved them. */
+  applySaved: (settings: SettingsDto) => void;
+  reload: () => void;
+  mode: ThemeMode;
+}
+
+const SettingsContext = createContext<SettingsContextValue | null>(null);
+
+export function useSettings(): SettingsContextValue {
+  const ctx = useContext(SettingsContext);
+  if (!ctx) throw new Error("useSettings outside SettingsProvider");
+  return ctx;
+}
+
+/** Loads the settings once and applies the theme (system follows the OS live). */
+export function SettingsProvider({ children }: { children: ReactNode }) {
+  const loader = useLoader("settings", getSettings);
+  const prefersDark = useMediaQuery("(prefers-color-scheme: dark)", { noSsr: true });
+  const preference = loader.data?.theme ?? "system";
+  const mode: ThemeMode =
+    preference === "dark" ? "dark" : preference === "light" ? "light" : prefersDark ? "dark" : "light";
+  const theme = useMemo(() => createAppTheme(mode), [mode]);
+  const { mutate, reload, data, error } = loader;
+  const value = useMemo<SettingsContextValue>(
+    () => ({ settings: data, error, applySaved: (s) => mutate(() => s), reload, mode }),
+    [data, error, mutate, reload, mode],
+  );
+  return (
+    <SettingsContext.Provider value={value}>
+      <ThemeProvider theme={theme}>
+        <CssBaseline enableColorScheme />
+        {children}
+      </ThemeProvider>
+    </SettingsContext.Provider>
+  );
+}

@@ -1,0 +1,48 @@
+import { screen, waitFor } from "@testing-library/react";
+import { describe, expect, it } from "vitest";
+
+import { mockBackend } from "./test/backend";
+import { currentPath, renderApp } from "./test/render";
+
+describe("Keyboard shortcuts", () => {
+  it("goes to the views with g o / g p / g s", async () => {
+    mockBackend();
+    const { user } = renderApp("/");
+    await screen.findByText("Overview");
+    await user.keyboard("gp");
+    expect(currentPath()).toBe("/projects");
+    await user.keyboard("gs");
+    expect(currentPath()).toBe("/settings");
+    await user.keyboard("go");
+    expect(currentPath()).toBe("/");
+  });
+
+  it("shows the shortcuts with ?", async () => {
+    mockBackend();
+    const { user } = renderApp("/");
+    await screen.findByText("Overview");
+    await user.keyboard("?");
+    const help = await screen.findByTestId("shortcuts-dialog");
+    expect(help).toHaveTextContent("Go to Projects");
+  });
+
+  it("leaves keys typed into a text field alone", async () => {
+    mockBackend();
+    const { user } = renderApp("/projects");
+    await user.click(await screen.findByTestId("import-button"));
+    await user.type(screen.getByTestId("import-path-input"), "gs");
+    expect(screen.getByTestId("import-path-input")).toHaveValue("gs");
+    expect(currentPath()).toBe("/projects");
+  });
+
+  it("has navigation links to every view", async () => {
+    mockBackend();
+    const { user } = renderApp("/");
+    await user.click(await screen.findByTestId("nav-projects"));
+    expect(currentPath()).toBe("/projects");
+    await user.click(screen.getByTestId("nav-settings"));
+    expect(currentPath()).toBe("/settings");
+    await user.click(screen.getByTestId("nav-overview"));
+    await waitFor(() => expect(currentPath()).toBe("/"));
+  });
+});

@@ -1,0 +1,180 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import { describe, expect, it } from "vitest";
+
+import type { RunSummaryDto } from "../bindings/RunSummaryDto";
+import { emitEvent, mockBackend } from "../test/backend";
+import { detail, summary } from "../test/fixtures";
+import { currentPath, renderApp } from "../test/render";
+
+const plan = [
+  { name: "build", needs: [], stage: 1, runner: "local", condition: "success", steps: ["compile"] },
+  { name: "lint", needs: [], stage: 1, runner: "local", condition: "success", steps: ["fmt", "clippy"] },
+  { name: "test (debian)", needs: ["build"], stage: 2, runner: "local", condition: "success", steps: ["t"] },
+  { name: "test (alpine)", needs: ["build"], stage: 2, runner: "local", condition: "success", steps: ["t"] },
+  { name: "package", needs: ["test", "lint"], stage: 3, runner: "kubernetes:ci", condition: "success", steps: ["tar"] },
+];
+
+function runs(from: number, count: number, extra: Partial<RunSummaryDto> = {}): RunSummaryDto[] {
+  return Array.from({ length: count }, (_, i) => summary({ id: from - i, ...extra }));
+}
+
+describe("Project view", () => {
+  it("draws the pipeline as columns by stage with edges from needs", async () => {
+    mockBackend({
+      project_detail: () => detail({ pipeline: { state: "valid", diagnostics: [], plan } }),
+      list_runs: () => ({ runs: [], nextBefore: null }),
+    });
+    renderApp("/projects/shop");
+    const graph = await screen.findByTestId("pipeline-graph");
+    const nodes = within(graph).getAllByTestId("plan-job");
+    expect(nodes.map((n) => n.getAttribute("data-job"))).toEqual(plan.map((j) => j.name));
+    // Columns are laid out left to right by stage (emotion puts `left` in the stylesheet).
+    const x = (name: string) =>
+      parseFloat(getComputedStyle(nodes.find((n) => n.getAttribute("data-job") === name) as HTMLElement).left);
+    expect(x("build")).toBeGreaterThanOrEqual(0);
+    expect(x("build")).toBe(x("lint"));
+    expect(x("test (debian)")).toBeGreaterThan(x("build"));
+    expect(x("package")).toBeGreaterThan(x("test (alpine)"));
+    const edges = within(graph).getAllByTestId("graph-edge").map((e) => `${e.getAttribute("data-from")}->${e.getAttribute("data-to")}`);
+    expect(edges.sort()).toEqual(
+      ["build->test (debian)", "build->test (alpine)", "test (debian)->package", "test (alpine)->package", "lint->package"].sort(),
+    );
+    expect(screen.getByTestId("history-empty")).toHaveTextContent("No runs yet");
+  });
+
+  it("shows the problems of an invalid pipeline and does not offer to run it", async () => {
+    mockBackend({
+      project_detail: () =>
+        detail({
+          pipeline: { state: "invalid", plan: [], diagnostics: [{ line: 4, column: 9, message: "unknown key `stpes`" }] },
+        }),
+      list_runs: () => ({ runs: [], nextBefore: null }),
+    });
+    renderApp("/projects/shop");
+    const problem = await screen.findByTestId("pipeline-diagnostic");
+    expect(problem).toHaveTextContent("4:9");
+    expect(problem).toHaveTextContent("unknown key `stpes`");
+    expect(screen.getByTestId("run-button")).toBeDisabled();
+  });
+
+  it("filters the history by status and branch", async () => {
+    const backend = mockBackend({
+      project_detail: () => detail(),
+      list_runs: ({ status, branch }) => ({
+        runs: runs(20, 3, { status: status ?? "succeeded", branch: branch ?? "main" }),
+        nextBefore: null,
+      }),
+    });
+    const { user } = renderApp("/projects/shop");
+    expect(await screen.findAllByTestId("history-row")).toHaveLength(3);
+    expect(backend.argsOf("list_runs")).toEqual([{ project: "shop", status: null, branch: null, before: null, limit: 100 }]);
+
+    await user.click(screen.getByTestId("history-status-filter"));
+    await user.click(await screen.findByRole("option", { name: "Failed" }));
+    await waitFor(() =>
+      expect(backend.argsOf("list_runs").at(-1)).toEqual({ project: "shop", status: "failed", branch: null, before: null, limit: 100 }),
+    );
+    await waitFor(() => expect(screen.getAllByTestId("history-row")[0]).toHaveAttribute("data-status", "failed"));
+
+    await user.click(screen.getByTestId("history-branch-filter"));
+    await user.click(await screen.findByRole("option", { name: "feature/cart" }));
+    await waitFor(() =>
+      expect(backend.argsOf("list_runs").at(-1)).toEqual({
+        project: "shop",
+        status: "failed",
+        branch: "feature/cart",
+        before: null,
+        limit: 100,
+      }),
+    );
+    await waitFor(() => expect(within(screen.getAllByTestId("history-row")[0]).getByText("feature/cart")).toBeInTheDocument());
+  });
+
+  it("loads older runs with `before` = `nextBefore`", async () => {
+    const backend = mockBackend({
+      project_detail: () => detail(),
+      list_runs: ({ before }) =>
+        before === null ? { runs: runs(200, 3), nextBefore: 197 } : { runs: runs(197, 2), nextBefore: null },
+    });
+    const { user } = renderApp("/projects/shop");
+    expect(await screen.findAllByTestId("history-row")).toHaveLength(3);
+    await user.click(screen.getByTestId("history-load-more"));
+    await waitFor(() => expect(screen.getAllByTestId("history-row")).toHaveLength(5));
+    expect(backend.argsOf("list_runs")[1]).toEqual({ project: "shop", status: null, branch: null, before: 197, limit: 100 });
+    expect(screen.getAllByTestId("history-row").map((r) => r.getAttribute("data-run-id"))).toEqual(["200", "199", "198", "197", "196"]);
+    expect(screen.queryByTestId("history-load-more")).not.toBeInTheDocument();
+  });
+
+  it("keeps a 10,000-run history light by drawing only the visible rows", async () => {
+    mockBackend({
+      project_detail: () => detail(),
+      list_runs: () => ({ runs: runs(10_000, 10_000), nextBefore: null }),
+    });
+    renderApp("/projects/shop");
+    await waitFor(() => expect(screen.getByTestId("history-count")).toHaveTextContent("10,000 runs"));
+    const rows = screen.getAllByTestId("history-row");
+    expect(rows.length).toBeGreaterThan(5);
+    expect(rows.length).toBeLessThan(60);
+    expect(rows[0]).toHaveAttribute("data-run-id", "10000");
+  });
+
+  it("adds a new run of this project to the top of the history when it starts", async () => {
+    mockBackend({ project_detail: () => detail(), list_runs: () => ({ runs: runs(8, 2), nextBefore: null }) });
+    renderApp("/projects/shop");
+    expect(await screen.findAllByTestId("history-row")).toHaveLength(2);
+    await emitEvent("switchyard://runs", summary({ id: 9, status: "running", finishedAt: null, durationMs: null }));
+    await emitEvent("switchyard://runs", summary({ id: 50, project: "other", status: "running" }));
+    const rows = screen.getAllByTestId("history-row");
+    expect(rows.map((r) => r.getAttribute("data-run-id"))).toEqual(["9", "8", "7"]);
+    expect(rows[0]).toHaveAttribute("data-status", "running");
+    await emitEvent("switchyard://runs", summary({ id: 9, status: "failed" }));
+    expect(screen.getAllByTestId("history-row")[0]).toHaveAttribute("data-status", "failed");
+  });
+
+  it("runs the selected jobs in place from the options dialog and opens the run", async () => {
+    const backend = mockBackend({
+      project_detail: () => detail({ pipeline: { state: "valid", diagnostics: [], plan } }),
+      list_runs: () => ({ runs: [], nextBefore: null }),
+      start_run: () => 77,
+      get_run: () => ({ summary: summary({ id: 77, status: "queued" }), error: null, jobs: [] }),
+    });
+    const { user } = renderApp("/projects/shop");
+    await user.click(await screen.findByTestId("run-button"));
+    const dialog = await screen.findByTestId("run-options");
+    expect(within(dialog).getByTestId("run-options-runner")).toHaveTextContent("local, kubernetes:ci");
+    await user.click(within(dialog).getByRole("checkbox", { name: "lint" }));
+    await user.click(within(dialog).getByRole("checkbox", { name: "package" }));
+    await user.click(within(dialog).getByRole("radio", { name: /In place/ }));
+    await user.click(screen.getByTestId("run-options-confirm"));
+    await waitFor(() => expect(currentPath()).toBe("/runs/77"));
+    expect(backend.argsOf("start_run")).toEqual([
+      { project: "shop", jobs: ["build", "test (debian)", "test (alpine)"], inPlace: true },
+    ]);
+  });
+
+  it("opens the run dialog with the r key and runs everything in a copy by default", async () => {
+    const backend = mockBackend({
+      project_detail: () => detail(),
+      list_runs: () => ({ runs: [], nextBefore: null }),
+      start_run: () => 78,
+      get_run: () => ({ summary: summary({ id: 78, status: "queued" }), error: null, jobs: [] }),
+    });
+    const { user } = renderApp("/projects/shop");
+    await screen.findByTestId("pipeline-graph");
+    await user.keyboard("r");
+    await user.click(await screen.findByTestId("run-options-confirm"));
+    await waitFor(() => expect(currentPath()).toBe("/runs/78"));
+    expect(backend.argsOf("start_run")).toEqual([{ project: "shop", jobs: [], inPlace: false }]);
+  });
+
+  it("says when the project does not exist", async () => {
+    mockBackend({
+      project_detail: ({ name }) => {
+        throw { code: "not_found", message: `no project named ${name}; import it first`, diagnostics: [] };
+      },
+    });
+    renderApp("/projects/ghost");
+    expect(await screen.findByText("no project named ghost; import it first")).toBeInTheDocument();
+    expect(screen.getByText("No such project")).toBeInTheDocument();
+  });
+});

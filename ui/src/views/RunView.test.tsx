@@ -1,0 +1,254 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import { describe, expect, it } from "vitest";
+
+import type { RunDto } from "../bindings/RunDto";
+import { emitEvent, errorDto, mockBackend } from "../test/backend";
+import { job, run, summary } from "../test/fixtures";
+import { currentPath, currentSearch, renderApp } from "../test/render";
+
+const emptyLog = () => ({ lines: [], total: 0 });
+
+function queuedRun(): RunDto {
+  return run({
+    summary: summary({ id: 12, status: "running", startedAt: Date.now() - 5000, finishedAt: null, durationMs: null }),
+    jobs: [
+      job({
+        id: 100,
+        name: "build",
+        status: "running",
+        finishedAt: null,
+        durationMs: null,
+        steps: [
+          { idx: 0, name: "compile", status: "running", exitCode: null, startedAt: Date.now() - 4000, finishedAt: null, durationMs: null },
+        ],
+      }),
+      job({ id: 101, name: "test", status: "queued", needs: ["build"], startedAt: null, finishedAt: null, durationMs: null }),
+    ],
+  });
+}
+
+function nodeStatus(name: string): string | null {
+  const node = screen.getAllByTestId("job-node").find((n) => n.getAttribute("data-job") === name);
+  return node?.getAttribute("data-status") ?? null;
+}
+
+describe("Run view", () => {
+  it("shows the header, the job graph and the steps with exit codes", async () => {
+    mockBackend({
+      get_run: () =>
+        run({
+          summary: summary({ id: 12, status: "failed", branch: "main", dirty: true }),
+          jobs: [
+            job({
+              id: 100,
+              name: "build",
+              steps: [{ idx: 0, name: "compile", status: "succeeded", exitCode: 0, startedAt: 1, finishedAt: 2001, durationMs: 2000 }],
+            }),
+            job({
+              id: 101,
+              name: "test",
+              status: "failed",
+              needs: ["build"],
+              reason: "step `unit` exited with 101",
+              steps: [{ idx: 0, name: "unit", status: "failed", exitCode: 101, startedAt: 1, finishedAt: 1501, durationMs: 1500 }],
+            }),
+          ],
+        }),
+      read_log: emptyLog,
+    });
+    renderApp("/runs/12");
+    const chip = await screen.findByTestId("run-status");
+    expect(chip).toHaveAttribute("data-status", "failed");
+    expect(chip).toHaveTextContent("Failed");
+    expect(screen.getByText("with uncommitted changes")).toBeInTheDocument();
+    expect(screen.getByTestId("run-commit")).toHaveTextContent("01234567");
+    expect(screen.queryByTestId("run-cancel")).not.toBeInTheDocument();
+    expect(nodeStatus("build")).toBe("succeeded");
+    expect(nodeStatus("test")).toBe("failed");
+    // The failed job is selected first, with its reason and its steps.
+    expect(screen.getByTestId("job-reason")).toHaveTextContent("step `unit` exited with 101");
+    const step = screen.getByTestId("step-row");
+    expect(within(step).getByTestId("step-exit-code")).toHaveTextContent("101");
+    expect(within(step).getByText("1.5 s")).toBeInTheDocument();
+  });
+
+  it("follows the run live from its events", async () => {
+    let current = queuedRun();
+    const backend = mockBackend({ get_run: () => current, read_log: emptyLog });
+    renderApp("/runs/12");
+    await screen.findByTestId("run-status");
+    expect(nodeStatus("build")).toBe("running");
+
+    // The build's step ends, then the build, then the test starts.
+    const build = current.jobs[0];
+    current = {
+      ...current,
+      jobs: [
+        { ...build, status: "succeeded", steps: [{ ...build.steps[0], status: "succeeded", exitCode: 0 }] },
+        { ...current.jobs[1], status: "running" },
+      ],
+    };
+    await emitEvent("switchyard://run/12", {
+      kind: "step", runId: 12, jobId: 100, job: "build", attempt: 1, step: 0, name: "compile", status: "succeeded", exitCode: 0,
+    });
+    await emitEvent("switchyard://run/12", { kind: "job", runId: 12, jobId: 100, job: "build", status: "succeeded", attempt: 1, reason: null });
+    await emitEvent("switchyard://run/12", { kind: "job", runId: 12, jobId: 101, job: "test", status: "running", attempt: 1, reason: null });
+    expect(nodeStatus("build")).toBe("succeeded");
+    expect(nodeStatus("test")).toBe("running");
+
+    // Events of another run change nothing.
+    await emitEvent("switchyard://run/13", { kind: "run", runId: 13, status: "failed" });
+    expect(screen.getByTestId("run-status")).toHaveAttribute("data-status", "running");
+
+    current = { ...current, summary: { ...current.summary, status: "succeeded" }, jobs: current.jobs.map((j) => ({ ...j, status: "succeeded" })) };
+    await emitEvent("switchyard://run/12", { kind: "run", runId: 12, status: "succeeded" });
+    expect(screen.getByTestId("run-status")).toHaveAttribute("data-status", "succeeded");
+    await waitFor(() => expect(nodeStatus("test")).toBe("succeeded"));
+    expect(screen.queryByTestId("run-cancel")).not.toBeInTheDocument();
+    expect(backend.argsOf("get_run").length).toBeGreaterThan(1);
+  });
+
+  it("shows a step's exit code as soon as its event arrives", async () => {
+    const current = queuedRun();
+    mockBackend({ get_run: () => current, read_log: emptyLog });
+    renderApp("/runs/12");
+    await screen.findByTestId("run-status");
+    expect(within(screen.getByTestId("step-row")).getByTestId("step-exit-code")).toHaveTextContent("—");
+    // The shell has not stored it yet (get_run still says running): the event alone updates the view.
+    await emitEvent("switchyard://run/12", {
+      kind: "step", runId: 12, jobId: 100, job: "build", attempt: 1, step: 0, name: "compile", status: "failed", exitCode: 2,
+    });
+    const row = screen.getByTestId("step-row");
+    expect(row).toHaveAttribute("data-status", "failed");
+    expect(within(row).getByTestId("step-exit-code")).toHaveTextContent("2");
+  });
+
+  it("cancels a running run", async () => {
+    let current = queuedRun();
+    const backend = mockBackend({
+      get_run: () => current,
+      read_log: emptyLog,
+      cancel_run: () => {
+        current = { ...current, summary: { ...current.summary, status: "cancelled" } };
+        return null;
+      },
+    });
+    const { user } = renderApp("/runs/12");
+    await user.click(await screen.findByTestId("run-cancel"));
+    expect(backend.argsOf("cancel_run")).toEqual([{ id: 12 }]);
+    await emitEvent("switchyard://run/12", { kind: "run", runId: 12, status: "cancelled" });
+    expect(screen.getByTestId("run-status")).toHaveAttribute("data-status", "cancelled");
+    expect(screen.queryByTestId("run-cancel")).not.toBeInTheDocument();
+    expect(screen.getByTestId("run-again")).toBeInTheDocument();
+  });
+
+  it("does not report an error when the run ended before the cancel arrived", async () => {
+    let current = queuedRun();
+    mockBackend({
+      get_run: () => current,
+      read_log: emptyLog,
+      cancel_run: () => {
+        current = { ...current, summary: { ...current.summary, status: "succeeded" } };
+        throw errorDto("already_finished", "run 12 has already finished");
+      },
+    });
+    const { user } = renderApp("/runs/12");
+    await user.click(await screen.findByTestId("run-cancel"));
+    await waitFor(() => expect(screen.getByTestId("run-status")).toHaveAttribute("data-status", "succeeded"));
+    expect(screen.queryByText("run 12 has already finished")).not.toBeInTheDocument();
+  });
+
+  it("selects a job from the graph and shows its log", async () => {
+    const backend = mockBackend({ get_run: () => queuedRun(), read_log: emptyLog });
+    const { user } = renderApp("/runs/12");
+    await screen.findByTestId("run-status");
+    await waitFor(() => expect(backend.argsOf("read_log")[0]).toMatchObject({ jobId: 100 }));
+    await user.click(screen.getAllByTestId("job-node").find((n) => n.getAttribute("data-job") === "test") as HTMLElement);
+    expect(currentSearch()).toBe("?job=101");
+    await waitFor(() => expect(backend.argsOf("read_log").at(-1)).toMatchObject({ jobId: 101 }));
+    expect(screen.getByTestId("tab-log")).toHaveTextContent("Log: test");
+  });
+
+  it("lists test results with failures first, their message and expandable details", async () => {
+    mockBackend({
+      get_run: () =>
+        run({
+          summary: summary({ id: 12, status: "failed" }),
+          jobs: [job({ id: 100, name: "test", status: "failed", tests: { passed: 2, failed: 1, skipped: 1 } })],
+        }),
+      read_log: emptyLog,
+      test_results: () => [
+        { report: "junit.xml", suite: "cart", classname: "cart::totals", name: "adds_tax", status: "passed", durationMs: 3, message: null, details: null },
+        { report: "junit.xml", suite: "cart", classname: "cart::totals", name: "skips", status: "skipped", durationMs: null, message: null, details: null },
+        {
+          report: "junit.xml", suite: "cart", classname: "cart::totals", name: "rounds_down", status: "failed", durationMs: 12,
+          message: "assertion failed: left == right", details: "thread panicked at src/cart.rs:42\nleft: 10\nright: 9",
+        },
+        { report: "junit.xml", suite: "cart", classname: "cart::api", name: "lists", status: "passed", durationMs: 5, message: null, details: null },
+      ],
+    });
+    const { user } = renderApp("/runs/12");
+    await user.click(await screen.findByTestId("tab-tests"));
+    expect(screen.getByTestId("tab-tests")).toHaveTextContent("1 failed");
+    const counts = screen.getByTestId("test-counts");
+    expect(counts).toHaveTextContent("1 failed");
+    expect(counts).toHaveTextContent("2 passed");
+    expect(counts).toHaveTextContent("1 skipped");
+    const rows = await screen.findAllByTestId("test-row");
+    expect(rows.map((r) => r.getAttribute("data-status"))).toEqual(["failed", "skipped", "passed", "passed"]);
+    expect(within(rows[0]).getByTestId("test-message")).toHaveTextContent("assertion failed: left == right");
+    expect(screen.queryByTestId("test-details")).not.toBeInTheDocument();
+    await user.click(within(rows[0]).getByTestId("test-expand"));
+    expect(await screen.findByTestId("test-details")).toHaveTextContent("thread panicked at src/cart.rs:42");
+  });
+
+  it("lists the artifacts with path, size and SHA-256", async () => {
+    mockBackend({
+      get_run: () =>
+        run({
+          jobs: [
+            job({
+              id: 100,
+              name: "package",
+              artifacts: [
+                { path: "dist/shop.tar.gz", size: 1_572_864, sha256: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" },
+                { path: "dist/checksums.txt", size: 120, sha256: "a".repeat(64) },
+              ],
+            }),
+          ],
+        }),
+      read_log: emptyLog,
+    });
+    const { user } = renderApp("/runs/1");
+    await user.click(await screen.findByTestId("tab-artifacts"));
+    const rows = screen.getAllByTestId("artifact-row");
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toHaveTextContent("dist/shop.tar.gz");
+    expect(rows[0]).toHaveTextContent("1.5 MiB");
+    expect(rows[0]).toHaveTextContent("e3b0c44298fc1c14");
+    expect(rows[1]).toHaveTextContent("120 B");
+  });
+
+  it("runs the project again", async () => {
+    const backend = mockBackend({
+      get_run: ({ id }) => run({ summary: summary({ id }) }),
+      read_log: emptyLog,
+      start_run: () => 13,
+    });
+    const { user } = renderApp("/runs/12");
+    await user.click(await screen.findByTestId("run-again"));
+    await waitFor(() => expect(currentPath()).toBe("/runs/13"));
+    expect(backend.argsOf("start_run")).toEqual([{ project: "shop", jobs: [], inPlace: false }]);
+  });
+
+  it("says when the run does not exist", async () => {
+    mockBackend({
+      get_run: () => {
+        throw errorDto("not_found", "no run with id 999; `switchyard runs` lists them");
+      },
+    });
+    renderApp("/runs/999");
+    expect(await screen.findByText("Run #999 does not exist")).toBeInTheDocument();
+    expect(screen.getByText("no run with id 999; `switchyard runs` lists them")).toBeInTheDocument();
+  });
+});

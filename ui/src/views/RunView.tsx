@@ -1,0 +1,302 @@
+import ReplayIcon from "@mui/icons-material/Replay";
+import StopIcon from "@mui/icons-material/Stop";
+import Alert from "@mui/material/Alert";
+import AlertTitle from "@mui/material/AlertTitle";
+import Box from "@mui/material/Box";
+import Breadcrumbs from "@mui/material/Breadcrumbs";
+import Button from "@mui/material/Button";
+import Chip from "@mui/material/Chip";
+import Link from "@mui/material/Link";
+import Paper from "@mui/material/Paper";
+import Stack from "@mui/material/Stack";
+import Tab from "@mui/material/Tab";
+import Tabs from "@mui/material/Tabs";
+import Typography from "@mui/material/Typography";
+import { useCallback, useState, type ReactNode } from "react";
+import { Link as RouterLink, useNavigate, useParams, useSearchParams } from "react-router";
+
+import { cancelRun, getRun, onRunEvent, startRun, toErrorDto } from "../api";
+import type { ErrorDto } from "../bindings/ErrorDto";
+import type { JobDto } from "../bindings/JobDto";
+import type { RunEventDto } from "../bindings/RunEventDto";
+import { Artifacts } from "../components/Artifacts";
+import { ErrorAlert } from "../components/ErrorAlert";
+import { JobGraph } from "../components/JobGraph";
+import { LogViewer } from "../components/LogViewer";
+import { PageLoading, Section } from "../components/Page";
+import { StepList } from "../components/StepList";
+import { TestResults } from "../components/TestResults";
+import { elapsed, formatDateTime, formatDuration, shortCommit } from "../format";
+import { useLoader, useNow, useSubscription } from "../hooks";
+import { applyRunEvent, mergeRun } from "../runEvents";
+import { STATUS_LABEL, StatusChip, isActive, isFailure } from "../status";
+import { MONO_FONT } from "../theme";
+
+type TabName = "log" | "tests" | "artifacts";
+
+function defaultJob(jobs: JobDto[]): JobDto | undefined {
+  return jobs.find((j) => isFailure(j.status)) ?? jobs.find((j) => j.status === "running") ?? jobs[0];
+}
+
+function Fact({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <Box>
+      <Typography variant="caption" color="text.secondary" component="div">
+        {label}
+      </Typography>
+      <Typography variant="body2" component="div" sx={{ fontWeight: 500 }}>
+        {children}
+      </Typography>
+    </Box>
+  );
+}
+
+export function RunView() {
+  const params = useParams();
+  const id = Number(params.id);
+  const valid = Number.isInteger(id) && id > 0;
+  const navigate = useNavigate();
+  const [search, setSearch] = useSearchParams();
+  const run = useLoader(valid ? `run:${id}` : null, () => getRun(id), mergeRun);
+  const [tab, setTab] = useState<TabName>("log");
+  const [actionError, setActionError] = useState<ErrorDto | null>(null);
+  const [cancelling, setCancelling] = useState(false);
+
+  const subscribe = useCallback((h: (e: RunEventDto) => void) => onRunEvent(id, h), [id]);
+  useSubscription(valid ? subscribe : null, (event) => {
+    run.mutate((r) => applyRunEvent(r, event));
+    run.reload();
+  });
+
+  const active = run.data ? isActive(run.data.summary.status) : false;
+  const now = useNow(1000, active);
+
+  if (!valid) {
+    return <ErrorAlert error={{ code: "invalid_input", message: `"${params.id}" is not a run number.`, diagnostics: [] }} />;
+  }
+  if (run.loading) return <PageLoading />;
+  if (!run.data) {
+    return (
+      <>
+        {run.error ? (
+          <ErrorAlert
+            error={run.error}
+            title={run.error.code === "not_found" ? `Run #${id} does not exist` : `Run #${id} could not be loaded`}
+            onRetry={run.error.code === "not_found" ? undefined : run.reload}
+          />
+        ) : null}
+        <Button component={RouterLink} to="/" sx={{ mt: 2 }}>
+          Back to the overview
+        </Button>
+      </>
+    );
+  }
+
+  const { summary, jobs } = run.data;
+  const selectedParam = Number(search.get("job"));
+  const selected = jobs.find((j) => j.id === selectedParam) ?? defaultJob(jobs);
+  const duration = summary.durationMs ?? elapsed(summary.startedAt, summary.finishedAt, now);
+  const testCounts = jobs.reduce((n, j) => n + j.tests.failed, 0);
+  const testTotal = jobs.reduce((n, j) => n + j.tests.passed + j.tests.failed + j.tests.skipped, 0);
+  const artifactCount = jobs.reduce((n, j) => n + j.artifacts.length, 0);
+
+  const cancel = async () => {
+    setCancelling(true);
+    setActionError(null);
+    try {
+      await cancelRun(summary.id);
+    } catch (error) {
+      const e = toErrorDto(error);
+      // Already over: the view catches up; anything else is shown.
+      if (e.code !== "already_finished") setActionError(e);
+      run.reload();
+    } finally {
+      setCancelling(false);
+    }
+  };
+
+  const runAgain = async () => {
+    setActionError(null);
+    try {
+      const newId = await startRun(summary.project, [], false);
+      navigate(`/runs/${newId}`);
+    } catch (error) {
+      setActionError(toErrorDto(error));
+    }
+  };
+
+  const selectJob = (key: string) => {
+    setSearch(
+      (p) => {
+        const next = new URLSearchParams(p);
+        next.set("job", key);
+        return next;
+      },
+      { replace: true },
+    );
+    setTab("log");
+  };
+
+  return (
+    <>
+      <Breadcrumbs sx={{ mb: 1 }}>
+        <Link component={RouterLink} to="/projects" underline="hover" color="inherit">
+          Projects
+        </Link>
+        <Link
+          component={RouterLink}
+          to={`/projects/${encodeURIComponent(summary.project)}`}
+          underline="hover"
+          color="inherit"
+          data-testid="run-project-link"
+        >
+          {summary.project}
+        </Link>
+        <Typography color="text.primary">Run #{summary.id}</Typography>
+      </Breadcrumbs>
+      <Stack direction="row" alignItems="center" gap={2} flexWrap="wrap" sx={{ mb: 2 }}>
+        <Typography variant="h4" component="h1">
+          {summary.project} <span style={{ opacity: 0.6 }}>#{summary.id}</span>
+        </Typography>
+        <StatusChip status={summary.status} size="medium" testId="run-status" />
+        <Box sx={{ flex: 1 }} />
+        {active ? (
+          <Button
+            color="error"
+            variant="outlined"
+            startIcon={<StopIcon />}
+            onClick={cancel}
+            disabled={cancelling}
+            data-testid="run-cancel"
+          >
+            {cancelling ? "Cancelling…" : "Cancel"}
+          </Button>
+        ) : (
+          <Button variant="outlined" startIcon={<ReplayIcon />} onClick={runAgain} data-testid="run-again">
+            Run again
+          </Button>
+        )}
+      </Stack>
+      <Paper variant="outlined" sx={{ p: 2, mb: 3 }}>
+        <Stack direction="row" gap={4} flexWrap="wrap">
+          <Fact label="Branch">{summary.branch ?? "—"}</Fact>
+          <Fact label="Commit">
+            <span style={{ fontFamily: MONO_FONT }} data-testid="run-commit">
+              {summary.commit ? shortCommit(summary.commit) : "—"}
+            </span>
+            {summary.dirty ? (
+              <Chip size="small" color="warning" variant="outlined" label="with uncommitted changes" sx={{ ml: 1 }} />
+            ) : null}
+          </Fact>
+          <Fact label="Created">{formatDateTime(summary.createdAt)}</Fact>
+          <Fact label="Started">{summary.startedAt ? formatDateTime(summary.startedAt) : "not yet"}</Fact>
+          <Fact label="Duration">
+            <span data-testid="run-duration">{formatDuration(duration)}</span>
+          </Fact>
+        </Stack>
+      </Paper>
+      {run.data.error ? (
+        <Alert severity="error" sx={{ mb: 2 }} data-testid="run-error">
+          <AlertTitle>Switchyard could not run this</AlertTitle>
+          {run.data.error}
+        </Alert>
+      ) : null}
+      {actionError ? (
+        <Box sx={{ mb: 2 }}>
+          <ErrorAlert error={actionError} />
+        </Box>
+      ) : null}
+      {run.error ? (
+        <Box sx={{ mb: 2 }}>
+          <ErrorAlert error={run.error} title="This run could not be refreshed" onRetry={run.reload} />
+        </Box>
+      ) : null}
+      <Section title="Jobs">
+        {jobs.length ? (
+          <JobGraph
+            label="Jobs of this run"
+            testId="job-graph"
+            nodeTestId="job-node"
+            selectedKey={selected ? String(selected.id) : undefined}
+            onSelect={selectJob}
+            jobs={jobs.map((j) => ({
+              key: String(j.id),
+              name: j.name,
+              needs: j.needs,
+              status: j.status,
+              detail: [
+                j.durationMs !== null || j.startedAt !== null ? formatDuration(j.durationMs ?? elapsed(j.startedAt, j.finishedAt, now)) : null,
+                j.attempts > 1 ? `attempt ${j.attempts}` : null,
+              ]
+                .filter(Boolean)
+                .join(" · "),
+            }))}
+          />
+        ) : (
+          <Typography color="text.secondary" sx={{ p: 2 }}>
+            This run has no jobs.
+          </Typography>
+        )}
+      </Section>
+      {selected ? (
+        <Section
+          title={
+            <span>
+              {selected.name}{" "}
+              <Typography component="span" variant="body2" color="text.secondary">
+                · {STATUS_LABEL[selected.status]} · runs on {selected.runner}
+              </Typography>
+            </span>
+          }
+          testId="job-detail"
+        >
+          <Box sx={{ px: 2, pt: 1 }}>
+            {selected.reason ? (
+              <Alert severity={isFailure(selected.status) ? "error" : "info"} sx={{ mb: 1 }} data-testid="job-reason">
+                {selected.reason}
+              </Alert>
+            ) : null}
+            {selected.warnings.map((w, i) => (
+              <Alert severity="warning" key={i} sx={{ mb: 1 }} data-testid="job-warning">
+                {w}
+              </Alert>
+            ))}
+            <StepList steps={selected.steps} />
+          </Box>
+          <Tabs
+            value={tab}
+            onChange={(_, v: TabName) => setTab(v)}
+            sx={{ px: 2, mt: 1, borderBottom: 1, borderColor: "divider" }}
+            aria-label="Run details"
+          >
+            <Tab value="log" label={`Log: ${selected.name}`} data-testid="tab-log" />
+            <Tab
+              value="tests"
+              label={testTotal ? `Tests (${testCounts ? `${testCounts} failed` : `${testTotal}`})` : "Tests"}
+              data-testid="tab-tests"
+            />
+            <Tab value="artifacts" label={`Artifacts (${artifactCount})`} data-testid="tab-artifacts" />
+          </Tabs>
+          <Box sx={{ p: tab === "log" ? 2 : 0 }} role="tabpanel">
+            {tab === "log" ? (
+              <LogViewer
+                key={selected.id}
+                jobId={selected.id}
+                live={isActive(selected.status)}
+                steps={selected.steps}
+                fileName={`${summary.project}-run${summary.id}-${selected.name.replace(/[^A-Za-z0-9._-]+/g, "_")}.log`}
+              />
+            ) : null}
+            {tab === "tests" ? (
+              <TestResults
+                jobs={jobs}
+                refreshKey={jobs.map((j) => `${j.id}:${j.tests.passed}/${j.tests.failed}/${j.tests.skipped}`).join(",")}
+              />
+            ) : null}
+            {tab === "artifacts" ? <Artifacts jobs={jobs} /> : null}
+          </Box>
+        </Section>
+      ) : null}
+    </>
+  );
+}

@@ -1,0 +1,195 @@
+import Alert from "@mui/material/Alert";
+import Box from "@mui/material/Box";
+import Button from "@mui/material/Button";
+import FormControlLabel from "@mui/material/FormControlLabel";
+import FormLabel from "@mui/material/FormLabel";
+import Paper from "@mui/material/Paper";
+import Radio from "@mui/material/Radio";
+import RadioGroup from "@mui/material/RadioGroup";
+import Stack from "@mui/material/Stack";
+import Switch from "@mui/material/Switch";
+import TextField from "@mui/material/TextField";
+import Typography from "@mui/material/Typography";
+import { useState, type ReactNode } from "react";
+
+import { pauseNotifications, toErrorDto, updateSettings } from "../api";
+import type { ErrorDto } from "../bindings/ErrorDto";
+import type { SettingsDto } from "../bindings/SettingsDto";
+import { ErrorAlert } from "../components/ErrorAlert";
+import { PageHeader, PageLoading } from "../components/Page";
+import { formatDateTime } from "../format";
+import { useNow } from "../hooks";
+import { useNotify } from "../notify";
+import { useSettings } from "../settings";
+import { MONO_FONT } from "../theme";
+
+function Group({ title, children }: { title: string; children: ReactNode }) {
+  return (
+    <Paper variant="outlined" sx={{ p: 2.5, mb: 3 }} component="section">
+      <Typography variant="h6" component="h2" sx={{ mb: 1.5 }}>
+        {title}
+      </Typography>
+      {children}
+    </Paper>
+  );
+}
+
+function testIdInput(id: string) {
+  return { input: { ...({ "data-testid": id } as object) } };
+}
+
+function SettingsForm({ saved }: { saved: SettingsDto }) {
+  const { applySaved } = useSettings();
+  const notify = useNotify();
+  const [draft, setDraft] = useState<SettingsDto>(saved);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ErrorDto | null>(null);
+  const now = useNow(30_000);
+  const dirty =
+    draft.theme !== saved.theme ||
+    draft.notifyOnFailure !== saved.notifyOnFailure ||
+    draft.notifyOnFixed !== saved.notifyOnFixed ||
+    draft.closeToTray !== saved.closeToTray;
+  const paused = saved.notificationsPausedUntil !== null && saved.notificationsPausedUntil > now;
+
+  const save = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      // Pausing has its own command; keep whatever the shell has for it.
+      const result = await updateSettings({ ...draft, notificationsPausedUntil: saved.notificationsPausedUntil });
+      applySaved(result);
+      setDraft(result);
+      notify("Settings saved", "success");
+    } catch (e) {
+      setError(toErrorDto(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const pause = async (minutes: number) => {
+    setError(null);
+    try {
+      const result = await pauseNotifications(minutes);
+      applySaved(result);
+      setDraft((d) => ({ ...d, notificationsPausedUntil: result.notificationsPausedUntil }));
+      notify(minutes ? "Notifications paused for 1 hour" : "Notifications resumed", "info");
+    } catch (e) {
+      setError(toErrorDto(e));
+    }
+  };
+
+  return (
+    <Box sx={{ maxWidth: 760 }}>
+      <Group title="Data">
+        <TextField
+          label="Data folder"
+          value={saved.dataDir}
+          fullWidth
+          size="small"
+          helperText="Projects' history, logs and artifacts are kept here. To move it, start Switchyard with the SWITCHYARD_HOME environment variable set to another folder."
+          slotProps={{
+            input: { readOnly: true },
+            htmlInput: { "data-testid": "settings-data-dir", style: { fontFamily: MONO_FONT } },
+          }}
+        />
+      </Group>
+      <Group title="Notifications">
+        <Stack>
+          <FormControlLabel
+            control={
+              <Switch
+                checked={draft.notifyOnFailure}
+                onChange={(e) => setDraft({ ...draft, notifyOnFailure: e.target.checked })}
+                slotProps={testIdInput("settings-notify-failure")}
+              />
+            }
+            label="When a run fails"
+          />
+          <FormControlLabel
+            control={
+              <Switch
+                checked={draft.notifyOnFixed}
+                onChange={(e) => setDraft({ ...draft, notifyOnFixed: e.target.checked })}
+                slotProps={testIdInput("settings-notify-fixed")}
+              />
+            }
+            label="When a failing branch is fixed"
+          />
+        </Stack>
+        <Stack direction="row" alignItems="center" gap={2} sx={{ mt: 1.5 }} flexWrap="wrap">
+          {paused ? (
+            <>
+              <Alert severity="info" sx={{ py: 0 }} data-testid="settings-paused">
+                Paused until {formatDateTime(saved.notificationsPausedUntil as number)}
+              </Alert>
+              <Button variant="outlined" onClick={() => pause(0)} data-testid="settings-resume">
+                Resume now
+              </Button>
+            </>
+          ) : (
+            <Button variant="outlined" onClick={() => pause(60)} data-testid="settings-pause">
+              Pause for 1 hour
+            </Button>
+          )}
+        </Stack>
+      </Group>
+      <Group title="Appearance">
+        <FormLabel id="theme-label">Theme</FormLabel>
+        <RadioGroup
+          row
+          aria-labelledby="theme-label"
+          value={draft.theme}
+          onChange={(e) => setDraft({ ...draft, theme: e.target.value })}
+          data-testid="settings-theme"
+        >
+          <FormControlLabel value="system" control={<Radio slotProps={testIdInput("settings-theme-system")} />} label="Same as the system" />
+          <FormControlLabel value="light" control={<Radio slotProps={testIdInput("settings-theme-light")} />} label="Light" />
+          <FormControlLabel value="dark" control={<Radio slotProps={testIdInput("settings-theme-dark")} />} label="Dark" />
+        </RadioGroup>
+      </Group>
+      <Group title="Window">
+        <FormControlLabel
+          control={
+            <Switch
+              checked={draft.closeToTray}
+              onChange={(e) => setDraft({ ...draft, closeToTray: e.target.checked })}
+              slotProps={testIdInput("settings-close-to-tray")}
+            />
+          }
+          label="Closing the window keeps Switchyard running in the tray"
+        />
+      </Group>
+      {error ? (
+        <Box sx={{ mb: 2 }}>
+          <ErrorAlert error={error} title="The settings could not be saved" />
+        </Box>
+      ) : null}
+      <Stack direction="row" gap={1}>
+        <Button variant="contained" onClick={save} disabled={!dirty || busy} data-testid="settings-save">
+          {busy ? "Saving…" : "Save"}
+        </Button>
+        <Button onClick={() => setDraft(saved)} disabled={!dirty || busy} data-testid="settings-reset">
+          Undo changes
+        </Button>
+      </Stack>
+    </Box>
+  );
+}
+
+export function SettingsView() {
+  const { settings, error, reload } = useSettings();
+  return (
+    <>
+      <PageHeader title="Settings" />
+      {settings ? (
+        <SettingsForm saved={settings} />
+      ) : error ? (
+        <ErrorAlert error={error} title="The settings could not be loaded" onRetry={reload} />
+      ) : (
+        <PageLoading />
+      )}
+    </>
+  );
+}
