@@ -59,6 +59,16 @@ check_node() {
     [ "$v" -ge 18 ] || die "Node.js $(node --version) is too old; the UI needs Node.js 18 or newer"
 }
 
+# Go builds the local Kubernetes control plane the tests use (never the product).
+check_go() {
+    if ! command -v go >/dev/null; then
+        install_missing_packages golang-go
+        # Debian's Go is older than the control plane needs; the go command
+        # fetches the right toolchain through the module proxy.
+        export GOTOOLCHAIN="${GOTOOLCHAIN:-go1.26.8}"
+    fi
+}
+
 # Builds the UI (ui/dist), which the desktop binary embeds.
 build_ui() {
     say "building the UI"
