@@ -52,6 +52,15 @@ fn init_tracing(home: &Home) {
     }
 }
 
+/// The engine on the embedded defaults, with the local runner and
+/// `kubernetes:<context>` runners from the user's kubeconfig.
+async fn open_engine(home: &Home) -> Result<Engine, switchyard_engine::EngineError> {
+    let settings = switchyard_cloud::kubernetes::Settings::new(&home.instance_id()?);
+    let mut config = EngineConfig::new(home.clone());
+    config.runners = std::sync::Arc::new(switchyard_cloud::kubernetes::Provider::new(settings));
+    Engine::open(config).await
+}
+
 fn handle_links(app: &AppHandle, urls: Vec<String>) {
     for url in urls {
         let link = deeplink::parse(&url);
@@ -105,7 +114,7 @@ pub fn run() {
             commands::ui_ready,
         ])
         .setup(move |app| {
-            let engine = tauri::async_runtime::block_on(Engine::open(EngineConfig::new(home.clone())))
+            let engine = tauri::async_runtime::block_on(open_engine(&home))
                 .map_err(|e| format!("cannot start Switchyard: {e}"))?;
             let settings_path = settings::config_path().unwrap_or_else(|| home.root().join("config.toml"));
             let settings = settings::load(&settings_path).unwrap_or_else(|e| {
@@ -140,6 +149,18 @@ pub fn run() {
                 Err(e) => tracing::warn!(error = %e, "no tray icon"),
             }
             bridge::start(app.handle().clone());
+            // Runs whose Kubernetes jobs went on while Switchyard was closed
+            // are picked up again; what ended runs left in clusters goes.
+            let engine = app.state::<AppState>().engine.clone();
+            tauri::async_runtime::spawn(async move {
+                match engine.resume_runs().await {
+                    Ok(handles) if !handles.is_empty() => {
+                        tracing::info!(runs = handles.len(), "resumed runs")
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "cannot resume runs"),
+                }
+            });
             Ok(())
         })
         .on_window_event(|window, event| {
