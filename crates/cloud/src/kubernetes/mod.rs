@@ -13,6 +13,7 @@
 pub mod api;
 pub mod exec;
 pub mod pod;
+pub mod rbac;
 mod runner;
 pub mod scripts;
 pub mod tarball;
@@ -24,7 +25,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub use api::{Cluster, RetryPolicy};
-pub use runner::KubernetesRunner;
+pub use runner::{KubernetesRunner, Upload};
 use switchyard_engine::pipeline::{PodOptions, RunnerRef};
 use switchyard_engine::runner::local::LocalRunner;
 use switchyard_engine::runner::{Runner, RunnerError, RunnerProvider};

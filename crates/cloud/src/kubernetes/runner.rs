@@ -67,6 +67,15 @@ struct StepRun {
     done: Option<oneshot::Receiver<Result<StepOutcome, RunnerError>>>,
 }
 
+/// One workspace upload: how big and how long.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Upload {
+    /// Bytes of tar sent.
+    pub bytes: u64,
+    /// From opening the exec to the pod's confirmation that all is unpacked.
+    pub took: Duration,
+}
+
 /// Runs jobs as pods in the cluster of one kubeconfig context.
 pub struct KubernetesRunner {
     target: String,
@@ -74,6 +83,7 @@ pub struct KubernetesRunner {
     cluster: OnceCell<Cluster>,
     jobs: Mutex<HashMap<JobKey, Arc<PodJob>>>,
     steps: Mutex<HashMap<StepKey, StepRun>>,
+    uploads: Mutex<Vec<Upload>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -93,7 +103,13 @@ impl KubernetesRunner {
             cluster: OnceCell::new(),
             jobs: Mutex::new(HashMap::new()),
             steps: Mutex::new(HashMap::new()),
+            uploads: Mutex::new(Vec::new()),
         }
+    }
+
+    /// The workspace uploads done so far (for benchmarks and diagnostics).
+    pub fn uploads(&self) -> Vec<Upload> {
+        lock(&self.uploads).clone()
     }
 
     /// The cluster, connected on first use.
@@ -318,7 +334,9 @@ impl KubernetesRunner {
                 feed_err.map(|e| format!(" (upload: {e})")).unwrap_or_default()
             )));
         }
-        let secs = started.elapsed().as_secs_f64();
+        let took = started.elapsed();
+        lock(&self.uploads).push(Upload { bytes, took });
+        let secs = took.as_secs_f64();
         tracing::info!(
             pod = %job.pod,
             bytes,

@@ -10,4 +10,5 @@
 mod cluster;
 mod failures;
 mod jobs;
+mod rbac;
 mod support;

@@ -312,6 +312,18 @@ impl TestEnv {
         let mut kc = kube::config::Kubeconfig::read_from(&self.kubeconfig).unwrap();
         for c in &mut kc.clusters {
             if let Some(cluster) = c.cluster.as_mut() {
+                // The certificate names the real server, not the proxy.
+                let host = cluster.server.as_deref().map(|s| {
+                    let rest = s.split("://").nth(1).unwrap_or(s);
+                    let authority = rest.split('/').next().unwrap_or(rest);
+                    match authority.strip_prefix('[') {
+                        Some(v6) => v6.split(']').next().unwrap_or(v6).to_string(),
+                        None => authority.split(':').next().unwrap_or(authority).to_string(),
+                    }
+                });
+                if cluster.tls_server_name.is_none() {
+                    cluster.tls_server_name = host.filter(|h| h.parse::<std::net::IpAddr>().is_err());
+                }
                 cluster.server = Some(server.to_string());
             }
         }

@@ -1,0 +1,238 @@
+//! Benchmark of the Kubernetes runner against a real API server.
+//!
+//! `SWITCHYARD_TEST_KUBECONFIG=$(tests/cluster/up) cargo bench -p switchyard-cloud --bench kubernetes`
+//! (optionally `SWITCHYARD_TEST_CONTEXT`; `SWITCHYARD_BENCH_MB` for the
+//! working tree's size, default 100). It reports:
+//!
+//! * pod-to-first-log latency: from the run's start (the pod is the first
+//!   thing created) to the first line of the first step in the history;
+//! * API requests per job, counted by the client's request-counting layer,
+//!   for a one-step job and for a three-step job with artifacts and a JUnit
+//!   report;
+//! * tar upload throughput of a working tree of incompressible files.
+//!
+//! Each measurement works in a namespace of its own, deleted afterwards.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use k8s_openapi::api::core::v1::Namespace;
+use kube::api::{DeleteParams, PostParams};
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::{Api, Client};
+use switchyard_cloud::kubernetes::{Provider, Settings};
+use switchyard_engine::events::Event;
+use switchyard_engine::status::RunStatus;
+use switchyard_engine::{Engine, EngineConfig, Home, RunOptions};
+
+struct Bench {
+    _dir: tempfile::TempDir,
+    kubeconfig: PathBuf,
+    client: Client,
+    namespace: String,
+}
+
+impl Bench {
+    async fn new(name: &str) -> Bench {
+        let source = std::env::var_os("SWITCHYARD_TEST_KUBECONFIG")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| {
+                eprintln!("set SWITCHYARD_TEST_KUBECONFIG (e.g. `export SWITCHYARD_TEST_KUBECONFIG=$(tests/cluster/up)`)");
+                std::process::exit(2);
+            });
+        let mut kc = Kubeconfig::read_from(&source).unwrap();
+        let base = std::env::var("SWITCHYARD_TEST_CONTEXT")
+            .ok()
+            .or_else(|| kc.current_context.clone())
+            .unwrap();
+        let mut ctx = kc.contexts.iter().find(|c| c.name == base).unwrap().clone();
+        let namespace = format!("sy-bench-{name}-{}", std::process::id());
+        ctx.name = "bench".into();
+        ctx.context.as_mut().unwrap().namespace = Some(namespace.clone());
+        kc.contexts.push(ctx);
+        kc.current_context = Some("bench".into());
+        let dir = tempfile::tempdir().unwrap();
+        let kubeconfig = dir.path().join("kubeconfig");
+        std::fs::write(&kubeconfig, serde_json::to_vec(&kc).unwrap()).unwrap();
+        let opts = KubeConfigOptions {
+            context: Some("bench".into()),
+            ..Default::default()
+        };
+        let client =
+            Client::try_from(kube::Config::from_custom_kubeconfig(kc, &opts).await.unwrap()).unwrap();
+        let ns: Namespace =
+            serde_json::from_value(serde_json::json!({"metadata": {"name": namespace}})).unwrap();
+        Api::<Namespace>::all(client.clone())
+            .create(&PostParams::default(), &ns)
+            .await
+            .unwrap();
+        let sas: Api<k8s_openapi::api::core::v1::ServiceAccount> =
+            Api::namespaced(client.clone(), &namespace);
+        while sas.get_opt("default").await.ok().flatten().is_none() {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Bench {
+            _dir: dir,
+            kubeconfig,
+            client,
+            namespace,
+        }
+    }
+
+    fn project(&self, pipeline: &str) -> PathBuf {
+        let p = self._dir.path().join("project");
+        std::fs::create_dir_all(&p).unwrap();
+        std::fs::write(p.join("switchyard.yaml"), pipeline).unwrap();
+        p
+    }
+
+    async fn engine(&self) -> (Engine, Arc<Provider>) {
+        let mut settings = Settings::new("bench");
+        settings.kubeconfig = Some(self.kubeconfig.clone());
+        let provider = Arc::new(Provider::new(settings));
+        let mut config = EngineConfig::new(Home::at(self._dir.path().join("home")));
+        config.runners = provider.clone();
+        (Engine::open(config).await.unwrap(), provider)
+    }
+
+    async fn done(self) {
+        let _ = Api::<Namespace>::all(self.client.clone())
+            .delete(&self.namespace, &DeleteParams::background())
+            .await;
+    }
+}
+
+/// Runs the project once; returns the time to the first step output line.
+async fn run_once(engine: &Engine, project: &std::path::Path) -> Duration {
+    let mut events = engine.subscribe();
+    let p = engine.import(project, None).await.unwrap();
+    let started = Instant::now();
+    let handle = engine.start_run(&p, RunOptions::default()).await.unwrap();
+    let mut first = None;
+    let wait = handle.wait();
+    tokio::pin!(wait);
+    let status = loop {
+        tokio::select! {
+            s = &mut wait => break s,
+            e = events.recv() => {
+                if let Ok(Event::Log { chunk, .. }) = e
+                    && first.is_none()
+                    && switchyard_engine::logs::decode(&chunk).iter().any(|l| l.step.is_some())
+                {
+                    first = Some(started.elapsed());
+                }
+            }
+        }
+    };
+    assert_eq!(status, RunStatus::Succeeded, "the benchmark's run failed");
+    first.expect("no step output")
+}
+
+fn stats(mut v: Vec<Duration>) -> String {
+    v.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    format!(
+        "median {:.0} ms, min {:.0} ms, max {:.0} ms (n={})",
+        ms(v[v.len() / 2]),
+        ms(v[0]),
+        ms(v[v.len() - 1]),
+        v.len()
+    )
+}
+
+async fn latency_and_calls() {
+    let b = Bench::new("latency").await;
+    let project = b.project(
+        "jobs:\n  one:\n    runner: kubernetes:bench\n    image: busybox:1.37\n    steps: [echo first]\n",
+    );
+    let (engine, provider) = b.engine().await;
+    let mut latencies = Vec::new();
+    let mut calls = Vec::new();
+    for _ in 0..5 {
+        let before = provider.api_calls();
+        latencies.push(run_once(&engine, &project).await);
+        calls.push(provider.api_calls() - before);
+    }
+    println!("pod-to-first-log latency: {}", stats(latencies));
+    println!("API requests per one-step job: {calls:?}");
+    b.done().await;
+
+    let b = Bench::new("calls").await;
+    let project = b.project(
+        r#"
+jobs:
+  three:
+    runner: kubernetes:bench
+    image: busybox:1.37
+    secrets: []
+    artifacts: [out/*]
+    reports:
+      junit: out/junit.xml
+    steps:
+      - mkdir -p out && echo a > out/a.txt
+      - echo '<testsuite name="s"><testcase name="t"/></testsuite>' > out/junit.xml
+      - echo done
+"#,
+    );
+    let (engine, provider) = b.engine().await;
+    let before = provider.api_calls();
+    run_once(&engine, &project).await;
+    println!(
+        "API requests per three-step job with artifacts and JUnit: {}",
+        provider.api_calls() - before
+    );
+    b.done().await;
+}
+
+async fn upload_throughput() {
+    let mb: usize = std::env::var("SWITCHYARD_BENCH_MB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100);
+    let b = Bench::new("upload").await;
+    let project = b.project(
+        "jobs:\n  size:\n    runner: kubernetes:bench\n    image: busybox:1.37\n    steps: [du -sk .]\n",
+    );
+    // Incompressible content (xorshift), in 1 MiB files over a few folders.
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    for i in 0..mb {
+        let dir = project.join(format!("data/{}", i % 10));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut buf = vec![0u8; 1 << 20];
+        for chunk in buf.chunks_mut(8) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            chunk.copy_from_slice(&x.to_le_bytes()[..chunk.len()]);
+        }
+        std::fs::write(dir.join(format!("f{i}.bin")), &buf).unwrap();
+    }
+    let (engine, provider) = b.engine().await;
+    run_once(&engine, &project).await;
+    let up = provider.kubernetes("bench").uploads();
+    let u = up.last().expect("no upload recorded");
+    println!(
+        "tar upload of a {mb} MiB working tree: {:.1} MiB in {:.2} s = {:.1} MiB/s",
+        u.bytes as f64 / 1048576.0,
+        u.took.as_secs_f64(),
+        u.bytes as f64 / 1048576.0 / u.took.as_secs_f64()
+    );
+    b.done().await;
+}
+
+fn main() {
+    // `cargo test --benches` runs bench targets with `--bench`-less args; only measure under `cargo bench`.
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        latency_and_calls().await;
+        upload_throughput().await;
+    });
+}

@@ -1,0 +1,110 @@
+//! The minimal Role of docs/kubernetes-runner.md is enough to run a job with
+//! every feature (secrets, artifacts, reports, orphan cleanup).
+
+use std::time::Duration;
+
+use k8s_openapi::api::authentication::v1::TokenRequest;
+use k8s_openapi::api::core::v1::ServiceAccount;
+use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
+use kube::Api;
+use kube::api::PostParams;
+use kube::config::{AuthInfo, Kubeconfig, NamedAuthInfo};
+use switchyard_cloud::kubernetes::rbac::RULES;
+use switchyard_engine::RunOptions;
+use switchyard_engine::status::RunStatus;
+
+use crate::support::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_service_account_with_the_minimal_role_runs_jobs() {
+    let t = TestEnv::new("rbac").await;
+    let pp = PostParams::default();
+    let ns = t.namespace.clone();
+    let sas: Api<ServiceAccount> = Api::namespaced(t.client.clone(), &ns);
+    let sa: ServiceAccount =
+        serde_json::from_value(serde_json::json!({"metadata": {"name": "runner"}})).unwrap();
+    sas.create(&pp, &sa).await.unwrap();
+    let rules: Vec<serde_json::Value> = RULES
+        .iter()
+        .map(|r| serde_json::json!({"apiGroups": [r.group], "resources": r.resources, "verbs": r.verbs}))
+        .collect();
+    let role: Role = serde_json::from_value(
+        serde_json::json!({"metadata": {"name": "switchyard-runner"}, "rules": rules}),
+    )
+    .unwrap();
+    Api::<Role>::namespaced(t.client.clone(), &ns)
+        .create(&pp, &role)
+        .await
+        .unwrap();
+    let binding: RoleBinding = serde_json::from_value(serde_json::json!({
+        "metadata": {"name": "switchyard-runner"},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "switchyard-runner"},
+        "subjects": [{"kind": "ServiceAccount", "name": "runner", "namespace": ns}]
+    }))
+    .unwrap();
+    Api::<RoleBinding>::namespaced(t.client.clone(), &ns)
+        .create(&pp, &binding)
+        .await
+        .unwrap();
+    let request: TokenRequest =
+        serde_json::from_value(serde_json::json!({"spec": {"audiences": [], "expirationSeconds": 3600}}))
+            .unwrap();
+    let token = sas
+        .create_token_request("runner", &pp, &request)
+        .await
+        .unwrap()
+        .status
+        .unwrap()
+        .token;
+
+    // The test kubeconfig, with the ServiceAccount's token as its only credential.
+    let mut kc = Kubeconfig::read_from(&t.kubeconfig).unwrap();
+    let mut runner: NamedAuthInfo = kc.auth_infos[0].clone();
+    runner.name = "runner".into();
+    runner.auth_info = Some(AuthInfo {
+        token: Some(token.into()),
+        ..Default::default()
+    });
+    kc.auth_infos = vec![runner];
+    for c in &mut kc.contexts {
+        if let Some(ctx) = c.context.as_mut() {
+            ctx.user = Some("runner".into());
+        }
+    }
+    let path = t.kubeconfig.with_file_name("kubeconfig-runner");
+    std::fs::write(&path, serde_json::to_vec(&kc).unwrap()).unwrap();
+
+    t.pipeline(
+        r#"
+jobs:
+  all:
+    runner: kubernetes:it
+    image: busybox:1.37
+    secrets: [TOKEN]
+    artifacts: [out/*]
+    reports:
+      junit: out/junit.xml
+    steps:
+      - mkdir -p out && echo "$TOKEN" | wc -c > out/len.txt
+      - echo '<testsuite name="s"><testcase name="t"/></testsuite>' > out/junit.xml
+"#,
+    );
+    let mut settings = t.settings();
+    settings.kubeconfig = Some(path);
+    let (engine, _) = t.engine(settings, &[("TOKEN", "abc")]).await;
+    let run = t
+        .run(&engine, RunOptions::default(), Duration::from_secs(90))
+        .await;
+    let job = job(&run, "all");
+    assert_eq!(
+        run.summary.status,
+        RunStatus::Succeeded,
+        "{run:#?}\n{:#?}",
+        log_texts(&engine, job)
+    );
+    assert_eq!(job.artifacts.len(), 2, "out/len.txt and out/junit.xml: {job:#?}");
+    assert_eq!(job.tests.passed, 1);
+    assert!(job.warnings.is_empty(), "{:?}", job.warnings);
+    engine.collect_orphans().await.unwrap();
+    t.assert_no_pods_left().await;
+}
