@@ -187,7 +187,11 @@ pub fn search(
             .collect()
     })?;
     let candidates: Vec<i64> = if backwards {
-        seqs.iter().rev().filter(|(_, first, _)| *first < from).map(|(s, _, _)| *s).collect()
+        seqs.iter()
+            .rev()
+            .filter(|(_, first, _)| *first < from)
+            .map(|(s, _, _)| *s)
+            .collect()
     } else {
         seqs.iter()
             .filter(|(_, first, n)| first + n - 1 > from)

@@ -52,7 +52,10 @@ pub fn detect(dir: &Path) -> Option<Starter> {
 }
 
 fn pipeline_name(dir: &Path) -> String {
-    let raw = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let raw = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let cleaned: String = raw
         .chars()
         .map(|c| {
@@ -63,7 +66,11 @@ fn pipeline_name(dir: &Path) -> String {
             }
         })
         .collect();
-    if cleaned.is_empty() { "project".into() } else { cleaned }
+    if cleaned.is_empty() {
+        "project".into()
+    } else {
+        cleaned
+    }
 }
 
 fn node_jobs(dir: &Path) -> String {
@@ -71,7 +78,11 @@ fn node_jobs(dir: &Path) -> String {
     let scripts: Vec<String> = std::fs::read_to_string(dir.join("package.json"))
         .ok()
         .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-        .and_then(|v| v.get("scripts").and_then(|s| s.as_object()).map(|o| o.keys().cloned().collect()))
+        .and_then(|v| {
+            v.get("scripts")
+                .and_then(|s| s.as_object())
+                .map(|o| o.keys().cloned().collect())
+        })
         .unwrap_or_default();
     let install = if dir.join("package-lock.json").is_file() {
         "npm ci"
@@ -164,7 +175,10 @@ mod tests {
     fn every_starter_is_a_valid_pipeline() {
         let cases: &[&[(&str, &str)]] = &[
             &[("Cargo.toml", "[package]")],
-            &[("package.json", r#"{"scripts": {"test": "jest", "lint": "eslint ."}}"#)],
+            &[(
+                "package.json",
+                r#"{"scripts": {"test": "jest", "lint": "eslint ."}}"#,
+            )],
             &[("package.json", "not json")],
             &[("go.mod", "module x")],
             &[("pyproject.toml", "[project]")],

@@ -91,6 +91,21 @@ impl LocalRunner {
     }
 }
 
+/// The shell steps run with: `sh` found once on PATH (saving every step the
+/// search through PATH), or plain `sh` to let the spawn report what is missing.
+fn shell() -> &'static Path {
+    static SHELL: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    SHELL.get_or_init(|| {
+        std::env::var_os("PATH")
+            .and_then(|paths| {
+                std::env::split_paths(&paths)
+                    .map(|dir| dir.join("sh"))
+                    .find(|candidate| candidate.is_file())
+            })
+            .unwrap_or_else(|| PathBuf::from("sh"))
+    })
+}
+
 fn start_dir(
     workspace: &Path,
     job_dir: Option<&str>,
@@ -172,7 +187,7 @@ impl Runner for LocalRunner {
             spec.working_dir.as_deref(),
         )?;
 
-        let mut cmd = Command::new("sh");
+        let mut cmd = Command::new(shell());
         cmd.arg("-c")
             .arg(&spec.script)
             .current_dir(&dir)

@@ -346,7 +346,9 @@ impl Store {
 
     /// Runs matching a filter, newest first; page back with `before`.
     pub fn runs_filtered(&self, filter: &RunFilter) -> Result<Vec<RunSummary>, StoreError> {
-        let mut sql = format!("SELECT {RUN_COLUMNS} FROM runs r JOIN projects p ON p.id = r.project_id WHERE r.id < ?1");
+        let mut sql = format!(
+            "SELECT {RUN_COLUMNS} FROM runs r JOIN projects p ON p.id = r.project_id WHERE r.id < ?1"
+        );
         let mut args: Vec<rusqlite::types::Value> = vec![filter.before.unwrap_or(i64::MAX).into()];
         if let Some(pid) = filter.project_id {
             args.push(pid.into());
@@ -520,11 +522,11 @@ impl Store {
     /// Log chunks of a job with `seq` greater than `after`, in order.
     pub fn log_chunks(&self, job_id: i64, after: Option<i64>) -> Result<Vec<LogChunk>, StoreError> {
         self.read(|c| {
-            let mut st = c.prepare_cached(
-                &format!("SELECT {CHUNK_COLUMNS} FROM log_chunks WHERE job_id = ?1 AND seq > ?2 ORDER BY seq"),
-            )?;
+            let mut st = c.prepare_cached(&format!(
+                "SELECT {CHUNK_COLUMNS} FROM log_chunks WHERE job_id = ?1 AND seq > ?2 ORDER BY seq"
+            ))?;
             st.query_map(params![job_id, after.unwrap_or(-1)], chunk_from_row)?
-            .collect()
+                .collect()
         })
     }
 

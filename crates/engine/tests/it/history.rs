@@ -126,7 +126,10 @@ async fn log_windows_and_search_on_a_long_log() {
     assert_eq!(search(store, job.id, "needle", 0, false).unwrap(), Some(20_001));
     assert_eq!(search(store, job.id, "line 123", 0, false).unwrap(), Some(123));
     assert_eq!(search(store, job.id, "line 123", 123, false).unwrap(), Some(1230));
-    assert_eq!(search(store, job.id, "line 1999", 20_000, true).unwrap(), Some(19_999));
+    assert_eq!(
+        search(store, job.id, "line 1999", 20_000, true).unwrap(),
+        Some(19_999)
+    );
     assert_eq!(search(store, job.id, "absent", 0, false).unwrap(), None);
 }
 
@@ -154,11 +157,17 @@ async fn run_filters_failing_branches_and_fixed_detection() {
     let failed = env.run(&engine, RunOptions::default()).await;
     assert_eq!(failed.summary.status, RunStatus::Failed);
     let store = engine.store();
-    assert_eq!(store.failing_branches(&["main"]).unwrap()[0].id, failed.summary.id);
+    assert_eq!(
+        store.failing_branches(&["main"]).unwrap()[0].id,
+        failed.summary.id
+    );
     env.file("ok", "");
     let fixed = env.run(&engine, RunOptions::default()).await;
     assert_eq!(fixed.summary.status, RunStatus::Succeeded);
-    assert_eq!(store.previous_outcome(fixed.summary.id).unwrap(), Some(RunStatus::Failed));
+    assert_eq!(
+        store.previous_outcome(fixed.summary.id).unwrap(),
+        Some(RunStatus::Failed)
+    );
     assert_eq!(store.previous_outcome(failed.summary.id).unwrap(), None);
     assert!(store.failing_branches(&["main"]).unwrap().is_empty());
 
@@ -186,6 +195,14 @@ async fn run_filters_failing_branches_and_fixed_detection() {
             ..Default::default()
         })
         .unwrap();
-    assert_eq!(older.iter().map(|r| r.id).collect::<Vec<_>>(), vec![failed.summary.id]);
-    assert_eq!(store.branches(store.project_by_name("shop").unwrap().unwrap().id).unwrap(), vec!["main"]);
+    assert_eq!(
+        older.iter().map(|r| r.id).collect::<Vec<_>>(),
+        vec![failed.summary.id]
+    );
+    assert_eq!(
+        store
+            .branches(store.project_by_name("shop").unwrap().unwrap().id)
+            .unwrap(),
+        vec!["main"]
+    );
 }
