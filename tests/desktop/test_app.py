@@ -199,3 +199,31 @@ def test_the_tray_registers_and_its_menu_opens_a_run(app, bus):
         time.sleep(0.2)
     else:
         raise AssertionError(f"the pause item did not change: {items}")
+
+
+def test_a_million_line_log_opens_at_once_and_scrolls_to_the_end(app):
+    project = write_project(app.root, "chatty", """
+        jobs:
+          flood:
+            steps:
+              - run: awk 'BEGIN { for (i = 1; i <= 1000000; i++) printf "line %d of the flood\\n", i }'
+    """)
+    app.cli("run", str(project))
+    app.second_launch("switchyard://runs/1")
+    app.wait_route("/runs/1")
+    wait_status(app, "[data-testid=run-status]", {"succeeded"})
+    app.s.wait_for("[data-testid=log-viewer]", condition=lambda e: e.attribute("data-total") == "1000000",
+                   what="the log's line count")
+    # Only a window of the log is in the page.
+    lines = app.s.find_all("[data-testid=log-line]")
+    assert 0 < len(lines) < 300, len(lines)
+    # Jump to the end, as a user dragging the scrollbar would.
+    started = time.monotonic()
+    app.s.execute("const v = document.querySelector('[data-testid=log-viewer]');"
+                  "v.scrollTop = v.scrollHeight;")
+    last = app.s.wait_for("[data-testid=log-line][data-line='1000000']", timeout=10,
+                          what="the last line after scrolling to the end")
+    assert "line 1000000 of the flood" in last.text
+    took = time.monotonic() - started
+    assert took < 5, f"the end of the log took {took:.1f}s to show"
+    assert len(app.s.find_all("[data-testid=log-line]")) < 300
