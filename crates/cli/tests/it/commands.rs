@@ -308,3 +308,27 @@ fn the_schema_is_json_schema_and_matches_the_committed_copy() {
         "docs/switchyard.schema.json is stale; regenerate it with `switchyard schema > docs/switchyard.schema.json`"
     );
 }
+
+/// `resume` with nothing left going says so and succeeds; a Kubernetes job
+/// whose context does not exist fails with a reason that names it (the CLI
+/// serves `kubernetes:<context>` runners from the kubeconfig).
+#[test]
+fn resume_with_nothing_to_resume_and_an_unknown_kubernetes_context() {
+    let sb = Sandbox::new();
+    sb.run(&["resume"]).expect_code(0).stderr_has("no run to resume");
+    let dir = sb.project(
+        "remote",
+        "jobs:\n  k:\n    runner: kubernetes:no-such-context\n    image: busybox\n    steps: [echo hi]\n",
+    );
+    let empty = sb.path().join("empty-kubeconfig");
+    std::fs::write(
+        &empty,
+        "apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n",
+    )
+    .unwrap();
+    let args = ["run", dir.to_str().unwrap()];
+    let mut cmd = sb.command(&args);
+    cmd.env("KUBECONFIG", &empty);
+    let ran = sb.run_with(cmd, &args).expect_code(1);
+    ran.stdout_has("no-such-context");
+}

@@ -787,10 +787,15 @@ impl Runner for KubernetesRunner {
     }
 
     async fn cleanup(&self, key: JobKey) -> Result<(), RunnerError> {
-        if let Some(job) = lock(&self.jobs).remove(&key) {
+        let known = lock(&self.jobs).remove(&key);
+        if let Some(job) = &known {
             job.cancel.cancel();
         }
         lock(&self.steps).retain(|k, _| k.job != key);
+        if known.is_none() && self.cluster.get().is_none() {
+            // Never connected for it (the context could not be used): nothing was created.
+            return Ok(());
+        }
         let cluster = self.cluster().await?.clone();
         let selector = pod::job_selector(&self.settings.instance, key);
         let lp = ListParams::default().labels(&selector);

@@ -241,7 +241,7 @@ pub trait RunnerProvider: Send + Sync {
 }
 
 /// Provides the local runner, and explains that Kubernetes runners need the
-/// cloud crate.
+/// cloud crate's provider (`switchyard_cloud::kubernetes::Provider`).
 pub struct LocalOnly {
     local: std::sync::Arc<local::LocalRunner>,
 }
@@ -260,7 +260,7 @@ impl RunnerProvider for LocalOnly {
             RunnerRef::Local => Ok(self.local.clone()),
             RunnerRef::Kubernetes { .. } => Err(RunnerError::Unavailable {
                 runner: runner.to_string(),
-                reason: "Kubernetes runners are not available yet in this version of Switchyard; use `runner: local` for now".into(),
+                reason: "this Switchyard was built without Kubernetes runners (the engine alone serves only `runner: local`; the switchyard command and the desktop app include them)".into(),
             }),
         }
     }
