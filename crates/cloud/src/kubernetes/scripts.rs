@@ -94,7 +94,7 @@ sig() {
     [ -f "$f" ] || continue
     [ -f "${f%/pid}/exit" ] && continue
     p=$(cat "$f")
-    kill -"$1" -- "-$p" 2> /dev/null || kill -"$1" "$p" 2> /dev/null || true
+    kill -s "$1" -- "-$p" 2> /dev/null || kill -s "$1" "$p" 2> /dev/null || true
   done
 }
 sig TERM
@@ -107,7 +107,7 @@ for f in .switchyard/steps/*/pid; do
   [ -f "$f" ] || continue
   [ -f "${f%/pid}/exit" ] && continue
   p=$(cat "$f")
-  kill -KILL -- "-$p" 2> /dev/null || kill -KILL "$p" 2> /dev/null || true
+  kill -s KILL -- "-$p" 2> /dev/null || kill -s KILL "$p" 2> /dev/null || true
 done
 "#;
 
@@ -214,5 +214,39 @@ mod tests {
         assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "missing");
         let out = sh(&[".switchyard/follow", "9-9", "0", "0"], "");
         assert_eq!(out.status.code(), Some(125));
+
+        // `stop` ends a running step's whole process group (the POSIX
+        // `kill -s SIG -- -PGID`, which dash and busybox both take).
+        let out = sh(
+            &[".switchyard/launch", "1-1", "."],
+            "sleep 30 & sleep 30; echo never",
+        );
+        assert!(out.status.success(), "{out:?}");
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let pid: i32 = std::fs::read_to_string(dir.path().join(".switchyard/steps/1-1/pid"))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        let started = std::time::Instant::now();
+        let out = sh(&[".switchyard/stop", "2"], "");
+        assert!(out.status.success(), "{out:?}");
+        let out = sh(&[".switchyard/follow", "1-1", "0", "0"], "");
+        assert_eq!(out.status.code(), Some(143), "SIGTERM: {out:?}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        let group_alive = || {
+            std::process::Command::new("sh")
+                .arg("-c")
+                .arg(format!("kill -s 0 -- -{pid}"))
+                .stderr(std::process::Stdio::null())
+                .status()
+                .unwrap()
+                .success()
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while group_alive() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        assert!(!group_alive(), "the step's background `sleep` survived");
     }
 }
