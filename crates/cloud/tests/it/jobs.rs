@@ -271,3 +271,45 @@ jobs:
     }
     panic!("the job's Secret was not deleted: {:#?}", t.secrets().await);
 }
+
+/// `--source commit`: the pod fetches the project's git remote at the run's
+/// commit, so uncommitted changes are not in the workspace. The remote is a
+/// path on this machine, which only pods of the local control plane (whose
+/// exec runs here) can reach: against another cluster, skip this test with
+/// `--skip commit_source` (see docs/kubernetes-runner.md).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commit_source_fetches_the_remote_at_the_runs_commit() {
+    let t = TestEnv::new("commit").await;
+    let remote = t.project.with_file_name("remote.git");
+    std::fs::create_dir_all(&remote).unwrap();
+    git(&remote, &["init", "-q", "--bare"]);
+    t.pipeline(
+        r#"
+jobs:
+  k:
+    runner: kubernetes:it
+    image: alpine/git:2.47.2
+    steps:
+      - cat file.txt
+      - git log -1 --format=%s
+"#,
+    );
+    t.file("file.txt", "committed\n");
+    git(&t.project, &["init", "-q"]);
+    git(&t.project, &["add", "."]);
+    git(&t.project, &["commit", "-q", "-m", "the commit"]);
+    git(&t.project, &["remote", "add", "origin", remote.to_str().unwrap()]);
+    git(&t.project, &["push", "-q", "origin", "HEAD"]);
+    t.file("file.txt", "uncommitted\n");
+    let (engine, _) = t.engine(t.settings(), &[]).await;
+    let options = RunOptions {
+        source: switchyard_engine::workspace::WorkspaceSource::Commit,
+        ..Default::default()
+    };
+    let run = t.run(&engine, options, LIMIT).await;
+    let texts = log_texts(&engine, job(&run, "k"));
+    assert_eq!(run.summary.status, RunStatus::Succeeded, "{run:#?}\n{texts:#?}");
+    assert!(texts.contains(&"committed".to_string()), "{texts:#?}");
+    assert!(texts.contains(&"the commit".to_string()), "{texts:#?}");
+    assert!(!texts.contains(&"uncommitted".to_string()), "{texts:#?}");
+}
