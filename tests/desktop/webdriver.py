@@ -24,8 +24,17 @@ class Element:
     def _cmd(self, method, path, body=None):
         return self.session._cmd(method, f"/element/{self.id}{path}", body)
 
-    def click(self):
-        self._cmd("POST", "/click", {})
+    def click(self, timeout=5):
+        """Clicks; while something else covers the element (a dialog still
+        opening, a notice sliding in), waits for it to move, like a user."""
+        deadline = time.time() + timeout
+        while True:
+            try:
+                return self._cmd("POST", "/click", {})
+            except WebDriverError as e:
+                if "intercepted" not in str(e) or time.time() > deadline:
+                    raise
+                time.sleep(0.2)
 
     def clear(self):
         self._cmd("POST", "/clear", {})
