@@ -622,6 +622,7 @@ impl JobRun {
             }
         }
         let masking = Secrets::new(secrets.iter().map(|(_, v)| v));
+        let (notes_tx, mut notes_rx) = tokio::sync::mpsc::unbounded_channel();
         let ctx = JobContext {
             key: self.key(),
             attempt,
@@ -637,10 +638,14 @@ impl JobRun {
             env: self.job.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
             secrets,
             working_dir: self.job.working_dir.clone(),
+            notes: Some(notes_tx),
         };
         let mut deadline = self.job.timeout.map(|t| Instant::now() + t);
         let prepared = match &resume {
-            None => self.prepare(runner.as_ref(), &ctx, deadline).await,
+            None => {
+                self.prepare(runner.as_ref(), &ctx, deadline, &mut notes_rx, logs, &masking)
+                    .await
+            }
             Some((r, _)) => {
                 // The attempt began with its first step, or with the job.
                 let began = r.steps.iter().filter_map(|(_, t)| *t).min().or(r.started_at);
@@ -699,24 +704,41 @@ impl JobRun {
     /// to cancellation (a Kubernetes pod can stay Pending): the runner is
     /// asked to stop and its own account of why it had not finished (the
     /// pod's pending reason, say) becomes part of the reason.
+    /// The runner's notes on what it waits for (a Pending pod's reason, say)
+    /// go into the job's log as they come.
     async fn prepare(
         &self,
         runner: &dyn Runner,
         ctx: &JobContext,
         deadline: Option<Instant>,
+        notes: &mut tokio::sync::mpsc::UnboundedReceiver<String>,
+        logs: &mut LogWriter,
+        masking: &Secrets,
     ) -> Result<(), (JobStatus, String)> {
         let mut prep = pin!(runner.prepare(ctx));
-        let sleep = async {
+        let mut sleep = pin!(async {
             match deadline {
                 Some(d) => tokio::time::sleep_until(d).await,
                 None => std::future::pending().await,
             }
-        };
-        let timed_out = tokio::select! {
-            biased;
-            r = &mut prep => return r.map_err(|e| (JobStatus::Failed, format!("could not prepare the job: {e}"))),
-            _ = sleep => true,
-            _ = self.token.cancelled() => false,
+        });
+        let timed_out = loop {
+            tokio::select! {
+                biased;
+                r = &mut prep => {
+                    while let Ok(note) = notes.try_recv() {
+                        logs.system(None, &masking.mask_str(&note)).await;
+                    }
+                    logs.flush().await;
+                    return r.map_err(|e| (JobStatus::Failed, format!("could not prepare the job: {e}")));
+                }
+                Some(note) = notes.recv() => {
+                    logs.system(None, &masking.mask_str(&note)).await;
+                    logs.flush().await;
+                }
+                _ = &mut sleep => break true,
+                _ = self.token.cancelled() => break false,
+            }
         };
         if let Err(e) = runner.cancel(self.key()).await {
             tracing::warn!(error = %e, "runner could not cancel the job");

@@ -213,10 +213,19 @@ impl KubernetesRunner {
                 Some(Ok(p)) => {
                     failing_since = None;
                     match pod::state(&p) {
-                        PodState::Running => return Ok(()),
+                        PodState::Running => {
+                            let node = p
+                                .spec
+                                .as_ref()
+                                .and_then(|s| s.node_name.clone())
+                                .unwrap_or_default();
+                            note(&job.ctx, format!("pod {} is running on node {node}", job.pod));
+                            return Ok(());
+                        }
                         PodState::Pending(r) => {
-                            if r.is_some() && r != reason {
-                                tracing::info!(pod = %job.pod, reason = ?r, "pod pending");
+                            if let Some(text) = r.as_ref().filter(|_| r != reason) {
+                                tracing::info!(pod = %job.pod, reason = %text, "pod pending");
+                                note(&job.ctx, format!("pod {} is Pending: {text}", job.pod));
                             }
                             if r.is_some() {
                                 reason = r;
@@ -336,6 +345,21 @@ impl KubernetesRunner {
         }
         let took = started.elapsed();
         lock(&self.uploads).push(Upload { bytes, took });
+        note(
+            ctx,
+            match ctx.source {
+                WorkspaceSource::Tree => format!(
+                    "uploaded the working tree ({}) in {}",
+                    human_bytes(bytes),
+                    human_duration(took)
+                ),
+                WorkspaceSource::Commit => format!(
+                    "fetched commit {} from the project's remote in {}",
+                    ctx.commit.as_deref().unwrap_or("?"),
+                    human_duration(took)
+                ),
+            },
+        );
         let secs = took.as_secs_f64();
         tracing::info!(
             pod = %job.pod,
@@ -519,6 +543,29 @@ impl exec::Sink for Forward<'_> {
             // Keep reading so the step's output still drains.
             *self.receiver_gone = true;
         }
+    }
+}
+
+fn human_bytes(n: u64) -> String {
+    if n < 1 << 20 {
+        format!("{} KiB", n.div_ceil(1024))
+    } else {
+        format!("{:.1} MiB", n as f64 / 1048576.0)
+    }
+}
+
+fn human_duration(d: Duration) -> String {
+    if d < Duration::from_secs(1) {
+        format!("{} ms", d.as_millis())
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
+    }
+}
+
+/// Tells the engine what preparing the job is at (a line in the job's log).
+fn note(ctx: &JobContext, text: String) {
+    if let Some(tx) = &ctx.notes {
+        let _ = tx.send(text);
     }
 }
 

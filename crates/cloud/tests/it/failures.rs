@@ -40,8 +40,8 @@ jobs:
     assert_eq!(job.steps[0].status, StepStatus::Skipped);
     let texts = log_texts(&engine, job);
     assert!(
-        texts.iter().any(|l| l.contains("Unschedulable")),
-        "the reason is in the log: {texts:#?}"
+        texts.iter().any(|l| l.contains("is Pending: Unschedulable")),
+        "the reason is in the log while the pod waits: {texts:#?}"
     );
     t.assert_no_pods_left().await;
 }

@@ -59,6 +59,16 @@ jobs:
         assert!(texts.contains(&w), "missing {w:?} in {texts:#?}");
     }
     assert_eq!(job.runner, "kubernetes:it");
+    let system: Vec<&str> = texts
+        .iter()
+        .filter(|(s, _, _)| *s == Stream::System)
+        .map(|(_, _, t)| *t)
+        .collect();
+    assert!(
+        system.iter().any(|t| t.contains("is running on node"))
+            && system.iter().any(|t| t.starts_with("uploaded the working tree")),
+        "what preparing did is in the log: {system:#?}"
+    );
     for s in &job.steps {
         assert_eq!((s.status, s.exit_code), (StepStatus::Succeeded, Some(0)), "{s:?}");
     }

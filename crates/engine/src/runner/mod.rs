@@ -77,6 +77,10 @@ pub struct JobContext {
     pub secrets: Vec<(String, SecretString)>,
     /// Start directory of steps, relative to the workspace.
     pub working_dir: Option<String>,
+    /// Where the runner says, while it prepares the job, what it is waiting
+    /// for (a Pending pod's reason, say); each note becomes a line of the
+    /// job's log.
+    pub notes: Option<mpsc::UnboundedSender<String>>,
 }
 
 /// One step to run.
