@@ -80,15 +80,7 @@ fn pipeline_dto(dir: &Path) -> PipelineDto {
         },
         Err(LoadFileError::Invalid(invalid)) => PipelineDto {
             state: "invalid".into(),
-            diagnostics: invalid
-                .diagnostics
-                .iter()
-                .map(|d| DiagnosticDto {
-                    line: d.pos.line as u32,
-                    column: d.pos.column as u32,
-                    message: d.message.clone(),
-                })
-                .collect(),
+            diagnostics: invalid.diagnostics.iter().map(DiagnosticDto::from).collect(),
             plan: Vec::new(),
         },
         Err(e) => PipelineDto {

@@ -539,6 +539,16 @@ pub struct DiagnosticDto {
     pub message: String,
 }
 
+impl From<&switchyard_engine::pipeline::Diagnostic> for DiagnosticDto {
+    fn from(d: &switchyard_engine::pipeline::Diagnostic) -> Self {
+        DiagnosticDto {
+            line: d.pos.line as u32,
+            column: d.pos.column as u32,
+            message: d.message.clone(),
+        }
+    }
+}
+
 /// A job of a pipeline's plan.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]

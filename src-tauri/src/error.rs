@@ -71,15 +71,9 @@ impl From<EngineError> for ErrorDto {
             _ => ErrorCode::Internal,
         };
         let diagnostics = match &e {
-            EngineError::Pipeline(LoadFileError::Invalid(invalid)) => invalid
-                .diagnostics
-                .iter()
-                .map(|d| DiagnosticDto {
-                    line: d.pos.line as u32,
-                    column: d.pos.column as u32,
-                    message: d.message.clone(),
-                })
-                .collect(),
+            EngineError::Pipeline(LoadFileError::Invalid(invalid)) => {
+                invalid.diagnostics.iter().map(DiagnosticDto::from).collect()
+            }
             _ => Vec::new(),
         };
         let message = match &e {

@@ -488,13 +488,7 @@ impl Engine {
             options,
             resume,
         };
-        let inner = self.inner.clone();
-        let done = tokio::spawn(async move {
-            let status = scheduler::execute(inner.clone(), run, token).await;
-            inner.active.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
-            status
-        });
-        Ok(RunHandle { id, done })
+        Ok(self.launch(id, run, token))
     }
 
     /// Deletes what runs that have ended left in clusters (pods and Secrets
@@ -593,7 +587,10 @@ impl Engine {
         let pipeline = pipeline::load_file(&file)?;
         let name = match name {
             Some(n) => n.to_string(),
-            None => pipeline.name.clone().unwrap_or_else(|| folder_name(&dir)),
+            None => pipeline
+                .name
+                .clone()
+                .unwrap_or_else(|| pipeline::name_from_folder(&dir)),
         };
         let remote = gitinfo::read(&dir).and_then(|g| g.remote);
         match self.inner.store.upsert_project(name.clone(), dir, remote).await? {
@@ -748,13 +745,19 @@ impl Engine {
             options,
             resume: Vec::new(),
         };
+        Ok(self.launch(id, run, token))
+    }
+
+    /// Executes a recorded run in the background; forgets its cancellation
+    /// token when it ends.
+    fn launch(&self, id: i64, run: scheduler::RunSpec, token: CancellationToken) -> RunHandle {
         let inner = self.inner.clone();
         let done = tokio::spawn(async move {
             let status = scheduler::execute(inner.clone(), run, token).await;
             inner.active.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
             status
         });
-        Ok(RunHandle { id, done })
+        RunHandle { id, done }
     }
 
     /// Cancels a run, wherever it runs.
@@ -805,27 +808,5 @@ fn runner_ref(name: &str) -> crate::pipeline::RunnerRef {
             target: target.to_string(),
         },
         None => crate::pipeline::RunnerRef::Local,
-    }
-}
-
-fn folder_name(dir: &Path) -> String {
-    let raw = dir
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "project".into());
-    let cleaned: String = raw
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    if cleaned.is_empty() {
-        "project".into()
-    } else {
-        cleaned
     }
 }

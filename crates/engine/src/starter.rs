@@ -23,7 +23,7 @@ pub struct Starter {
 /// found (Cargo.toml, package.json, go.mod, pyproject.toml, pom.xml,
 /// Makefile), or `None` when none is there.
 pub fn detect(dir: &Path) -> Option<Starter> {
-    let name = pipeline_name(dir);
+    let name = crate::pipeline::name_from_folder(dir);
     let has = |f: &str| dir.join(f).is_file();
     let (stack, from, jobs) = if has("Cargo.toml") {
         ("Rust (Cargo)", "Cargo.toml", CARGO.to_string())
@@ -49,28 +49,6 @@ pub fn detect(dir: &Path) -> Option<Starter> {
              name: {name}\n\njobs:\n{jobs}"
         ),
     })
-}
-
-fn pipeline_name(dir: &Path) -> String {
-    let raw = dir
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let cleaned: String = raw
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    if cleaned.is_empty() {
-        "project".into()
-    } else {
-        cleaned
-    }
 }
 
 fn node_jobs(dir: &Path) -> String {

@@ -54,11 +54,12 @@ impl std::str::FromStr for WorkspaceSource {
     }
 }
 
-/// Copies the project at `src` into the (new) directory `dest`; returns the
-/// number of files copied.
-pub fn copy_project(src: &Path, dest: &Path) -> io::Result<u64> {
-    fs::create_dir_all(dest)?;
-    let walker = ignore::WalkBuilder::new(src)
+/// Walks what git would see in the project at `src`: tracked and untracked
+/// files, `.gitignore` respected, never `.git` nor any entry named in `skip`.
+/// Symlinks are reported, not followed. Shared by the local copy and the
+/// Kubernetes runner's upload, so both send the same files.
+pub fn walk_project(src: &Path, skip: &'static [&'static str]) -> ignore::Walk {
+    ignore::WalkBuilder::new(src)
         .hidden(false)
         .git_ignore(true)
         .git_global(false)
@@ -67,8 +68,15 @@ pub fn copy_project(src: &Path, dest: &Path) -> io::Result<u64> {
         .parents(false)
         .require_git(false)
         .follow_links(false)
-        .filter_entry(|e| e.file_name() != ".git")
-        .build();
+        .filter_entry(move |e| e.file_name() != ".git" && !skip.iter().any(|s| e.file_name() == *s))
+        .build()
+}
+
+/// Copies the project at `src` into the (new) directory `dest`; returns the
+/// number of files copied.
+pub fn copy_project(src: &Path, dest: &Path) -> io::Result<u64> {
+    fs::create_dir_all(dest)?;
+    let walker = walk_project(src, &[]);
     let mut files = 0u64;
     for entry in walker {
         let entry = entry.map_err(io::Error::other)?;

@@ -79,17 +79,7 @@ pub fn stream(root: Option<&Path>, tx: mpsc::Sender<Vec<u8>>) -> io::Result<u64>
     tar.mode(tar::HeaderMode::Deterministic);
     tar.follow_symlinks(false);
     if let Some(root) = root {
-        let walker = ignore::WalkBuilder::new(root)
-            .hidden(false)
-            .git_ignore(true)
-            .git_global(false)
-            .git_exclude(true)
-            .ignore(false)
-            .parents(false)
-            .require_git(false)
-            .follow_links(false)
-            .filter_entry(|e| e.file_name() != ".git" && e.file_name() != scripts::STATE_DIR)
-            .build();
+        let walker = switchyard_engine::workspace::walk_project(root, &[scripts::STATE_DIR]);
         for entry in walker {
             let entry = entry.map_err(io::Error::other)?;
             let Ok(rel) = entry.path().strip_prefix(root) else {

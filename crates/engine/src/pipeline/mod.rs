@@ -232,6 +232,29 @@ impl fmt::Display for InvalidPipeline {
     }
 }
 
+/// A project name made from a folder's name: characters a name may not hold
+/// become `-` (the name a project gets when its pipeline sets none).
+pub fn name_from_folder(dir: &std::path::Path) -> String {
+    let cleaned: String = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    if cleaned.is_empty() {
+        "project".into()
+    } else {
+        cleaned
+    }
+}
+
 /// Parses a duration such as `90s`, `20m`, `1h30m` or `500ms`.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let t = text.trim();
