@@ -227,3 +227,21 @@ def test_a_million_line_log_opens_at_once_and_scrolls_to_the_end(app):
     took = time.monotonic() - started
     assert took < 5, f"the end of the log took {took:.1f}s to show"
     assert len(app.s.find_all("[data-testid=log-line]")) < 300
+
+
+def test_settings_are_saved_to_the_config_file_and_applied(app):
+    app.s.find("[data-testid=nav-settings]").click()
+    app.wait_route("/settings")
+    data_dir = app.s.wait_for("[data-testid=settings-data-dir]",
+                              condition=lambda e: e.property("value")).property("value")
+    assert str(app.home) in data_dir, data_dir
+    app.s.find("[data-testid=settings-theme-dark]").click()
+    app.s.find("[data-testid=settings-close-to-tray]").click()
+    app.s.wait_for("[data-testid=settings-save]", condition=lambda e: e.property("disabled") is not True).click()
+    app.s.wait_for("[data-testid=notice]", condition=lambda e: "saved" in e.text.lower(), what="the saved notice")
+    config = (app.home / "config.toml").read_text()
+    assert 'theme = "dark"' in config and "close_to_tray = false" in config, config
+    # The dark theme is applied at once: the page background is dark.
+    bg = app.s.execute("return getComputedStyle(document.body).backgroundColor")
+    r, g, b = [int(x) for x in bg[bg.index("(") + 1:bg.index(")")].split(",")[:3]]
+    assert r + g + b < 200, bg
