@@ -368,7 +368,7 @@ pub fn print_run_end(engine: &Engine, run: &RunDetails) -> Result<(), EngineErro
     }
     let counts: Vec<String> = counts.iter().map(|(k, c)| format!("{c} {k}")).collect();
     for job in run.jobs.iter().filter(|j| j.status.is_failure()) {
-        let lines = job_lines(engine, job.id)?;
+        let lines = logs::all_lines(engine.store(), job.id)?;
         let tail: Vec<&LogLine> = lines
             .iter()
             .rev()
@@ -411,11 +411,6 @@ pub fn print_run_end(engine: &Engine, run: &RunDetails) -> Result<(), EngineErro
         s.id, s.id
     );
     Ok(())
-}
-
-fn job_lines(engine: &Engine, job_id: i64) -> Result<Vec<LogLine>, EngineError> {
-    let chunks = engine.store().log_chunks(job_id, None)?;
-    Ok(chunks.iter().flat_map(logs::decode).collect())
 }
 
 fn format_line(line: &LogLine, prefix: Option<&str>, timestamps: bool) -> String {

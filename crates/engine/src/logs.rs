@@ -136,6 +136,12 @@ pub struct LogPage {
     pub total: i64,
 }
 
+/// Every line of a job's log, in order (for tails and tests; the UI reads
+/// windows with [`page`]).
+pub fn all_lines(store: &Store, job_id: i64) -> Result<Vec<LogLine>, StoreError> {
+    Ok(store.log_chunks(job_id, None)?.iter().flat_map(decode).collect())
+}
+
 /// Lines `from..from + count` (1-based) of a job's log, and how many there are.
 /// Only the chunks holding those lines are read, so any window of a log of a
 /// million lines comes back as fast as the first.

@@ -58,6 +58,13 @@ pub struct RunDetails {
     pub jobs: Vec<JobRecord>,
 }
 
+impl RunDetails {
+    /// The job of that name.
+    pub fn job(&self, name: &str) -> Option<&JobRecord> {
+        self.jobs.iter().find(|j| j.name == name)
+    }
+}
+
 /// A job of a run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct JobRecord {

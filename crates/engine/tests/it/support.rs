@@ -79,20 +79,12 @@ impl Env {
 }
 
 pub fn job<'a>(run: &'a RunDetails, name: &str) -> &'a JobRecord {
-    run.jobs
-        .iter()
-        .find(|j| j.name == name)
+    run.job(name)
         .unwrap_or_else(|| panic!("no job {name} in {:#?}", run.jobs))
 }
 
 pub fn log(engine: &Engine, job: &JobRecord) -> Vec<LogLine> {
-    engine
-        .store()
-        .log_chunks(job.id, None)
-        .unwrap()
-        .iter()
-        .flat_map(logs::decode)
-        .collect()
+    logs::all_lines(engine.store(), job.id).unwrap()
 }
 
 pub fn log_texts(engine: &Engine, job: &JobRecord) -> Vec<String> {
