@@ -56,7 +56,7 @@ check_node() {
     fi
     local v
     v="$(node --version | sed 's/^v//; s/\..*//')"
-    [ "$v" -ge 20 ] || die "Node.js $(node --version) is too old; the UI's build tools need Node.js 20.19 or newer (from nodejs.org or NodeSource)"
+    [ "$v" -ge 20 ] || die "Node.js $(node --version) is too old; the UI's build tools need Node.js 20.19 or newer"
 }
 
 # Go builds the local Kubernetes control plane the tests use (never the product).
