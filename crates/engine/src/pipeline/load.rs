@@ -298,24 +298,32 @@ impl Cx {
                 self.error(key.pos, format!("duplicate variable `{}` in {what}", key.text));
                 continue;
             }
-            let text = match &value.value {
-                Value::Scalar { text, .. } => text.clone(),
-                Value::Null => String::new(),
-                _ => {
-                    self.error(
-                        value.pos,
-                        format!(
-                            "the value of `{}` in {what} must be text, found {}",
-                            key.text,
-                            value.kind()
-                        ),
-                    );
-                    continue;
-                }
+            let Some(text) = self.map_value(key, value, what) else {
+                continue;
             };
             env.insert(key.text.clone(), text);
         }
         env
+    }
+
+    /// The text of a `KEY: value` entry of a mapping of text (empty for
+    /// nothing), or `None` after reporting a list or mapping given instead.
+    fn map_value(&mut self, key: &Key, value: &Node, what: &str) -> Option<String> {
+        match &value.value {
+            Value::Scalar { text, .. } => Some(text.clone()),
+            Value::Null => Some(String::new()),
+            _ => {
+                self.error(
+                    value.pos,
+                    format!(
+                        "the value of `{}` in {what} must be text, found {}",
+                        key.text,
+                        value.kind()
+                    ),
+                );
+                None
+            }
+        }
     }
 
     fn duration(&mut self, node: &Node, what: &str) -> Option<std::time::Duration> {
@@ -616,20 +624,8 @@ impl Cx {
                 );
                 continue;
             }
-            let text = match &value.value {
-                Value::Scalar { text, .. } => text.clone(),
-                Value::Null => String::new(),
-                _ => {
-                    self.error(
-                        value.pos,
-                        format!(
-                            "the value of `{}` in {what} must be text, found {}",
-                            key.text,
-                            value.kind()
-                        ),
-                    );
-                    continue;
-                }
+            let Some(text) = self.map_value(key, value, what) else {
+                continue;
             };
             if !is_label_value(&text) {
                 self.error(value.pos, format!("`{text}` in {what} is not a valid label value (at most 63 letters, digits, `-`, `_`, `.`)"));
