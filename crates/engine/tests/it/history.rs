@@ -136,19 +136,7 @@ async fn log_windows_and_search_on_a_long_log() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn run_filters_failing_branches_and_fixed_detection() {
     let env = Env::new();
-    let git = |args: &[&str]| {
-        let ok = std::process::Command::new("git")
-            .args(args)
-            .current_dir(&env.project)
-            .env("GIT_AUTHOR_NAME", "t")
-            .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
-            .env("GIT_COMMITTER_NAME", "t")
-            .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "git {args:?}");
-    };
+    let git = |args: &[&str]| env.git(args);
     env.pipeline("name: shop\njobs:\n  a: {steps: ['test -f ok']}\n");
     git(&["init", "-q", "-b", "main"]);
     git(&["add", "."]);

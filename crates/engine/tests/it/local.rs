@@ -321,23 +321,7 @@ async fn kubernetes_runner_is_reported_as_not_available_yet() {
 async fn git_commit_branch_and_dirtiness_are_recorded() {
     let env = Env::new();
     env.pipeline("jobs:\n  j: {steps: ['true']}\n");
-    let git = |args: &[&str]| {
-        let out = std::process::Command::new("git")
-            .args(args)
-            .current_dir(&env.project)
-            .env("GIT_AUTHOR_NAME", "t")
-            .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
-            .env("GIT_COMMITTER_NAME", "t")
-            .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
-    };
+    let git = |args: &[&str]| env.git(args);
     git(&["init", "-q", "-b", "trunk"]);
     git(&["add", "."]);
     git(&["commit", "-q", "-m", "first"]);

@@ -40,6 +40,26 @@ impl Env {
         self
     }
 
+    /// Runs git in the project folder (with a fixed identity) and returns
+    /// its trimmed stdout; fails the test with git's stderr if it fails.
+    pub fn git(&self, args: &[&str]) -> String {
+        let out = std::process::Command::new("git")
+            .args(args)
+            .current_dir(&self.project)
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
     pub async fn engine(&self) -> Engine {
         Engine::open(EngineConfig::new(Home::at(self.home.clone())))
             .await
