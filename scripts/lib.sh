@@ -5,6 +5,10 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export ROOT
+# Everything Switchyard's scripts build or install outside the clone: the Rust
+# target dir, the local control plane, tauri-driver, the test venv.
+: "${HOME:=$(getent passwd "$(id -u)" | cut -d: -f6)}"
+export SWITCHYARD_CACHE="${SWITCHYARD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/switchyard}"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -43,7 +47,7 @@ check_rust() {
 setup_build_env() {
     # Builds are slow on small machines: keep them outside the clone so a
     # fresh clone (and CI on the same machine) reuses them.
-    export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/switchyard/target}"
+    export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$SWITCHYARD_CACHE/target}"
     if command -v mold >/dev/null; then
         export CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUSTFLAGS="${CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUSTFLAGS:--C link-arg=-fuse-ld=mold}"
     fi
@@ -81,6 +85,33 @@ install_ui_deps() {
         npm ci --no-audit --no-fund
         cp package-lock.json node_modules/.switchyard-lock
     fi
+}
+
+# Re-runs the calling script under scripts/reap, which stops every process
+# the script left behind (by pid) when it ends, whether it passed, failed,
+# errored or was interrupted. Call before starting anything.
+run_under_reaper() {
+    [ -n "${SWITCHYARD_REAPER:-}" ] && return 0
+    command -v python3 >/dev/null || install_missing_packages python3
+    export SWITCHYARD_REAPER=$$
+    exec python3 "$ROOT/scripts/reap" "$0" "$@"
+}
+
+# require_binary PATH WHAT: fails with a clear message when a build that
+# should have produced PATH did not.
+require_binary() {
+    [ -x "$1" ] || die "$2 is missing: expected the built binary at $1 (was its build step skipped?)"
+}
+
+# Installs tauri-driver (the WebDriver server for Tauri apps) into the
+# Switchyard tool cache once, and puts it on PATH.
+install_tauri_driver() {
+    local root="$SWITCHYARD_CACHE/tools"
+    if [ ! -x "$root/bin/tauri-driver" ]; then
+        say "installing tauri-driver into $root (about 2 minutes, once)"
+        cargo install --locked --root "$root" tauri-driver --version '^2'
+    fi
+    export PATH="$root/bin:$PATH"
 }
 
 prepare() {

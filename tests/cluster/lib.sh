@@ -17,7 +17,7 @@ CLUSTER_BINARIES=(kube-apiserver kube-controller-manager kube-scheduler kubectl 
   kwok kwokctl switchyard-podwatch)
 
 : "${HOME:=$(getent passwd "$(id -u)" | cut -d: -f6)}"
-CACHE_ROOT="${SWITCHYARD_CACHE:-$HOME/.cache/switchyard}/cluster"
+CACHE_ROOT="${SWITCHYARD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/switchyard}/cluster"
 STATE_DIR="${SWITCHYARD_CLUSTER_STATE:-$CACHE_ROOT/state}"
 # kwokctl's own home (KWOK_WORKDIR): clusters/<name>/{pids,logs,pki,etcd,...}
 KWOK_HOME="$STATE_DIR/kwok"

@@ -190,8 +190,10 @@ def app(request, bus):
         "NO_AT_BRIDGE": "1",
     })
     bus.notifications.sent.clear()
-    driver, url = start_driver(env, root)
+    # Everything that can fail before the driver runs comes first; from the
+    # driver's start on, the `finally` below stops it whatever happens.
     caps = {"alwaysMatch": {"browserName": "wry", "tauri:options": {"application": binary()}}}
+    driver, url = start_driver(env, root)
     session = None
     try:
         session = Session(url, caps)

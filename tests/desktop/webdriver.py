@@ -5,6 +5,7 @@ typing, reading text and attributes, running scripts and screenshots."""
 import base64
 import http.client
 import json
+import os
 import time
 import urllib.error
 import urllib.request
@@ -62,7 +63,9 @@ class Element:
 
 
 class Session:
-    def __init__(self, url, capabilities, timeout=60):
+    def __init__(self, url, capabilities, timeout=None):
+        if timeout is None:
+            timeout = float(os.environ.get("SWITCHYARD_TEST_SESSION_TIMEOUT", "60"))
         self.url = url.rstrip("/")
         deadline = time.time() + timeout
         last = None
