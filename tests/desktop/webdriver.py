@@ -71,32 +71,35 @@ class Session:
         last = None
         while time.time() < deadline:
             try:
-                value = self._raw("POST", "/session", {"capabilities": capabilities})
+                # One attempt may not outlast the whole budget (an app that
+                # never connects keeps WebKitWebDriver waiting).
+                wait = max(1.0, deadline - time.time())
+                value = self._raw("POST", "/session", {"capabilities": capabilities}, timeout=wait)
                 self.id = value["sessionId"]
                 return
-            except (urllib.error.URLError, WebDriverError, ConnectionError) as e:
+            except (urllib.error.URLError, WebDriverError, ConnectionError, TimeoutError) as e:
                 last = e
                 time.sleep(0.5)
         raise WebDriverError(f"could not create a WebDriver session: {last}")
 
-    def _raw(self, method, path, body=None):
+    def _raw(self, method, path, body=None, timeout=120):
         # tauri-driver keeps a pooled connection to WebKitWebDriver, which may
         # close it just as a request is sent; the request then fails without
         # a response. Such a request never reached the browser: send it again.
         for attempt in range(4):
             try:
-                return self._send(method, path, body)
+                return self._send(method, path, body, timeout)
             except (http.client.RemoteDisconnected, ConnectionResetError):
                 if attempt == 3:
                     raise
                 time.sleep(0.2)
 
-    def _send(self, method, path, body=None):
+    def _send(self, method, path, body=None, timeout=120):
         data = None if body is None else json.dumps(body).encode()
         req = urllib.request.Request(self.url + path, data=data, method=method,
                                      headers={"Content-Type": "application/json"})
         try:
-            with urllib.request.urlopen(req, timeout=120) as resp:
+            with urllib.request.urlopen(req, timeout=timeout) as resp:
                 payload = json.loads(resp.read() or b"{}")
         except urllib.error.HTTPError as e:
             try:
