@@ -25,7 +25,7 @@ pub fn start(app: AppHandle) {
     tauri::async_runtime::spawn(async move {
         loop {
             match events.recv().await {
-                Ok(event) => forward(&app, event),
+                Ok(event) => forward(&app, event).await,
                 Err(RecvError::Lagged(n)) => {
                     // The UI re-reads what it shows on the next event; the tray now.
                     tracing::debug!(missed = n, "event bridge lagged");
@@ -37,7 +37,7 @@ pub fn start(app: AppHandle) {
     });
 }
 
-fn forward(app: &AppHandle, event: Event) {
+async fn forward(app: &AppHandle, event: Event) {
     let state = app.state::<AppState>();
     match event {
         Event::Run { run_id, status, .. } => {
@@ -48,10 +48,10 @@ fn forward(app: &AppHandle, event: Event) {
                     status: status.into(),
                 },
             );
-            if let Ok(run) = state.engine.run(run_id) {
+            if let Ok(run) = state.engine.run(run_id).await {
                 let _ = app.emit("switchyard://runs", RunSummaryDto::from(&run.summary));
                 if status.is_terminal() {
-                    crate::notify::run_ended(app, &state, &run);
+                    crate::notify::run_ended(app, &state, &run).await;
                 }
             }
             tray::refresh(app);
@@ -121,6 +121,13 @@ fn forward(app: &AppHandle, event: Event) {
                 },
             );
         }
+        Event::ConfigChanged => {
+            // Edited by hand or by another process: the theme and the
+            // notification settings apply at once, and a problem shows.
+            let _ = app.emit("switchyard://settings", crate::settings::to_dto(&state.engine));
+            tray::refresh(app);
+        }
+        Event::CancelRequested { .. } | Event::Project { .. } => {}
     }
 }
 

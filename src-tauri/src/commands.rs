@@ -15,7 +15,7 @@ use tauri::State;
 
 use crate::dto::*;
 use crate::error::{ErrorCode, ErrorDto};
-use crate::settings::{self, Settings};
+use crate::settings;
 use crate::state::AppState;
 
 type Result<T> = std::result::Result<T, ErrorDto>;
@@ -113,8 +113,13 @@ fn git_dto(dir: &Path) -> Option<GitDto> {
     })
 }
 
-fn project_dto(state: &AppState, p: &switchyard_engine::store::Project) -> Result<ProjectDto> {
-    let last = state.engine.store().runs(Some(p.id), 1, None).map_err(internal)?;
+async fn project_dto(state: &AppState, p: &switchyard_engine::store::Project) -> Result<ProjectDto> {
+    let last = state
+        .engine
+        .store()
+        .runs(Some(p.id), 1, None)
+        .await
+        .map_err(internal)?;
     Ok(ProjectDto::new(p, last.first()))
 }
 
@@ -125,31 +130,38 @@ pub async fn overview(state: State<'_, AppState>) -> Result<OverviewDto> {
     Ok(OverviewDto {
         active: store
             .active_runs()
+            .await
             .map_err(internal)?
             .iter()
             .map(RunSummaryDto::from)
             .collect(),
         recent: store
             .runs(None, 20, None)
+            .await
             .map_err(internal)?
             .iter()
             .map(RunSummaryDto::from)
             .collect(),
         failing_branches: store
             .failing_branches(&["main", "master"])
+            .await
             .map_err(internal)?
             .iter()
             .map(RunSummaryDto::from)
             .collect(),
-        projects: store.projects().map_err(internal)?.len() as u32,
+        projects: store.projects().await.map_err(internal)?.len() as u32,
     })
 }
 
 /// Every project with its last run.
 #[tauri::command]
 pub async fn list_projects(state: State<'_, AppState>) -> Result<Vec<ProjectDto>> {
-    let projects = state.engine.projects()?;
-    projects.iter().map(|p| project_dto(&state, p)).collect()
+    let projects = state.engine.projects().await?;
+    let mut out = Vec::with_capacity(projects.len());
+    for p in &projects {
+        out.push(project_dto(&state, p).await?);
+    }
+    Ok(out)
 }
 
 /// What a folder holds, before importing it.
@@ -178,6 +190,7 @@ pub async fn inspect_folder(state: State<'_, AppState>, path: String) -> Result<
         .engine
         .store()
         .project_by_path(&dir)
+        .await
         .map_err(internal)?
         .map(|p| p.name);
     Ok(FolderDto {
@@ -219,18 +232,23 @@ pub async fn import_project(
         std::fs::write(&file, yaml).map_err(|e| internal(format!("cannot write {}: {e}", file.display())))?;
     }
     let project = state.engine.import(&dir, None).await?;
-    project_dto(&state, &project)
+    project_dto(&state, &project).await
 }
 
 /// The Project view.
 #[tauri::command]
 pub async fn project_detail(state: State<'_, AppState>, name: String) -> Result<ProjectDetailDto> {
-    let project = state.engine.project(&name)?;
+    let project = state.engine.project(&name).await?;
     Ok(ProjectDetailDto {
         git: git_dto(&project.path),
         pipeline: pipeline_dto(&project.path),
-        branches: state.engine.store().branches(project.id).map_err(internal)?,
-        project: project_dto(&state, &project)?,
+        branches: state
+            .engine
+            .store()
+            .branches(project.id)
+            .await
+            .map_err(internal)?,
+        project: project_dto(&state, &project).await?,
     })
 }
 
@@ -245,7 +263,7 @@ pub async fn list_runs(
     limit: u32,
 ) -> Result<RunPageDto> {
     let project_id = match project {
-        Some(name) => Some(state.engine.project(&name)?.id),
+        Some(name) => Some(state.engine.project(&name).await?.id),
         None => None,
     };
     let status = match status {
@@ -268,6 +286,7 @@ pub async fn list_runs(
             before,
             limit,
         })
+        .await
         .map_err(internal)?;
     let next_before = if runs.len() == limit as usize {
         runs.last().map(|r| r.id)
@@ -283,7 +302,7 @@ pub async fn list_runs(
 /// One run.
 #[tauri::command]
 pub async fn get_run(state: State<'_, AppState>, id: i64) -> Result<RunDto> {
-    Ok(RunDto::from(&state.engine.run(id)?))
+    Ok(RunDto::from(&state.engine.run(id).await?))
 }
 
 /// Starts a run; returns its id.
@@ -294,7 +313,7 @@ pub async fn start_run(
     jobs: Vec<String>,
     in_place: bool,
 ) -> Result<i64> {
-    let project = state.engine.project(&project)?;
+    let project = state.engine.project(&project).await?;
     let handle = state
         .engine
         .start_run(
@@ -320,7 +339,9 @@ pub async fn cancel_run(state: State<'_, AppState>, id: i64) -> Result<()> {
 #[tauri::command]
 pub async fn read_log(state: State<'_, AppState>, job_id: i64, from: i64, count: u32) -> Result<LogPageDto> {
     let count = (count as usize).clamp(1, MAX_LOG_PAGE);
-    let page = logs::page(state.engine.store(), job_id, from, count).map_err(internal)?;
+    let page = logs::page(state.engine.store(), job_id, from, count)
+        .await
+        .map_err(internal)?;
     Ok(LogPageDto {
         lines: page.lines.into_iter().map(LogLineDto::from).collect(),
         total: page.total,
@@ -341,13 +362,9 @@ pub async fn search_log(
             "the search text is longer than 1000 characters",
         ));
     }
-    let engine = state.engine.clone();
-    tauri::async_runtime::spawn_blocking(move || {
-        logs::search(engine.store(), job_id, &query, from, backwards)
-    })
-    .await
-    .map_err(internal)?
-    .map_err(internal)
+    logs::search(state.engine.store(), job_id, &query, from, backwards)
+        .await
+        .map_err(internal)
 }
 
 /// Writes a job's whole log to a file the user chose.
@@ -359,10 +376,14 @@ pub async fn save_log(state: State<'_, AppState>, job_id: i64, path: String) -> 
             "`{path}` is not a file path to save to"
         )));
     }
-    let engine = state.engine.clone();
+    let chunks = state
+        .engine
+        .store()
+        .log_chunks(job_id, None)
+        .await
+        .map_err(internal)?;
     tauri::async_runtime::spawn_blocking(move || -> Result<()> {
         use std::io::Write;
-        let chunks = engine.store().log_chunks(job_id, None).map_err(internal)?;
         let file = std::fs::File::create(&target)
             .map_err(|e| internal(format!("cannot write {}: {e}", target.display())))?;
         let mut out = std::io::BufWriter::new(file);
@@ -384,6 +405,7 @@ pub async fn test_results(state: State<'_, AppState>, job_id: i64) -> Result<Vec
         .engine
         .store()
         .test_results(job_id)
+        .await
         .map_err(internal)?
         .into_iter()
         .map(TestResultDto::from)
@@ -393,15 +415,14 @@ pub async fn test_results(state: State<'_, AppState>, job_id: i64) -> Result<Vec
 /// The settings.
 #[tauri::command]
 pub async fn get_settings(state: State<'_, AppState>) -> Result<SettingsDto> {
-    Ok(state.settings().to_dto(state.engine.home().root()))
+    Ok(settings::to_dto(&state.engine))
 }
 
 /// Saves the settings.
 #[tauri::command]
 pub async fn update_settings(state: State<'_, AppState>, settings: SettingsDto) -> Result<SettingsDto> {
-    let new = Settings::from_dto(&settings).map_err(ErrorDto::invalid)?;
-    state.save_settings(new.clone())?;
-    Ok(new.to_dto(state.engine.home().root()))
+    state.save_settings(settings::from_dto(&settings)).await?;
+    Ok(settings::to_dto(&state.engine))
 }
 
 /// Pauses (or, with 0, resumes) notifications.
@@ -418,16 +439,16 @@ pub async fn pause_notifications(state: State<'_, AppState>, minutes: u32) -> Re
     } else {
         Some(switchyard_engine::store::now_ms() + i64::from(minutes) * 60_000)
     };
-    state.save_settings(s.clone())?;
-    Ok(s.to_dto(state.engine.home().root()))
+    state.save_settings(s).await?;
+    Ok(settings::to_dto(&state.engine))
 }
 
 /// Whether this is a first start.
 #[tauri::command]
 pub async fn first_run(state: State<'_, AppState>) -> Result<FirstRunDto> {
     let store = state.engine.store();
-    let empty = store.projects().map_err(internal)?.is_empty()
-        && store.runs(None, 1, None).map_err(internal)?.is_empty();
+    let empty = store.projects().await.map_err(internal)?.is_empty()
+        && store.runs(None, 1, None).await.map_err(internal)?.is_empty();
     Ok(FirstRunDto {
         empty,
         demo_available: true,
@@ -439,7 +460,7 @@ pub async fn first_run(state: State<'_, AppState>) -> Result<FirstRunDto> {
 pub async fn import_demo(state: State<'_, AppState>) -> Result<ProjectDto> {
     let dir = crate::demo::install(state.engine.home().root()).map_err(internal)?;
     let project = state.engine.import(&dir, None).await?;
-    project_dto(&state, &project)
+    project_dto(&state, &project).await
 }
 
 /// The link the app was started with, once.
@@ -453,11 +474,4 @@ pub async fn pending_deep_link(state: State<'_, AppState>) -> Result<Option<Deep
 pub async fn ui_ready(state: State<'_, AppState>) -> Result<()> {
     state.mark_ready();
     Ok(())
-}
-
-/// Where a settings error goes.
-impl From<settings::SettingsError> for ErrorDto {
-    fn from(e: settings::SettingsError) -> Self {
-        ErrorDto::new(ErrorCode::Internal, e.to_string())
-    }
 }

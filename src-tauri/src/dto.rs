@@ -659,13 +659,26 @@ pub struct ProjectDetailDto {
     pub branches: Vec<String>,
 }
 
-/// App settings.
+/// The colour scheme.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, TS, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum ThemeDto {
+    /// Follow the desktop's.
+    System,
+    /// Light.
+    Light,
+    /// Dark.
+    Dark,
+}
+
+/// App settings (the `[desktop]` table of config.toml, and where things are).
 #[derive(Debug, Clone, Serialize, Deserialize, TS, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct SettingsDto {
-    /// `system`, `light` or `dark`.
-    pub theme: String,
+    /// Colour scheme.
+    pub theme: ThemeDto,
     /// Notify when a run fails.
     pub notify_on_failure: bool,
     /// Notify when a failing branch is fixed.
@@ -677,6 +690,11 @@ pub struct SettingsDto {
     pub notifications_paused_until: Option<i64>,
     /// The data dir (read-only here; set SWITCHYARD_HOME to move it).
     pub data_dir: String,
+    /// The config file these settings are kept in (read-only here).
+    pub config_file: String,
+    /// Why the config file on disk is not in force, when it is not (it was
+    /// edited by hand into something invalid; the last good one applies).
+    pub config_problem: Option<String>,
 }
 
 /// First-run state.

@@ -17,7 +17,7 @@ pub mod settings;
 pub mod state;
 pub mod tray;
 
-use switchyard_engine::{Engine, EngineConfig, Home};
+use switchyard_engine::Home;
 use tauri::{AppHandle, Emitter, Manager, RunEvent, WindowEvent};
 use tauri_plugin_deep_link::DeepLinkExt;
 
@@ -50,15 +50,6 @@ fn init_tracing(home: &Home) {
             let _ = registry.try_init();
         }
     }
-}
-
-/// The engine on the embedded defaults, with the local runner and
-/// `kubernetes:<context>` runners from the user's kubeconfig.
-async fn open_engine(home: &Home) -> Result<Engine, switchyard_engine::EngineError> {
-    let settings = switchyard_cloud::kubernetes::Settings::new(&home.instance_id()?);
-    let mut config = EngineConfig::new(home.clone());
-    config.runners = std::sync::Arc::new(switchyard_cloud::kubernetes::Provider::new(settings));
-    Engine::open(config).await
 }
 
 fn handle_links(app: &AppHandle, urls: Vec<String>) {
@@ -114,14 +105,18 @@ pub fn run() {
             commands::ui_ready,
         ])
         .setup(move |app| {
-            let engine = tauri::async_runtime::block_on(open_engine(&home))
+            // An invalid config.toml does not keep the app from starting: it
+            // runs on the defaults and Settings shows the problem.
+            let mut config = switchyard_engine::EngineConfig::new(home.clone());
+            let config_path = home
+                .config_file()
                 .map_err(|e| format!("cannot start Switchyard: {e}"))?;
-            let settings_path = settings::config_path().unwrap_or_else(|| home.root().join("config.toml"));
-            let settings = settings::load(&settings_path).unwrap_or_else(|e| {
-                tracing::warn!(error = %e, "using default settings");
-                settings::Settings::default()
-            });
-            app.manage(AppState::new(engine, settings, settings_path));
+            config.config = Some(std::sync::Arc::new(
+                switchyard_engine::config::ConfigFile::open_lenient(config_path),
+            ));
+            let engine = tauri::async_runtime::block_on(switchyard_cloud::open_with(config))
+                .map_err(|e| format!("cannot start Switchyard: {e}"))?;
+            app.manage(AppState::new(engine));
 
             #[cfg(any(target_os = "linux", windows))]
             if std::env::var_os("SWITCHYARD_NO_SCHEME_REGISTRATION").is_none()

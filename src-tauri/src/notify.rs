@@ -10,7 +10,7 @@ use tauri::AppHandle;
 use crate::state::AppState;
 
 /// Called when a run ends.
-pub fn run_ended(app: &AppHandle, state: &AppState, run: &RunDetails) {
+pub async fn run_ended(app: &AppHandle, state: &AppState, run: &RunDetails) {
     let settings = state.settings();
     if settings.paused(now_ms()) {
         return;
@@ -19,6 +19,7 @@ pub fn run_ended(app: &AppHandle, state: &AppState, run: &RunDetails) {
         .engine
         .store()
         .previous_outcome(run.summary.id)
+        .await
         .ok()
         .flatten();
     let Some((summary, body)) = crate::bridge::notification_for(

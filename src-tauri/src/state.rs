@@ -1,14 +1,13 @@
 //! What the shell keeps while the app runs.
 
-use std::path::PathBuf;
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
 use switchyard_engine::Engine;
+use switchyard_engine::config::DesktopConfig;
 
 use crate::dto::DeepLinkDto;
 use crate::error::ErrorDto;
-use crate::settings::{self, Settings};
 
 /// When the process started, for the start-up time the UI's ready signal reports.
 pub static STARTED: OnceLock<Instant> = OnceLock::new();
@@ -17,37 +16,28 @@ pub static STARTED: OnceLock<Instant> = OnceLock::new();
 pub struct AppState {
     /// The engine.
     pub engine: Engine,
-    settings: Mutex<Settings>,
-    settings_path: PathBuf,
     pending_link: Mutex<Option<DeepLinkDto>>,
     ready: OnceLock<u128>,
 }
 
 impl AppState {
     /// State over an opened engine.
-    pub fn new(engine: Engine, settings: Settings, settings_path: PathBuf) -> AppState {
+    pub fn new(engine: Engine) -> AppState {
         AppState {
             engine,
-            settings: Mutex::new(settings),
-            settings_path,
             pending_link: Mutex::new(None),
             ready: OnceLock::new(),
         }
     }
 
-    fn lock_settings(&self) -> MutexGuard<'_, Settings> {
-        self.settings.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// A copy of the current settings.
-    pub fn settings(&self) -> Settings {
-        self.lock_settings().clone()
+    /// The desktop settings in force (config.toml's `[desktop]`).
+    pub fn settings(&self) -> DesktopConfig {
+        self.engine.config().desktop.clone()
     }
 
     /// Saves and applies new settings.
-    pub fn save_settings(&self, new: Settings) -> Result<(), ErrorDto> {
-        settings::save(&self.settings_path, &new)?;
-        *self.lock_settings() = new;
+    pub async fn save_settings(&self, new: DesktopConfig) -> Result<(), ErrorDto> {
+        self.engine.save_desktop_settings(new).await?;
         Ok(())
     }
 

@@ -58,23 +58,22 @@ impl TrayState {
 }
 
 /// Works out the tray state from the history.
-pub fn current_state(state: &AppState) -> TrayState {
+pub async fn current_state(state: &AppState) -> TrayState {
     let store = state.engine.store();
-    if store.active_runs().map(|r| !r.is_empty()).unwrap_or(false) {
+    if store.active_runs().await.map(|r| !r.is_empty()).unwrap_or(false) {
         return TrayState::Running;
     }
-    let failing = store.projects().unwrap_or_default().iter().any(|p| {
-        store
+    for p in store.projects().await.unwrap_or_default() {
+        let last = store
             .runs(Some(p.id), 1, None)
+            .await
             .ok()
-            .and_then(|r| r.into_iter().next())
-            .is_some_and(|r| matches!(r.status, RunStatus::Failed | RunStatus::Interrupted))
-    });
-    if failing {
-        TrayState::Failed
-    } else {
-        TrayState::Idle
+            .and_then(|r| r.into_iter().next());
+        if last.is_some_and(|r| matches!(r.status, RunStatus::Failed | RunStatus::Interrupted)) {
+            return TrayState::Failed;
+        }
     }
+    TrayState::Idle
 }
 
 /// The tray and the menu items it updates.
@@ -166,30 +165,44 @@ fn on_menu_event(app: &AppHandle, event: MenuEvent) {
             } else {
                 Some(now + 3_600_000)
             };
-            if let Err(e) = state.save_settings(s) {
-                tracing::warn!(error = %e.message, "cannot save the notification pause");
-            }
-            refresh(app);
+            let app = app.clone();
+            tauri::async_runtime::spawn(async move {
+                let state = app.state::<AppState>();
+                if let Err(e) = state.save_settings(s).await {
+                    tracing::warn!(error = %e.message, "cannot save the notification pause");
+                }
+                refresh(&app);
+            });
         }
         slot if slot.starts_with("run-slot-") => {
             let index: usize = slot.trim_start_matches("run-slot-").parse().unwrap_or(0);
-            if let Ok(runs) = state.engine.store().runs(None, RUN_SLOTS as u32, None)
-                && let Some(run) = runs.get(index)
-            {
-                navigate(app, format!("/runs/{}", run.id));
-            }
+            let app = app.clone();
+            let engine = state.engine.clone();
+            tauri::async_runtime::spawn(async move {
+                if let Ok(runs) = engine.store().runs(None, RUN_SLOTS as u32, None).await
+                    && let Some(run) = runs.get(index)
+                {
+                    navigate(&app, format!("/runs/{}", run.id));
+                }
+            });
         }
         _ => {}
     }
 }
 
-/// Updates the icon, the run items and the pause item from the history.
+/// Updates the icon, the run items and the pause item from the history
+/// (read off the UI thread; the tray is updated when the reads are done).
 pub fn refresh(app: &AppHandle) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move { refresh_now(&app).await });
+}
+
+async fn refresh_now(app: &AppHandle) {
     let state = app.state::<AppState>();
     let Some(tray) = app.try_state::<Tray>() else {
         return;
     };
-    let now_state = current_state(&state);
+    let now_state = current_state(&state).await;
     {
         let mut shown = tray.shown.lock().unwrap_or_else(|p| p.into_inner());
         if *shown != Some(now_state) {
@@ -205,6 +218,7 @@ pub fn refresh(app: &AppHandle) {
         .engine
         .store()
         .runs(None, RUN_SLOTS as u32, None)
+        .await
         .unwrap_or_default();
     for (i, item) in tray.runs.iter().enumerate() {
         match runs.get(i) {

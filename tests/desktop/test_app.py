@@ -245,3 +245,40 @@ def test_settings_are_saved_to_the_config_file_and_applied(app):
     bg = app.s.execute("return getComputedStyle(document.body).backgroundColor")
     r, g, b = [int(x) for x in bg[bg.index("(") + 1:bg.index(")")].split(",")[:3]]
     assert r + g + b < 200, bg
+
+
+def body_brightness(app):
+    bg = app.s.execute("return getComputedStyle(document.body).backgroundColor")
+    r, g, b = [int(x) for x in bg[bg.index("(") + 1:bg.index(")")].split(",")[:3]]
+    return r + g + b
+
+
+def test_config_edited_by_hand_applies_live_and_a_broken_one_is_shown(app):
+    """config.toml is the app's settings file too: an edit by hand (comments
+    and other tables included) takes effect while the app runs, and a file
+    that becomes invalid keeps the last good settings and says why."""
+    app.s.find("[data-testid=nav-settings]").click()
+    app.wait_route("/settings")
+    app.s.wait_for("[data-testid=settings-config-file]", condition=lambda e: e.property("value"))
+    config = app.home / "config.toml"
+    config.write_text('# my settings\n[desktop]\ntheme = "dark"\n\n[targets.staging]\ncontext = "kind-staging"\n')
+    deadline = time.time() + 10
+    while body_brightness(app) > 200 and time.time() < deadline:
+        time.sleep(0.2)
+    assert body_brightness(app) < 200, "the hand-edited dark theme was not applied"
+    config.write_text('[desktop]\ntheme = "dark"\nthme = "light"\n')
+    problem = app.s.wait_for("[data-testid=settings-config-problem]", timeout=10,
+                             what="the config problem notice").text
+    assert "config.toml:3:1" in problem and "thme" in problem, problem
+    assert body_brightness(app) < 200, "a broken file must keep the last good settings"
+    # Saving from the app keeps what was written by hand.
+    config.write_text('# my settings\n[desktop]\ntheme = "dark"\n\n[targets.staging]\ncontext = "kind-staging"\n')
+    app.s.wait_for("[data-testid=settings-config-file]")
+    deadline = time.time() + 10
+    while app.s.find_all("[data-testid=settings-config-problem]") and time.time() < deadline:
+        time.sleep(0.2)
+    app.s.find("[data-testid=settings-theme-light]").click()
+    app.s.wait_for("[data-testid=settings-save]", condition=lambda e: e.property("disabled") is not True).click()
+    app.s.wait_for("[data-testid=notice]", condition=lambda e: "saved" in e.text.lower(), what="the saved notice")
+    text = config.read_text()
+    assert "# my settings" in text and 'context = "kind-staging"' in text and 'theme = "light"' in text, text

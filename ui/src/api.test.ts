@@ -13,7 +13,10 @@ describe("api", () => {
     ]) {
       backend.handlers[cmd] = () => null;
     }
-    const s = { theme: "dark", notifyOnFailure: true, notifyOnFixed: false, closeToTray: true, notificationsPausedUntil: null, dataDir: "/d" };
+    const s = {
+      theme: "dark" as const, notifyOnFailure: true, notifyOnFixed: false, closeToTray: true, notificationsPausedUntil: null,
+      dataDir: "/d", configFile: "/d/config.toml", configProblem: null,
+    };
 
     await api.overview();
     await api.listProjects();

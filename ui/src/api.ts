@@ -174,6 +174,7 @@ export const EVENTS = {
   log: (jobId: number) => `switchyard://log/${jobId}`,
   deepLink: "switchyard://deep-link",
   navigate: "switchyard://navigate",
+  settings: "switchyard://settings",
 } as const;
 
 export type Subscribe<T> = (handler: (payload: T) => void) => Promise<UnlistenFn>;
@@ -196,6 +197,9 @@ export const onDeepLink: Subscribe<DeepLinkDto> = (handler) => on(EVENTS.deepLin
 
 /** The tray or a notification asks to show a view. */
 export const onNavigate: Subscribe<NavigateDto> = (handler) => on(EVENTS.navigate, handler);
+
+/** The settings in force changed (config.toml edited by hand or elsewhere). */
+export const onSettings: Subscribe<SettingsDto> = (handler) => on(EVENTS.settings, handler);
 
 export type FolderDragEvent =
   | { type: "enter"; paths: string[] }

@@ -1,9 +1,9 @@
 import CssBaseline from "@mui/material/CssBaseline";
 import { ThemeProvider } from "@mui/material/styles";
 import useMediaQuery from "@mui/material/useMediaQuery";
-import { createContext, useContext, useMemo, type ReactNode } from "react";
+import { createContext, useContext, useEffect, useMemo, type ReactNode } from "react";
 
-import { getSettings } from "./api";
+import { getSettings, onSettings } from "./api";
 import type { ErrorDto } from "./bindings/ErrorDto";
 import type { SettingsDto } from "./bindings/SettingsDto";
 import { useLoader } from "./hooks";
@@ -35,6 +35,23 @@ export function SettingsProvider({ children }: { children: ReactNode }) {
     preference === "dark" ? "dark" : preference === "light" ? "light" : prefersDark ? "dark" : "light";
   const theme = useMemo(() => createAppTheme(mode), [mode]);
   const { mutate, reload, data, error } = loader;
+  // Edits of config.toml made elsewhere (by hand, another window) apply live.
+  useEffect(() => {
+    let stop: (() => void) | undefined;
+    let cancelled = false;
+    onSettings((s) => mutate(() => s))
+      .then((unlisten) => {
+        if (cancelled) unlisten();
+        else stop = unlisten;
+      })
+      .catch(() => {
+        // Without events the settings still load on each visit.
+      });
+    return () => {
+      cancelled = true;
+      stop?.();
+    };
+  }, [mutate]);
   const value = useMemo<SettingsContextValue>(
     () => ({ settings: data, error, applySaved: (s) => mutate(() => s), reload, mode }),
     [data, error, mutate, reload, mode],

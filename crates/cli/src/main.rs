@@ -16,7 +16,7 @@ use clap::{Parser, Subcommand};
 use switchyard_engine::pipeline::{self, PIPELINE_FILE, plan::Plan};
 use switchyard_engine::status::RunStatus;
 use switchyard_engine::workspace::WorkspaceSource;
-use switchyard_engine::{Engine, EngineConfig, EngineError, Home, RunOptions};
+use switchyard_engine::{Engine, EngineError, Home, RunOptions};
 
 /// Switchyard: run pipelines locally and keep their history.
 #[derive(Parser)]
@@ -55,7 +55,9 @@ enum Command {
         /// Keep the run's workspace copy afterwards (for debugging).
         #[arg(long)]
         keep_workspace: bool,
-        /// Most jobs at once (default: number of CPUs).
+        /// Most jobs of this run at once, on top of each runner's own limit
+        /// (`runners.local.concurrency` and each target's `concurrency` in
+        /// config.toml; local default: the number of CPUs).
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
         parallel: Option<u16>,
         /// Where Kubernetes jobs get the project's files: `tree` (the working
@@ -185,14 +187,8 @@ fn init_tracing() {
         .try_init();
 }
 
-async fn open_engine(parallelism: Option<usize>) -> Result<Engine, Failure> {
-    let home = Home::from_env()?;
-    let settings = switchyard_cloud::kubernetes::Settings::new(&home.instance_id()?);
-    let mut config = EngineConfig::new(home);
-    config.parallelism = parallelism;
-    // `local`, and `kubernetes:<context>` from the kubeconfig (KUBECONFIG or ~/.kube/config).
-    config.runners = std::sync::Arc::new(switchyard_cloud::kubernetes::Provider::new(settings));
-    Ok(Engine::open(config).await?)
+async fn open_engine() -> Result<Engine, Failure> {
+    Ok(switchyard_cloud::open(Home::from_env()?).await?)
 }
 
 async fn dispatch(command: Command) -> CmdResult {
@@ -204,14 +200,14 @@ async fn dispatch(command: Command) -> CmdResult {
             Ok(ExitCode::SUCCESS)
         }
         Command::Import { dir, name } => {
-            let engine = open_engine(None).await?;
+            let engine = open_engine().await?;
             let project = engine.import(&dir, name.as_deref()).await?;
             println!("imported {} from {}", project.name, project.path.display());
             Ok(ExitCode::SUCCESS)
         }
         Command::Projects { json } => {
-            let engine = open_engine(None).await?;
-            let projects = engine.projects()?;
+            let engine = open_engine().await?;
+            let projects = engine.projects().await?;
             output::print_projects(&projects, json);
             Ok(ExitCode::SUCCESS)
         }
@@ -224,7 +220,7 @@ async fn dispatch(command: Command) -> CmdResult {
             source,
             json,
         } => {
-            let engine = open_engine(parallel.map(usize::from)).await?;
+            let engine = open_engine().await?;
             let target = target.unwrap_or_else(|| ".".into());
             let project = engine.resolve_project(&target).await?;
             let options = RunOptions {
@@ -237,18 +233,18 @@ async fn dispatch(command: Command) -> CmdResult {
             run(&engine, &project, options, json).await
         }
         Command::Runs { project, limit, json } => {
-            let engine = open_engine(None).await?;
-            let runs = engine.runs(project.as_deref(), limit.clamp(1, 10_000))?;
+            let engine = open_engine().await?;
+            let runs = engine.runs(project.as_deref(), limit.clamp(1, 10_000)).await?;
             output::print_runs(&runs, json);
             Ok(ExitCode::SUCCESS)
         }
         Command::Show { run_id, json } => {
-            let engine = open_engine(None).await?;
-            let run = engine.run(run_id)?;
+            let engine = open_engine().await?;
+            let run = engine.run(run_id).await?;
             if json {
                 output::print_json(&output::RunJson::from(&run));
             } else {
-                output::print_run(&engine, &run)?;
+                output::print_run(&engine, &run).await?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -258,7 +254,7 @@ async fn dispatch(command: Command) -> CmdResult {
             follow,
             timestamps,
         } => {
-            let engine = open_engine(None).await?;
+            let engine = open_engine().await?;
             output::print_logs(&engine, run_id, job.as_deref(), follow, timestamps).await?;
             Ok(ExitCode::SUCCESS)
         }
@@ -310,7 +306,7 @@ async fn run(
     let events = engine.subscribe();
     let handle = engine.start_run(project, options).await?;
     let id = handle.id;
-    let display = progress::Progress::start(engine.clone(), id, events, json);
+    let display = progress::Progress::start(engine.clone(), id, events, json).await;
     let mut wait = std::pin::pin!(handle.wait());
     let status = tokio::select! {
         status = &mut wait => status,
@@ -325,11 +321,11 @@ async fn run(
     };
     display.finish().await;
     engine.flush().await?;
-    let details = engine.run(id)?;
+    let details = engine.run(id).await?;
     if json {
         output::print_json(&output::RunJson::from(&details));
     } else {
-        output::print_run_end(engine, &details)?;
+        output::print_run_end(engine, &details).await?;
     }
     Ok(if status == RunStatus::Succeeded {
         ExitCode::SUCCESS
@@ -339,7 +335,7 @@ async fn run(
 }
 
 async fn resume(json: bool) -> CmdResult {
-    let engine = open_engine(None).await?;
+    let engine = open_engine().await?;
     let handles = engine.resume_runs().await?;
     if handles.is_empty() {
         eprintln!("no run to resume");
@@ -355,11 +351,11 @@ async fn resume(json: bool) -> CmdResult {
     }
     engine.flush().await?;
     for id in ids {
-        let details = engine.run(id)?;
+        let details = engine.run(id).await?;
         if json {
             output::print_json(&output::RunJson::from(&details));
         } else {
-            output::print_run_end(&engine, &details)?;
+            output::print_run_end(&engine, &details).await?;
         }
     }
     Ok(if all_ok {
@@ -370,7 +366,7 @@ async fn resume(json: bool) -> CmdResult {
 }
 
 async fn cancel(run_id: i64) -> CmdResult {
-    let engine = open_engine(None).await?;
+    let engine = open_engine().await?;
     let outcome = engine.cancel(run_id).await?;
     match outcome {
         switchyard_engine::CancelOutcome::MarkedInterrupted => {
@@ -382,7 +378,7 @@ async fn cancel(run_id: i64) -> CmdResult {
     // Wait for the engine that runs it to record the end.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {
-        let status = engine.run(run_id)?.summary.status;
+        let status = engine.run(run_id).await?.summary.status;
         if status.is_terminal() {
             println!("run {run_id} {status}");
             return Ok(ExitCode::SUCCESS);

@@ -264,7 +264,7 @@ fn mark(status: &str) -> &'static str {
 }
 
 /// `switchyard show`.
-pub fn print_run(engine: &Engine, run: &RunDetails) -> Result<(), EngineError> {
+pub async fn print_run(engine: &Engine, run: &RunDetails) -> Result<(), EngineError> {
     let s = &run.summary;
     let dur = duration_ms(s.started_at, s.finished_at)
         .map(|d| format!(" in {}", human(Duration::from_millis(d as u64))))
@@ -326,7 +326,8 @@ pub fn print_run(engine: &Engine, run: &RunDetails) -> Result<(), EngineError> {
             if t.failed > 0 {
                 for r in engine
                     .store()
-                    .test_results(job.id)?
+                    .test_results(job.id)
+                    .await?
                     .iter()
                     .filter(|r| r.status == "failed")
                     .take(10)
@@ -356,7 +357,7 @@ pub fn print_run(engine: &Engine, run: &RunDetails) -> Result<(), EngineError> {
 
 /// The summary printed when `switchyard run` ends: counts, and the last
 /// lines of each failed job's log.
-pub fn print_run_end(engine: &Engine, run: &RunDetails) -> Result<(), EngineError> {
+pub async fn print_run_end(engine: &Engine, run: &RunDetails) -> Result<(), EngineError> {
     let s = &run.summary;
     let mut counts: Vec<(String, usize)> = Vec::new();
     for job in &run.jobs {
@@ -368,7 +369,7 @@ pub fn print_run_end(engine: &Engine, run: &RunDetails) -> Result<(), EngineErro
     }
     let counts: Vec<String> = counts.iter().map(|(k, c)| format!("{c} {k}")).collect();
     for job in run.jobs.iter().filter(|j| j.status.is_failure()) {
-        let lines = logs::all_lines(engine.store(), job.id)?;
+        let lines = logs::all_lines(engine.store(), job.id).await?;
         let tail: Vec<&LogLine> = lines
             .iter()
             .rev()
@@ -440,7 +441,7 @@ pub async fn print_logs(
     timestamps: bool,
 ) -> Result<(), EngineError> {
     use std::io::Write;
-    let run = engine.run(run_id)?;
+    let run = engine.run(run_id).await?;
     let jobs: Vec<&JobRecord> = match job {
         Some(name) => {
             let found: Vec<&JobRecord> = run
@@ -466,14 +467,14 @@ pub async fn print_logs(
     let stdout = std::io::stdout();
     loop {
         let status = if follow {
-            engine.store().run_status(run_id)?
+            engine.store().run_status(run_id).await?
         } else {
             None
         };
         let mut lock = stdout.lock();
         for j in &jobs {
             let after = last_seq.get(&j.id).copied();
-            let chunks = engine.store().log_chunks(j.id, after)?;
+            let chunks = engine.store().log_chunks(j.id, after).await?;
             for c in &chunks {
                 for line in logs::decode(c) {
                     let p = prefix.then_some(j.name.as_str());

@@ -48,7 +48,7 @@ struct JobView {
 impl Progress {
     /// Starts showing the progress of run `id` from `events`. `json` sends
     /// everything to stderr as plain lines.
-    pub fn start(engine: Engine, id: i64, events: broadcast::Receiver<Event>, json: bool) -> Progress {
+    pub async fn start(engine: Engine, id: i64, events: broadcast::Receiver<Event>, json: bool) -> Progress {
         let live = !json && console::Term::stdout().is_term() && std::env::var_os("CI").is_none();
         let sink = Arc::new(if live {
             Sink::Live {
@@ -57,7 +57,7 @@ impl Progress {
         } else {
             Sink::Plain { stderr: json }
         });
-        if let Ok(run) = engine.run(id) {
+        if let Ok(run) = engine.run(id).await {
             let s = &run.summary;
             let at = match (&s.branch, &s.commit) {
                 (Some(b), Some(c)) => format!(" at {b}@{}", &c[..7.min(c.len())]),
@@ -106,7 +106,7 @@ async fn follow(id: i64, mut events: broadcast::Receiver<Event>, sink: Arc<Sink>
             Err(broadcast::error::RecvError::Lagged(_)) => continue,
             Err(broadcast::error::RecvError::Closed) => return,
         };
-        if event.run_id() != id {
+        if event.run_id() != Some(id) {
             continue;
         }
         let mut jobs = jobs.lock().unwrap_or_else(|p| p.into_inner());
@@ -220,7 +220,10 @@ async fn follow(id: i64, mut events: broadcast::Receiver<Event>, sink: Arc<Sink>
                     _ => {}
                 }
             }
-            Event::Log { .. } => {}
+            Event::Log { .. }
+            | Event::CancelRequested { .. }
+            | Event::Project { .. }
+            | Event::ConfigChanged => {}
         }
     }
 }

@@ -92,7 +92,7 @@ impl Bench {
         settings.kubeconfig = Some(self.kubeconfig.clone());
         let provider = Arc::new(Provider::new(settings));
         let mut config = EngineConfig::new(Home::at(self._dir.path().join("home")));
-        config.runners = provider.clone();
+        config.runners.register("kubernetes", provider.clone());
         (Engine::open(config).await.unwrap(), provider)
     }
 

@@ -52,7 +52,7 @@ async fn run_pipeline(home: &Path, project: &Path, parallelism: usize) -> Durati
     let status = handle.wait().await;
     let took = start.elapsed();
     if status != switchyard_engine::status::RunStatus::Succeeded {
-        let run = engine.run(id).unwrap();
+        let run = engine.run(id).await.unwrap();
         panic!(
             "the benchmark's run failed: {:?}",
             run.jobs.iter().map(|j| &j.reason).collect::<Vec<_>>()
@@ -145,6 +145,7 @@ async fn logs() {
     let store = Store::open(&dir.path().join("h0/switchyard.db")).unwrap();
     let lines: i64 = store
         .read(|c| c.query_row("SELECT SUM(line_count) FROM log_chunks", [], |r| r.get(0)))
+        .await
         .unwrap();
     assert_eq!(lines, 2_000_000);
     let db_size = std::fs::metadata(dir.path().join("h0/switchyard.db"))
@@ -164,7 +165,9 @@ async fn logs() {
     );
 }
 
-fn history() {
+/// History queries through the store's async API (a blocking-pool thread
+/// per read, as the front ends call them).
+async fn history() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("switchyard.db");
     let runs: i64 = std::env::var("SWITCHYARD_BENCH_RUNS")
@@ -272,12 +275,12 @@ fn history() {
     for i in 0..300i64 {
         let pid = (i % 10) + 1;
         let start = Instant::now();
-        let list = store.runs(Some(pid), 50, None).unwrap();
+        let list = store.runs(Some(pid), 50, None).await.unwrap();
         latest.push(start.elapsed());
         assert_eq!(list.len(), 50);
         let id = 1 + (i * 3331) % runs;
         let start = Instant::now();
-        let run = store.run(id).unwrap().unwrap();
+        let run = store.run(id).await.unwrap().unwrap();
         details.push(start.elapsed());
         assert_eq!(run.jobs.len(), 2);
     }
@@ -312,6 +315,6 @@ fn main() {
         rt.block_on(overhead());
     }
     if want("history") {
-        history();
+        rt.block_on(history());
     }
 }

@@ -14,19 +14,25 @@
 use std::collections::HashMap;
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
+use crate::config::{Config, ConfigFile};
 use crate::events::{Event, EventBus};
 use crate::pipeline::plan::{Plan, UnknownJob};
 use crate::pipeline::{self, LoadFileError, PIPELINE_FILE};
-use crate::runner::{LocalOnly, RunnerProvider};
+use crate::runner::Runners;
+use crate::runner::limits::Limits;
 use crate::secrets::{EnvSecretStore, SecretStore};
 use crate::status::RunStatus;
+use crate::store::journal;
 use crate::store::{Project, RunDetails, RunSummary, Store, StoreError};
 use crate::{gitinfo, scheduler};
+
+/// How often the config file is checked for edits.
+const CONFIG_CHECK: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Environment variable that overrides the data dir.
 pub const HOME_ENV: &str = "SWITCHYARD_HOME";
@@ -35,6 +41,9 @@ pub const HOME_ENV: &str = "SWITCHYARD_HOME";
 #[derive(Debug, Clone)]
 pub struct Home {
     root: PathBuf,
+    /// Given explicitly (`SWITCHYARD_HOME`, tests) rather than the
+    /// platform's default: then the config file lives in it too.
+    explicit: bool,
 }
 
 impl Home {
@@ -45,13 +54,28 @@ impl Home {
             return Ok(Home::at(PathBuf::from(dir)));
         }
         directories::ProjectDirs::from("dev", "switchyard", "switchyard")
-            .map(|d| Home::at(d.data_dir().to_path_buf()))
+            .map(|d| Home {
+                root: d.data_dir().to_path_buf(),
+                explicit: false,
+            })
             .ok_or(EngineError::NoHome)
     }
 
-    /// A data dir at an explicit path.
+    /// A data dir at an explicit path (its `config.toml` is in it too).
     pub fn at(root: PathBuf) -> Home {
-        Home { root }
+        Home { root, explicit: true }
+    }
+
+    /// The config file: `SWITCHYARD_CONFIG` when set; in the data dir when
+    /// that was given explicitly; else the platform's config dir.
+    pub fn config_file(&self) -> Result<PathBuf, EngineError> {
+        if let Some(p) = std::env::var_os(crate::config::CONFIG_ENV).filter(|v| !v.is_empty()) {
+            return Ok(PathBuf::from(p));
+        }
+        if self.explicit {
+            return Ok(self.root.join("config.toml"));
+        }
+        Ok(crate::config::default_path()?)
     }
 
     /// The data dir itself.
@@ -125,6 +149,9 @@ pub enum EngineError {
     /// The history failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The configuration could not be read or written.
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
     /// A path given is not a directory.
     #[error("{} is not a directory; give the folder of a project", path.display())]
     NotADirectory {
@@ -203,22 +230,28 @@ impl EngineError {
 pub struct EngineConfig {
     /// The data dir.
     pub home: Home,
-    /// Most jobs running at once (default: the number of CPUs).
+    /// Most local jobs at once, overriding `runners.local.concurrency` of
+    /// the config file (benchmarks and tests).
     pub parallelism: Option<usize>,
     /// Where secret values come from.
     pub secrets: Arc<dyn SecretStore>,
     /// Which runners exist.
-    pub runners: Arc<dyn RunnerProvider>,
+    pub runners: Runners,
+    /// The configuration; `None`: the home's config file
+    /// ([`Home::config_file`]).
+    pub config: Option<Arc<ConfigFile>>,
 }
 
 impl EngineConfig {
-    /// Embedded defaults: local runner, secrets from the environment.
+    /// Embedded defaults: the local runner, secrets from the environment,
+    /// the home's config file.
     pub fn new(home: Home) -> EngineConfig {
         EngineConfig {
             home,
             parallelism: None,
             secrets: Arc::new(EnvSecretStore),
-            runners: Arc::new(LocalOnly::default()),
+            runners: Runners::new(),
+            config: None,
         }
     }
 }
@@ -232,7 +265,8 @@ pub struct RunOptions {
     pub in_place: bool,
     /// Keep the run's workspace copy after the run (for debugging).
     pub keep_workspace: bool,
-    /// Most jobs at once for this run (default: the engine's).
+    /// Most jobs at once for this run, on top of each runner's own limit
+    /// (default: no limit of its own).
     pub parallelism: Option<usize>,
     /// Where remote (Kubernetes) jobs get the project's files from.
     pub source: crate::workspace::WorkspaceSource,
@@ -266,13 +300,91 @@ pub enum CancelOutcome {
 pub(crate) struct Inner {
     pub(crate) home: Home,
     pub(crate) store: Store,
-    pub(crate) events: EventBus,
     pub(crate) secrets: Arc<dyn SecretStore>,
-    pub(crate) runners: Arc<dyn RunnerProvider>,
-    pub(crate) parallelism: usize,
+    pub(crate) runners: Runners,
+    /// Slots per runner (local, each Kubernetes target).
+    pub(crate) limits: Arc<Limits>,
+    pub(crate) config: Arc<ConfigFile>,
     owner: String,
-    _owner_lock: File,
+    owner_lock: OwnerLock,
     pub(crate) active: Mutex<HashMap<i64, CancellationToken>>,
+    /// Stops the task that follows other processes' changes.
+    tail: CancellationToken,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.tail.cancel();
+        self.owner_lock.release();
+    }
+}
+
+/// This engine instance's lock file, held for its lifetime: while the OS
+/// lock is held, other processes know the instance (and so its runs) is
+/// alive. Removed when the engine is dropped; files of instances that died
+/// without removing theirs are swept by the next engine that opens.
+struct OwnerLock {
+    path: PathBuf,
+    file: Option<File>,
+}
+
+impl OwnerLock {
+    /// Takes the lock at `dir/<owner>.lock`. The file is created and locked
+    /// under a temporary name and then renamed into place, so a sweeper
+    /// never sees an unlocked `.lock` file of a live instance.
+    fn take(dir: &Path, owner: &str) -> Result<OwnerLock, EngineError> {
+        let path = dir.join(format!("{owner}.lock"));
+        let tmp = dir.join(format!("{owner}.lock.new"));
+        let file = File::create(&tmp).map_err(io_err(format!("cannot create {}", tmp.display())))?;
+        file.try_lock().map_err(|e| {
+            io_err(format!("cannot lock {}", tmp.display()))(std::io::Error::other(e.to_string()))
+        })?;
+        fs::rename(&tmp, &path).map_err(io_err(format!("cannot create {}", path.display())))?;
+        Ok(OwnerLock {
+            path,
+            file: Some(file),
+        })
+    }
+
+    fn release(&mut self) {
+        if self.file.take().is_some() {
+            let _ = fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// Removes the lock files of instances that are gone (no process holds
+/// their lock), and temporary ones left by a crash between create and rename.
+fn sweep_locks(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.ends_with(".lock.new") {
+            // Only ever unlocked for the moment between create and lock.
+            let old = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > std::time::Duration::from_secs(60));
+            if old {
+                let _ = fs::remove_file(&path);
+            }
+            continue;
+        }
+        if !name.ends_with(".lock") {
+            continue;
+        }
+        if let Ok(f) = File::open(&path)
+            && f.try_lock().is_ok()
+        {
+            // Nobody holds it: its instance is gone. Remove it while we hold it.
+            let _ = fs::remove_file(&path);
+            let _ = f.unlock();
+        }
+    }
 }
 
 /// The engine. Cheap to clone; clones share everything.
@@ -301,46 +413,184 @@ impl Engine {
                 source,
             })?;
         }
-        let store = Store::open(&home.database())?;
-        let owner = format!(
-            "{}-{}",
-            std::process::id(),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos())
-                .unwrap_or(0)
-        );
-        let lock_path = home.locks().join(format!("{owner}.lock"));
-        let lock =
-            File::create(&lock_path).map_err(io_err(format!("cannot create {}", lock_path.display())))?;
-        lock.try_lock().map_err(|e| {
-            io_err(format!("cannot lock {}", lock_path.display()))(std::io::Error::other(e.to_string()))
-        })?;
-        let parallelism = config
-            .parallelism
-            .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()))
-            .unwrap_or(2)
-            .max(1);
+        let owner = journal::new_origin();
+        let (store, owner_lock) = {
+            let home = home.clone();
+            let owner = owner.clone();
+            tokio::task::spawn_blocking(move || -> Result<_, EngineError> {
+                sweep_locks(&home.locks());
+                let store = Store::open_with(&home.database(), EventBus::new(), &owner)?;
+                let lock = OwnerLock::take(&home.locks(), &owner)?;
+                Ok((store, lock))
+            })
+            .await
+            .map_err(|e| EngineError::Io {
+                what: "cannot open the history".into(),
+                source: std::io::Error::other(e.to_string()),
+            })??
+        };
+        let config_file = match config.config {
+            Some(c) => c,
+            None => {
+                let path = home.config_file()?;
+                Arc::new(
+                    tokio::task::spawn_blocking(move || ConfigFile::open(path))
+                        .await
+                        .map_err(|e| EngineError::Io {
+                            what: "cannot read the configuration".into(),
+                            source: std::io::Error::other(e.to_string()),
+                        })??,
+                )
+            }
+        };
+        let limits = {
+            let config_file = config_file.clone();
+            let local_override = config.parallelism;
+            Limits::new(Arc::new(move |key: &str| {
+                limit_of(&config_file.current(), local_override, key)
+            }))
+        };
         let engine = Engine {
             inner: Arc::new(Inner {
                 home,
                 store,
-                events: EventBus::new(),
                 secrets: config.secrets,
                 runners: config.runners,
-                parallelism,
+                limits,
+                config: config_file,
                 owner,
-                _owner_lock: lock,
+                owner_lock,
                 active: Mutex::new(HashMap::new()),
+                tail: CancellationToken::new(),
             }),
         };
         engine.recover().await?;
+        engine.follow_others().await?;
+        engine.watch_config();
         Ok(engine)
+    }
+
+    /// Notices edits of the config file (by hand, or by another process)
+    /// within a second: the new configuration takes effect (a raised
+    /// runner limit starts waiting jobs) and [`Event::ConfigChanged`] tells
+    /// the front ends.
+    fn watch_config(&self) {
+        let weak: Weak<Inner> = Arc::downgrade(&self.inner);
+        let stop = self.inner.tail.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = stop.cancelled() => return,
+                    _ = tokio::time::sleep(CONFIG_CHECK) => {}
+                }
+                let Some(inner) = weak.upgrade() else { return };
+                let config = inner.config.clone();
+                let changed = tokio::task::spawn_blocking(move || config.reload_if_changed())
+                    .await
+                    .unwrap_or(false);
+                if changed {
+                    inner.limits.rebalance();
+                    inner.store.events().publish(Event::ConfigChanged);
+                }
+            }
+        });
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> Arc<Config> {
+        self.inner.config.current()
+    }
+
+    /// Why the config file on disk is not in force, when it is not (it
+    /// became invalid while Switchyard ran; the last good one stays).
+    pub fn config_problem(&self) -> Option<crate::config::ConfigError> {
+        self.inner.config.problem()
+    }
+
+    /// The config file.
+    pub fn config_path(&self) -> &Path {
+        self.inner.config.path()
+    }
+
+    /// Saves the desktop app's settings into `[desktop]` of the config file
+    /// (the rest of the file as it was) and puts them in force.
+    pub async fn save_desktop_settings(
+        &self,
+        desktop: crate::config::DesktopConfig,
+    ) -> Result<Arc<Config>, EngineError> {
+        use crate::config::{remove_value, set_value};
+        self.edit_config(move |doc| {
+            set_value(doc, &["desktop", "theme"], desktop.theme.as_str().into());
+            set_value(
+                doc,
+                &["desktop", "notify_on_failure"],
+                desktop.notify_on_failure.into(),
+            );
+            set_value(
+                doc,
+                &["desktop", "notify_on_fixed"],
+                desktop.notify_on_fixed.into(),
+            );
+            set_value(doc, &["desktop", "close_to_tray"], desktop.close_to_tray.into());
+            match desktop.notifications_paused_until {
+                Some(until) => set_value(doc, &["desktop", "notifications_paused_until"], until.into()),
+                None => remove_value(doc, &["desktop", "notifications_paused_until"]),
+            }
+        })
+        .await
+    }
+
+    /// Changes the config file (comments and layout kept; refused when the
+    /// result would not load) and puts the result in force.
+    pub async fn edit_config(
+        &self,
+        edit: impl FnOnce(&mut toml_edit::DocumentMut) + Send + 'static,
+    ) -> Result<Arc<Config>, EngineError> {
+        let config = self.inner.config.clone();
+        let result = tokio::task::spawn_blocking(move || config.edit(edit))
+            .await
+            .map_err(|e| EngineError::Io {
+                what: "cannot write the configuration".into(),
+                source: std::io::Error::other(e.to_string()),
+            })??;
+        self.inner.limits.rebalance();
+        self.inner.store.events().publish(Event::ConfigChanged);
+        Ok(result)
+    }
+
+    /// Follows the changes other Switchyard processes make (see
+    /// [`journal`]): cancel requests for runs this engine runs take effect,
+    /// and every change is published on this engine's bus, so a front end
+    /// shows runs started elsewhere as they go.
+    async fn follow_others(&self) -> Result<(), EngineError> {
+        let store = self.inner.store.clone();
+        let tail = tokio::task::spawn_blocking(move || journal::Tail::new(&store))
+            .await
+            .map_err(|e| EngineError::Io {
+                what: "cannot follow the history".into(),
+                source: std::io::Error::other(e.to_string()),
+            })??;
+        let weak: Weak<Inner> = Arc::downgrade(&self.inner);
+        let stop = self.inner.tail.clone();
+        tokio::spawn(tail.follow(stop, move |event| {
+            let Some(inner) = weak.upgrade() else {
+                return false;
+            };
+            if let Event::CancelRequested { run_id } = &event
+                && let Some(token) = inner.active.lock().unwrap_or_else(|p| p.into_inner()).get(run_id)
+            {
+                tracing::info!(run = run_id, "cancel requested by another Switchyard process");
+                token.cancel();
+            }
+            inner.store.events().publish(event);
+            true
+        }));
+        Ok(())
     }
 
     /// Marks runs whose engine is gone as interrupted.
     async fn recover(&self) -> Result<(), EngineError> {
-        let unfinished = self.inner.store.unfinished_runs()?;
+        let unfinished = self.inner.store.unfinished_runs().await?;
         let mut dead_owners = Vec::new();
         for run in unfinished {
             let alive = match &run.owner {
@@ -348,7 +598,7 @@ impl Engine {
                 Some(owner) => self.owner_alive(owner),
                 None => false,
             };
-            if !alive && self.resumable(run.id)? {
+            if !alive && self.resumable(run.id).await? {
                 tracing::info!(
                     run = run.id,
                     "run left for resuming: its remote jobs go on without Switchyard"
@@ -369,26 +619,25 @@ impl Engine {
                 }
             }
         }
-        for owner in dead_owners {
-            let _ = fs::remove_file(self.inner.home.locks().join(format!("{owner}.lock")));
-        }
+        // Their lock files went with the sweep at open (or go with the next).
+        drop(dead_owners);
         Ok(())
     }
 
     /// Whether a run whose engine is gone can be resumed: it has a snapshot
     /// and a job that has not ended on a runner whose work goes on without
     /// Switchyard (a pod in a cluster).
-    fn resumable(&self, run_id: i64) -> Result<bool, EngineError> {
-        if self.inner.store.snapshot(run_id)?.is_none() {
+    async fn resumable(&self, run_id: i64) -> Result<bool, EngineError> {
+        if self.inner.store.snapshot(run_id).await?.is_none() {
             return Ok(false);
         }
-        let Some(run) = self.inner.store.run(run_id)? else {
+        let Some(run) = self.inner.store.run(run_id).await? else {
             return Ok(false);
         };
         Ok(run
             .jobs
             .iter()
-            .any(|j| !j.status.is_terminal() && runner_ref(&j.runner).is_remote()))
+            .any(|j| !j.status.is_terminal() && runner_ref(&j.runner).is_ok_and(|r| r.is_remote())))
     }
 
     /// Resumes the runs that a Switchyard that stopped left going (their
@@ -400,7 +649,7 @@ impl Engine {
     /// interrupted with the reason.
     pub async fn resume_runs(&self) -> Result<Vec<RunHandle>, EngineError> {
         let mut handles = Vec::new();
-        for run in self.inner.store.unfinished_runs()? {
+        for run in self.inner.store.unfinished_runs().await? {
             if self
                 .inner
                 .active
@@ -440,12 +689,17 @@ impl Engine {
     }
 
     async fn resume_run(&self, id: i64) -> Result<RunHandle, EngineError> {
-        let snapshot = self.inner.store.snapshot(id)?.ok_or_else(|| EngineError::Io {
-            what: format!("run {id} has no snapshot to resume from"),
-            source: std::io::Error::other("started by an older Switchyard"),
-        })?;
-        let details = self.run(id)?;
-        let project = self.project(&details.summary.project)?;
+        let snapshot = self
+            .inner
+            .store
+            .snapshot(id)
+            .await?
+            .ok_or_else(|| EngineError::Io {
+                what: format!("run {id} has no snapshot to resume from"),
+                source: std::io::Error::other("started by an older Switchyard"),
+            })?;
+        let details = self.run(id).await?;
+        let project = self.project(&details.summary.project).await?;
         let file = project.path.join(PIPELINE_FILE);
         let pipeline = pipeline::load(&file, &snapshot.pipeline).map_err(LoadFileError::Invalid)?;
         let plan = Plan::new(&pipeline).select(&snapshot.jobs)?;
@@ -479,10 +733,12 @@ impl Engine {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .insert(id, token.clone());
+        let remote = git_facts(&project.path).await.and_then(|g| g.remote);
         let run = scheduler::RunSpec {
             id,
             project,
             commit: snapshot.commit,
+            remote,
             plan,
             job_ids,
             options,
@@ -498,11 +754,15 @@ impl Engine {
     /// know. Returns how many jobs were cleaned up.
     pub async fn collect_orphans(&self) -> Result<usize, EngineError> {
         let mut cleaned = 0;
-        for name in self.inner.store.runner_names()? {
-            let runner_ref = runner_ref(&name);
-            if !runner_ref.is_remote() {
-                continue;
-            }
+        for name in self.inner.store.runner_names().await? {
+            let runner_ref = match runner_ref(&name) {
+                Ok(r) if r.is_remote() => r,
+                Ok(_) => continue,
+                Err(e) => {
+                    tracing::debug!(runner = %name, error = %e, "skipping a runner this build does not know");
+                    continue;
+                }
+            };
             let runner = match self.inner.runners.runner(&runner_ref) {
                 Ok(r) => r,
                 Err(e) => {
@@ -518,7 +778,7 @@ impl Engine {
                 }
             };
             for key in live {
-                if self.inner.store.job_going(key.run_id, key.job_id)? == Some(true) {
+                if self.inner.store.job_going(key.run_id, key.job_id).await? == Some(true) {
                     continue;
                 }
                 tracing::info!(runner = %name, run = key.run_id, job = key.job_id, "cleaning up after an ended job");
@@ -555,9 +815,10 @@ impl Engine {
         &self.inner.store
     }
 
-    /// Subscribes to the engine's events.
+    /// Subscribes to the engine's events: this process's changes once
+    /// committed, and other Switchyard processes' as they are seen.
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
-        self.inner.events.subscribe()
+        self.inner.store.events().subscribe()
     }
 
     /// Waits until every history write so far is committed.
@@ -592,7 +853,7 @@ impl Engine {
                 .clone()
                 .unwrap_or_else(|| pipeline::name_from_folder(&dir)),
         };
-        let remote = gitinfo::read(&dir).and_then(|g| g.remote);
+        let remote = git_facts(&dir).await.and_then(|g| g.remote);
         match self.inner.store.upsert_project(name.clone(), dir, remote).await? {
             Ok(project) => Ok(project),
             Err(existing) => Err(EngineError::ProjectNameTaken {
@@ -603,16 +864,16 @@ impl Engine {
     }
 
     /// Every project.
-    pub fn projects(&self) -> Result<Vec<Project>, EngineError> {
-        Ok(self.inner.store.projects()?)
+    pub async fn projects(&self) -> Result<Vec<Project>, EngineError> {
+        Ok(self.inner.store.projects().await?)
     }
 
     /// The project of that name.
-    pub fn project(&self, name: &str) -> Result<Project, EngineError> {
-        if let Some(p) = self.inner.store.project_by_name(name)? {
+    pub async fn project(&self, name: &str) -> Result<Project, EngineError> {
+        if let Some(p) = self.inner.store.project_by_name(name).await? {
             return Ok(p);
         }
-        let projects = self.inner.store.projects()?;
+        let projects = self.inner.store.projects().await?;
         let names: Vec<&str> = projects.iter().map(|p| p.name.as_str()).collect();
         let hint = match pipeline::did_you_mean(name, names.iter().copied()) {
             Some(s) => format!("; did you mean `{s}`?"),
@@ -630,26 +891,30 @@ impl Engine {
         let path = Path::new(arg);
         if path.is_dir() {
             let canonical = fs::canonicalize(path).map_err(io_err(format!("cannot read {arg}")))?;
-            if let Some(p) = self.inner.store.project_by_path(&canonical)? {
+            if let Some(p) = self.inner.store.project_by_path(&canonical).await? {
                 return Ok(p);
             }
             return self.import(&canonical, None).await;
         }
-        self.project(arg)
+        self.project(arg).await
     }
 
     /// The latest runs, newest first, of a project (by name) or of all.
-    pub fn runs(&self, project: Option<&str>, limit: u32) -> Result<Vec<RunSummary>, EngineError> {
+    pub async fn runs(&self, project: Option<&str>, limit: u32) -> Result<Vec<RunSummary>, EngineError> {
         let pid = match project {
-            Some(name) => Some(self.project(name)?.id),
+            Some(name) => Some(self.project(name).await?.id),
             None => None,
         };
-        Ok(self.inner.store.runs(pid, limit, None)?)
+        Ok(self.inner.store.runs(pid, limit, None).await?)
     }
 
     /// One run with its jobs and steps.
-    pub fn run(&self, id: i64) -> Result<RunDetails, EngineError> {
-        self.inner.store.run(id)?.ok_or(EngineError::RunNotFound(id))
+    pub async fn run(&self, id: i64) -> Result<RunDetails, EngineError> {
+        self.inner
+            .store
+            .run(id)
+            .await?
+            .ok_or(EngineError::RunNotFound(id))
     }
 
     /// Loads and plans a project's pipeline without running it.
@@ -691,7 +956,7 @@ impl Engine {
     /// runtime) and announces its progress as events.
     pub async fn start_run(&self, project: &Project, options: RunOptions) -> Result<RunHandle, EngineError> {
         let (plan, text) = self.plan_and_text(project, &options.jobs)?;
-        let git = gitinfo::read(&project.path);
+        let git = git_facts(&project.path).await;
         let token = CancellationToken::new();
         let (id, job_ids) = self
             .inner
@@ -731,15 +996,12 @@ impl Engine {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .insert(id, token.clone());
-        self.inner.events.publish(Event::Run {
-            run_id: id,
-            project: project.name.as_str().into(),
-            status: RunStatus::Queued,
-        });
+        let (commit, remote) = git.map(|g| (g.commit, g.remote)).unwrap_or_default();
         let run = scheduler::RunSpec {
             id,
             project: project.clone(),
-            commit: git.and_then(|g| g.commit),
+            commit,
+            remote,
             plan,
             job_ids,
             options,
@@ -750,10 +1012,27 @@ impl Engine {
 
     /// Executes a recorded run in the background; forgets its cancellation
     /// token when it ends.
+    ///
+    /// The run always ends: should the scheduler itself panic (an engine
+    /// bug), the run and whatever it left unfinished are recorded as failed
+    /// with the reason.
     fn launch(&self, id: i64, run: scheduler::RunSpec, token: CancellationToken) -> RunHandle {
         let inner = self.inner.clone();
         let done = tokio::spawn(async move {
-            let status = scheduler::execute(inner.clone(), run, token).await;
+            let execution = tokio::spawn(scheduler::execute(inner.clone(), run, token));
+            let status = match execution.await {
+                Ok(status) => status,
+                Err(e) => {
+                    let why = scheduler::panic_message(e);
+                    tracing::error!(run = id, error = %why, "the run's scheduler failed");
+                    let reason =
+                        format!("Switchyard failed while running this run (a bug; please report it): {why}");
+                    if let Err(e) = inner.store.fail_run(id, reason).await {
+                        tracing::error!(run = id, error = %e, "cannot record the failed run");
+                    }
+                    RunStatus::Failed
+                }
+            };
             inner.active.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
             status
         });
@@ -772,7 +1051,7 @@ impl Engine {
             token.cancel();
             return Ok(CancelOutcome::Cancelling);
         }
-        let Some(status) = self.inner.store.run_status(id)? else {
+        let Some(status) = self.inner.store.run_status(id).await? else {
             return Err(EngineError::RunNotFound(id));
         };
         if status.is_terminal() {
@@ -781,7 +1060,8 @@ impl Engine {
         let owner = self
             .inner
             .store
-            .unfinished_runs()?
+            .unfinished_runs()
+            .await?
             .into_iter()
             .find(|r| r.id == id)
             .and_then(|r| r.owner);
@@ -801,12 +1081,27 @@ impl Engine {
     }
 }
 
-/// A runner as stored with a job (`local`, `kubernetes:<target>`).
-fn runner_ref(name: &str) -> crate::pipeline::RunnerRef {
-    match name.strip_prefix("kubernetes:") {
-        Some(target) => crate::pipeline::RunnerRef::Kubernetes {
-            target: target.to_string(),
-        },
-        None => crate::pipeline::RunnerRef::Local,
+/// The most jobs at once on a runner key (`local`, `kubernetes:<target>`).
+fn limit_of(config: &Config, local_override: Option<usize>, key: &str) -> usize {
+    match runner_ref(key) {
+        Ok(crate::pipeline::RunnerRef::Local) => local_override.unwrap_or_else(|| config.local_concurrency()),
+        Ok(crate::pipeline::RunnerRef::Kubernetes { target }) => config.kubernetes_concurrency(&target),
+        Err(_) => 1,
     }
+}
+
+/// Git facts of a folder, read on a blocking thread (a status of a big
+/// tree takes a while).
+async fn git_facts(dir: &Path) -> Option<gitinfo::GitInfo> {
+    let dir = dir.to_path_buf();
+    tokio::task::spawn_blocking(move || gitinfo::read(&dir))
+        .await
+        .ok()
+        .flatten()
+}
+
+/// A runner as stored with a job (`local`, `kubernetes:<target>`); a name
+/// this build does not know (a newer Switchyard's) is an error.
+fn runner_ref(name: &str) -> Result<crate::pipeline::RunnerRef, crate::pipeline::UnknownRunner> {
+    name.parse()
 }

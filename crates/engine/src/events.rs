@@ -1,8 +1,11 @@
 //! What the engine announces while it works.
 //!
-//! Front ends subscribe to the [`EventBus`] (the CLI's progress display first,
-//! the desktop app next) instead of polling the history. Events are a typed
-//! enum; a slow subscriber that falls behind gets a `Lagged` notice from the
+//! Front ends subscribe to the [`EventBus`] (the CLI's progress display, the
+//! desktop app) instead of polling the history. Events are a typed enum,
+//! published only after the change they announce is committed to the
+//! history, and also for changes other Switchyard processes make (a run the
+//! CLI started shows live in the desktop app; see [`crate::store::journal`]).
+//! A slow subscriber that falls behind gets a `Lagged` notice from the
 //! channel and can re-read the history, since every event is also written there.
 
 use std::sync::Arc;
@@ -69,16 +72,32 @@ pub enum Event {
         /// The lines (see [`crate::logs::decode`]).
         chunk: Arc<LogChunk>,
     },
+    /// Someone asked (possibly from another process) to cancel a run.
+    CancelRequested {
+        /// The run.
+        run_id: i64,
+    },
+    /// A project was imported or changed.
+    Project {
+        /// Its name.
+        name: Arc<str>,
+    },
+    /// The configuration in force changed (the file was edited, by hand or
+    /// by a front end), or the file became invalid (the last good
+    /// configuration stays in force; [`crate::Engine::config_problem`] says why).
+    ConfigChanged,
 }
 
 impl Event {
-    /// The run the event belongs to.
-    pub fn run_id(&self) -> i64 {
+    /// The run the event belongs to, when it belongs to one.
+    pub fn run_id(&self) -> Option<i64> {
         match self {
             Event::Run { run_id, .. }
             | Event::Job { run_id, .. }
             | Event::Step { run_id, .. }
-            | Event::Log { run_id, .. } => *run_id,
+            | Event::Log { run_id, .. }
+            | Event::CancelRequested { run_id } => Some(*run_id),
+            Event::Project { .. } | Event::ConfigChanged => None,
         }
     }
 }

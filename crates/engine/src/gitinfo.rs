@@ -18,8 +18,36 @@ pub struct GitInfo {
     pub branch: Option<String>,
     /// Whether tracked files are modified or untracked files exist (ignored files don't count).
     pub dirty: bool,
-    /// URL of the `origin` remote (or the only remote).
+    /// URL of the `origin` remote (or the only remote), as git has it: it
+    /// may hold a credential (`https://user:token@host/...`). Use it to
+    /// fetch; store and show [`redact_remote`] of it.
     pub remote: Option<String>,
+}
+
+/// A remote URL without credentials, safe to store and show.
+///
+/// `https://user:token@host/org/repo.git` becomes `https://host/org/repo.git`
+/// (for http, https, ftp and git URLs any user part can be a token); an ssh
+/// URL keeps its user name (the account ssh logs in as) but loses a
+/// password; scp-like `git@host:org/repo` has no secret and stays as it is.
+pub fn redact_remote(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(end);
+    let Some(at) = authority.rfind('@') else {
+        return url.to_string();
+    };
+    let (userinfo, host) = (&authority[..at], &authority[at + 1..]);
+    let keep_user = match scheme.to_ascii_lowercase().as_str() {
+        "http" | "https" | "ftp" | "ftps" | "git" => None,
+        _ => Some(userinfo.split(':').next().unwrap_or("")),
+    };
+    match keep_user {
+        Some(user) if !user.is_empty() => format!("{scheme}://{user}@{host}{path}"),
+        _ => format!("{scheme}://{host}{path}"),
+    }
 }
 
 /// Reads the repository containing `dir`, or `None` when there is none.
@@ -74,6 +102,67 @@ pub fn read(dir: &Path) -> Option<GitInfo> {
             repo.find_remote(&first).ok()?.url().ok().map(str::to_string)
         });
     Some(info)
+}
+
+/// The credential part of a remote URL (what [`redact_remote`] takes out
+/// beyond a kept ssh user name), for masking in logs; `None` when it has none.
+pub fn remote_credential(url: &str) -> Option<String> {
+    let (_, rest) = url.split_once("://")?;
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    let at = authority.rfind('@')?;
+    let userinfo = &authority[..at];
+    if redact_remote(url) == url || userinfo.is_empty() {
+        return None;
+    }
+    // `user:token` or a bare token; the ssh user name alone is no secret.
+    match userinfo.split_once(':') {
+        Some((_, secret)) if !secret.is_empty() => Some(secret.to_string()),
+        Some(_) => None,
+        None => Some(userinfo.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{redact_remote, remote_credential};
+
+    #[test]
+    fn the_credential_of_a_remote_is_found_for_masking() {
+        assert_eq!(
+            remote_credential("https://bot:ghp_tok3n@github.example/r.git").as_deref(),
+            Some("ghp_tok3n")
+        );
+        assert_eq!(
+            remote_credential("https://ghp_tok3n@github.example/r.git").as_deref(),
+            Some("ghp_tok3n")
+        );
+        assert_eq!(remote_credential("ssh://git@host/r.git"), None);
+        assert_eq!(remote_credential("https://host/r.git"), None);
+    }
+
+    #[test]
+    fn credentials_never_survive_redaction() {
+        for (raw, clean) in [
+            (
+                "https://bot:ghp_tok3n@github.example/org/r.git",
+                "https://github.example/org/r.git",
+            ),
+            (
+                "https://ghp_tok3n@github.example/org/r.git",
+                "https://github.example/org/r.git",
+            ),
+            ("http://u:p@host:8080/r?x=1", "http://host:8080/r?x=1"),
+            ("ssh://git:pw@host/r.git", "ssh://git@host/r.git"),
+            ("ssh://git@host/r.git", "ssh://git@host/r.git"),
+            ("git@host:org/r.git", "git@host:org/r.git"),
+            ("https://host/path@v1/r.git", "https://host/path@v1/r.git"),
+            ("/srv/git/r.git", "/srv/git/r.git"),
+            ("https://a:b@c@host/r", "https://host/r"),
+        ] {
+            assert_eq!(redact_remote(raw), clean, "{raw}");
+        }
+    }
 }
 
 /// One commit, as shown in a project's overview.

@@ -10,6 +10,7 @@
 //! the CLI and the desktop app subscribe to.
 
 pub mod artifacts;
+pub mod config;
 mod engine;
 pub mod events;
 pub mod gitinfo;

@@ -14,7 +14,6 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::events::{Event, EventBus};
 use crate::store::{CHUNK_COLUMNS, LogChunk, Store, StoreError, chunk_from_row, now_ms};
 
 /// Chunk size at which a chunk is written.
@@ -138,31 +137,38 @@ pub struct LogPage {
 
 /// Every line of a job's log, in order (for tails and tests; the UI reads
 /// windows with [`page`]).
-pub fn all_lines(store: &Store, job_id: i64) -> Result<Vec<LogLine>, StoreError> {
-    Ok(store.log_chunks(job_id, None)?.iter().flat_map(decode).collect())
+pub async fn all_lines(store: &Store, job_id: i64) -> Result<Vec<LogLine>, StoreError> {
+    Ok(store
+        .log_chunks(job_id, None)
+        .await?
+        .iter()
+        .flat_map(decode)
+        .collect())
 }
 
 /// Lines `from..from + count` (1-based) of a job's log, and how many there are.
 /// Only the chunks holding those lines are read, so any window of a log of a
 /// million lines comes back as fast as the first.
-pub fn page(store: &Store, job_id: i64, from: i64, count: usize) -> Result<LogPage, StoreError> {
+pub async fn page(store: &Store, job_id: i64, from: i64, count: usize) -> Result<LogPage, StoreError> {
     let from = from.max(1);
     let end = from + count as i64;
-    let (total, chunks) = store.read(|c| {
-        let total: i64 = c.query_row(
-            "SELECT COALESCE(MAX(first_line + line_count - 1), 0) FROM log_chunks WHERE job_id = ?1",
-            [job_id],
-            |r| r.get(0),
-        )?;
-        let mut st = c.prepare_cached(&format!(
-            "SELECT {CHUNK_COLUMNS} FROM log_chunks
+    let (total, chunks) = store
+        .read(move |c| {
+            let total: i64 = c.query_row(
+                "SELECT COALESCE(MAX(first_line + line_count - 1), 0) FROM log_chunks WHERE job_id = ?1",
+                [job_id],
+                |r| r.get(0),
+            )?;
+            let mut st = c.prepare_cached(&format!(
+                "SELECT {CHUNK_COLUMNS} FROM log_chunks
              WHERE job_id = ?1 AND first_line < ?3 AND first_line + line_count > ?2 ORDER BY first_line"
-        ))?;
-        let chunks = st
-            .query_map(rusqlite::params![job_id, from, end], chunk_from_row)?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok((total, chunks))
-    })?;
+            ))?;
+            let chunks = st
+                .query_map(rusqlite::params![job_id, from, end], chunk_from_row)?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((total, chunks))
+        })
+        .await?;
     let lines = chunks
         .iter()
         .flat_map(decode)
@@ -172,8 +178,9 @@ pub fn page(store: &Store, job_id: i64, from: i64, count: usize) -> Result<LogPa
 }
 
 /// The number of the next line (after `from`, or before it when `backwards`)
-/// that contains `needle`, ignoring case. `None` when there is none.
-pub fn search(
+/// that contains `needle`, ignoring case. `None` when there is none. Runs
+/// on a blocking thread.
+pub async fn search(
     store: &Store,
     job_id: i64,
     needle: &str,
@@ -184,8 +191,21 @@ pub fn search(
         return Ok(None);
     }
     let needle = needle.to_lowercase();
+    let store = store.clone();
+    tokio::task::spawn_blocking(move || search_blocking(&store, job_id, &needle, from, backwards))
+        .await
+        .map_err(|e| StoreError::ReadFailed(e.to_string()))?
+}
+
+fn search_blocking(
+    store: &Store,
+    job_id: i64,
+    needle: &str,
+    from: i64,
+    backwards: bool,
+) -> Result<Option<i64>, StoreError> {
     // Chunks are read one at a time so memory stays flat on huge logs.
-    let seqs: Vec<(i64, i64, i64)> = store.read(|c| {
+    let seqs: Vec<(i64, i64, i64)> = store.read_blocking(|c| {
         let mut st = c.prepare_cached(
             "SELECT seq, first_line, line_count FROM log_chunks WHERE job_id = ?1 ORDER BY first_line",
         )?;
@@ -205,7 +225,7 @@ pub fn search(
             .collect()
     };
     for seq in candidates {
-        let chunk = store.read(|c| {
+        let chunk = store.read_blocking(|c| {
             c.query_row(
                 &format!("SELECT {CHUNK_COLUMNS} FROM log_chunks WHERE job_id = ?1 AND seq = ?2"),
                 rusqlite::params![job_id, seq],
@@ -217,11 +237,11 @@ pub fn search(
             lines
                 .iter()
                 .rev()
-                .find(|l| l.number < from && l.text.to_lowercase().contains(&needle))
+                .find(|l| l.number < from && l.text.to_lowercase().contains(needle))
         } else {
             lines
                 .iter()
-                .find(|l| l.number > from && l.text.to_lowercase().contains(&needle))
+                .find(|l| l.number > from && l.text.to_lowercase().contains(needle))
         };
         if let Some(l) = hit {
             return Ok(Some(l.number));
@@ -230,11 +250,10 @@ pub fn search(
     Ok(None)
 }
 
-/// Collects a job's lines into chunks and writes them to the history,
-/// announcing each written chunk on the event bus.
+/// Collects a job's lines into chunks and writes them to the history (which
+/// announces each chunk once it is committed).
 pub struct LogWriter {
     store: Store,
-    events: EventBus,
     run_id: i64,
     job_id: i64,
     job_name: Arc<str>,
@@ -249,10 +268,9 @@ pub struct LogWriter {
 
 impl LogWriter {
     /// A writer for one job.
-    pub fn new(store: Store, events: EventBus, run_id: i64, job_id: i64, job_name: Arc<str>) -> LogWriter {
+    pub fn new(store: Store, run_id: i64, job_id: i64, job_name: Arc<str>) -> LogWriter {
         LogWriter {
             store,
-            events,
             run_id,
             job_id,
             job_name,
@@ -331,18 +349,13 @@ impl LogWriter {
         let stored = if data.len() >= COMPRESS_FROM {
             header(true, lz4_flex::block::compress_prepend_size(&data))
         } else {
-            header(false, data.clone())
+            header(false, data)
         };
-        let announced = header(false, data);
         self.next_seq += 1;
         self.buf_lines = 0;
-        self.events.publish(Event::Log {
-            run_id: self.run_id,
-            job_id: self.job_id,
-            job: self.job_name.clone(),
-            chunk: Arc::new(announced),
-        });
-        self.store.append_log(self.job_id, stored).await;
+        self.store
+            .append_log(self.run_id, self.job_id, self.job_name.clone(), stored)
+            .await;
     }
 }
 

@@ -1,6 +1,8 @@
 //! Runs one run: the DAG of jobs, each job's attempts, each attempt's steps.
 //!
-//! Ready jobs start in parallel, in plan order, up to the parallelism limit. A job whose
+//! Ready jobs start in parallel, in plan order, as their runner has slots
+//! (over all runs: see [`crate::runner::limits`]) and within the run's own
+//! cap when it has one. A job whose
 //! condition is not met is `skipped` (by default: when a job it needs did not
 //! succeed). A failed or timed-out attempt is tried again while `retry`
 //! allows. Timeouts and cancellation ask the runner to stop the job (the
@@ -19,7 +21,6 @@ use tokio_util::sync::CancellationToken;
 
 use crate::artifacts::ArtifactStore;
 use crate::engine::{Inner, RunOptions};
-use crate::events::Event;
 use crate::junit;
 use crate::logs::{LogWriter, Stream};
 use crate::mask::{LineMasker, Secrets};
@@ -34,6 +35,9 @@ pub(crate) struct RunSpec {
     pub id: i64,
     pub project: Project,
     pub commit: Option<String>,
+    /// The project's git remote as git has it (it may hold a credential):
+    /// kept in memory for runners that fetch from it, never stored.
+    pub remote: Option<String>,
     pub plan: Plan,
     pub job_ids: Vec<i64>,
     pub options: RunOptions,
@@ -86,42 +90,47 @@ fn deadline_since(started_at: Option<i64>, limit: Duration) -> Instant {
     Instant::now() + limit.saturating_sub(Duration::from_millis(elapsed))
 }
 
-/// How often a run checks whether another process asked to cancel it.
-const CANCEL_POLL: Duration = Duration::from_millis(300);
+/// Notes a runner can queue while it prepares a job before the oldest are
+/// dropped (they are progress lines, not results).
+const NOTES_QUEUE: usize = 64;
 
+/// Ends what a job whose task panicked left unfinished: its steps are marked
+/// failed, and its runner is asked to clean up (the task never got to it).
+async fn end_steps_of_failed_task(inner: &Arc<Inner>, run: &RunSpec, idx: usize) {
+    let job = &run.plan.jobs[idx];
+    let key = JobKey {
+        run_id: run.id,
+        job_id: run.job_ids[idx],
+    };
+    if let Err(e) = inner.store.end_unfinished_steps(key.job_id, now_ms()).await {
+        tracing::error!(error = %e, "cannot record the steps of a failed job");
+    }
+    if let Ok(runner) = inner.runners.runner(&job.runner)
+        && let Err(e) = runner.cleanup(key).await
+    {
+        tracing::warn!(error = %e, "cleanup after a failed job task failed");
+    }
+}
+
+/// The text of a task's panic, for the reason recorded with what it ran.
+pub(crate) fn panic_message(e: tokio::task::JoinError) -> String {
+    if e.is_cancelled() {
+        return "the task was cancelled".into();
+    }
+    let payload = e.into_panic();
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".into())
+}
+
+/// Executes a run. Cancel requests from other processes (`switchyard
+/// cancel`) reach `token` through the engine's journal tail.
 pub(crate) async fn execute(inner: Arc<Inner>, run: RunSpec, token: CancellationToken) -> RunStatus {
     let project: Arc<str> = run.project.name.as_str().into();
-    let publish_run = |status| {
-        inner.events.publish(Event::Run {
-            run_id: run.id,
-            project: project.clone(),
-            status,
-        })
-    };
-    if run.resume.is_empty() {
-        inner.store.run_started(run.id, now_ms()).await;
-    }
-    publish_run(RunStatus::Running);
-
-    // Requests from other processes (`switchyard cancel`) arrive through the history.
-    let watcher = {
-        let store = inner.store.clone();
-        let token = token.clone();
-        let id = run.id;
-        tokio::spawn(async move {
-            loop {
-                tokio::select! {
-                    _ = token.cancelled() => break,
-                    _ = tokio::time::sleep(CANCEL_POLL) => {
-                        if store.cancel_requested(id).unwrap_or(false) {
-                            token.cancel();
-                            break;
-                        }
-                    }
-                }
-            }
-        })
-    };
+    // Announced once committed (a resumed run keeps its first start time).
+    inner.store.run_started(run.id, now_ms()).await;
 
     let (status, error) = match prepare_workspace(&inner, &run).await {
         Ok(workspace) => {
@@ -151,12 +160,10 @@ pub(crate) async fn execute(inner: Arc<Inner>, run: RunSpec, token: Cancellation
             (RunStatus::Failed, Some(e))
         }
     };
-    watcher.abort();
     inner.store.run_finished(run.id, status, now_ms(), error).await;
     if let Err(e) = inner.store.flush().await {
         tracing::error!(error = %e, "could not save the end of run {}", run.id);
     }
-    publish_run(status);
     status
 }
 
@@ -196,26 +203,19 @@ async fn set_job(
     started_at: Option<i64>,
     finished_at: Option<i64>,
 ) {
-    let job_id = run.job_ids[idx];
     inner
         .store
         .job_state(JobUpdate {
-            job_id,
+            run_id: run.id,
+            job_id: run.job_ids[idx],
+            job: job.name.as_str().into(),
             status,
             attempts: attempt,
-            reason: reason.clone(),
+            reason,
             started_at,
             finished_at,
         })
         .await;
-    inner.events.publish(Event::Job {
-        run_id: run.id,
-        job_id,
-        job: job.name.as_str().into(),
-        status,
-        attempt,
-        reason,
-    });
 }
 
 /// Decides what a job whose needs have all ended does: run, or end with a
@@ -289,17 +289,24 @@ async fn run_dag(
     let n = plan.jobs.len();
     let mut statuses = vec![JobStatus::Queued; n];
     let mut started = vec![false; n];
-    let limit = run.options.parallelism.unwrap_or(inner.parallelism).max(1);
+    // A run's own cap, when it has one; each runner's limit applies to all
+    // runs together (see `JobRun::run`).
+    let limit = run.options.parallelism.unwrap_or(usize::MAX).max(1);
     let mut running: JoinSet<(usize, JobStatus)> = JoinSet::new();
+    // Which job each task runs, so a task that panics fails its own job.
+    let mut tasks: std::collections::HashMap<tokio::task::Id, usize> = std::collections::HashMap::new();
     let job_run = |i: usize, resume: Option<RunningJob>| JobRun {
+        // The job's place in its runner's queue, taken now, in plan order.
+        slot: Some(inner.limits.ticket(&plan.jobs[i].runner.to_string())),
         inner: inner.clone(),
         run_id: run.id,
         job_id: run.job_ids[i],
         job: plan.jobs[i].clone(),
+        name: plan.jobs[i].name.as_str().into(),
         project_id: run.project.id,
         project: project.clone(),
         commit: run.commit.clone(),
-        remote: run.project.remote.clone(),
+        remote: run.remote.clone(),
         source: run.options.source,
         workspace: workspace.to_path_buf(),
         token: token.clone(),
@@ -313,7 +320,8 @@ async fn run_dag(
             Resume::Running(job) => {
                 started[i] = true;
                 let job = job_run(i, Some(job.clone()));
-                running.spawn(async move { (i, job.run().await) });
+                let task = running.spawn(async move { (i, job.run().await) });
+                tasks.insert(task.id(), i);
             }
         }
     }
@@ -337,7 +345,8 @@ async fn run_dag(
                     Ok(()) => {
                         started[i] = true;
                         let job = job_run(i, None);
-                        running.spawn(async move { (i, job.run().await) });
+                        let task = running.spawn(async move { (i, job.run().await) });
+                        tasks.insert(task.id(), i);
                     }
                     Err((status, reason)) => {
                         statuses[i] = status;
@@ -362,15 +371,29 @@ async fn run_dag(
             break;
         }
         tokio::select! {
-            done = running.join_next() => {
+            done = running.join_next_with_id() => {
                 match done {
-                    Some(Ok((i, status))) => statuses[i] = status,
+                    Some(Ok((id, (i, status)))) => {
+                        tasks.remove(&id);
+                        statuses[i] = status;
+                    }
                     Some(Err(e)) => {
-                        // A job task panicked: an engine bug. Record it instead of losing the job.
-                        tracing::error!(error = %e, "job task failed");
-                        if let Some(i) = (0..n).find(|&i| started[i] && !statuses[i].is_terminal()) {
-                            statuses[i] = JobStatus::Failed;
-                        }
+                        // A job task panicked: an engine bug. Its own job
+                        // fails with the reason; its dependents settle as
+                        // after any failure, and the run goes on to its end.
+                        let Some(i) = tasks.remove(&e.id()) else {
+                            tracing::error!(error = %e, "a job task of an unknown job failed");
+                            continue;
+                        };
+                        let why = panic_message(e);
+                        tracing::error!(job = %plan.jobs[i].name, error = %why, "job task panicked");
+                        statuses[i] = JobStatus::Failed;
+                        let reason = format!(
+                            "Switchyard failed while running this job (a bug; please report it): {why}"
+                        );
+                        end_steps_of_failed_task(inner, run, i).await;
+                        set_job(inner, run, i, &plan.jobs[i], JobStatus::Failed, 0, Some(reason), None, Some(now_ms()))
+                            .await;
                     }
                     None => {}
                 }
@@ -398,6 +421,8 @@ struct JobRun {
     run_id: i64,
     job_id: i64,
     job: PlannedJob,
+    /// The job's name, shared by its events.
+    name: Arc<str>,
     project_id: i64,
     project: Arc<str>,
     commit: Option<String>,
@@ -407,6 +432,8 @@ struct JobRun {
     token: CancellationToken,
     /// Set when a restarted engine re-attaches to the job.
     resume: Option<RunningJob>,
+    /// Its place in its runner's queue until it starts.
+    slot: Option<crate::runner::limits::Ticket>,
 }
 
 /// How one attempt ended.
@@ -436,22 +463,16 @@ impl JobRun {
         self.inner
             .store
             .job_state(JobUpdate {
+                run_id: self.run_id,
                 job_id: self.job_id,
+                job: self.name.clone(),
                 status,
                 attempts: attempt,
-                reason: reason.clone(),
+                reason,
                 started_at: started,
                 finished_at: finished,
             })
             .await;
-        self.inner.events.publish(Event::Job {
-            run_id: self.run_id,
-            job_id: self.job_id,
-            job: self.job.name.as_str().into(),
-            status,
-            attempt,
-            reason,
-        });
     }
 
     async fn publish_step(
@@ -466,7 +487,10 @@ impl JobRun {
         self.inner
             .store
             .step_state(StepUpdate {
+                run_id: self.run_id,
                 job_id: self.job_id,
+                job: self.name.clone(),
+                name: self.job.steps[idx as usize].name.as_str().into(),
                 attempt,
                 idx,
                 status,
@@ -475,20 +499,18 @@ impl JobRun {
                 finished_at: finished,
             })
             .await;
-        self.inner.events.publish(Event::Step {
-            run_id: self.run_id,
-            job_id: self.job_id,
-            job: self.job.name.as_str().into(),
-            attempt,
-            step: idx,
-            name: self.job.steps[idx as usize].name.as_str().into(),
-            status,
-            exit_code,
-        });
     }
 
-    async fn run(self) -> JobStatus {
-        if self.token.is_cancelled() {
+    async fn run(mut self) -> JobStatus {
+        // A slot on the job's runner, shared by all runs (its place in the
+        // queue was taken in plan order when the job became ready).
+        let ticket = self.slot.take().expect("a job runs once");
+        let permit = tokio::select! {
+            biased;
+            _ = self.token.cancelled() => None,
+            p = ticket.wait() => Some(p),
+        };
+        let Some(_permit) = permit else {
             self.publish_job(
                 JobStatus::Cancelled,
                 0,
@@ -498,13 +520,12 @@ impl JobRun {
             )
             .await;
             return JobStatus::Cancelled;
-        }
+        };
         let mut logs = LogWriter::new(
             self.inner.store.clone(),
-            self.inner.events.clone(),
             self.run_id,
             self.job_id,
-            self.job.name.as_str().into(),
+            self.name.clone(),
         );
         let attempts = self.job.retry + 1;
         let mut started = now_ms();
@@ -512,7 +533,7 @@ impl JobRun {
         let mut resume = None;
         if let Some(r) = &self.resume {
             // Lines already in the history are not written again.
-            let state = self.inner.store.log_state(self.job_id).unwrap_or_default();
+            let state = self.inner.store.log_state(self.job_id).await.unwrap_or_default();
             logs.continue_at(state.next_line, state.next_seq);
             started = r.started_at.unwrap_or(started);
             attempt = r.attempt.max(1);
@@ -621,8 +642,14 @@ impl JobRun {
                 }
             }
         }
-        let masking = Secrets::new(secrets.iter().map(|(_, v)| v));
-        let (notes_tx, mut notes_rx) = tokio::sync::mpsc::unbounded_channel();
+        // A credential in the remote URL is masked like a secret.
+        let credential = self
+            .remote
+            .as_deref()
+            .and_then(crate::gitinfo::remote_credential)
+            .map(secrecy::SecretString::from);
+        let masking = Secrets::new(secrets.iter().map(|(_, v)| v).chain(credential.as_ref()));
+        let (notes_tx, mut notes_rx) = tokio::sync::mpsc::channel(NOTES_QUEUE);
         let ctx = JobContext {
             key: self.key(),
             attempt,
@@ -711,7 +738,7 @@ impl JobRun {
         runner: &dyn Runner,
         ctx: &JobContext,
         deadline: Option<Instant>,
-        notes: &mut tokio::sync::mpsc::UnboundedReceiver<String>,
+        notes: &mut tokio::sync::mpsc::Receiver<String>,
         logs: &mut LogWriter,
         masking: &Secrets,
     ) -> Result<(), (JobStatus, String)> {

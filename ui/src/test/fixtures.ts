@@ -68,6 +68,8 @@ export function settings(partial: Partial<SettingsDto> = {}): SettingsDto {
     closeToTray: false,
     notificationsPausedUntil: null,
     dataDir: "/home/dev/.local/share/switchyard",
+    configFile: "/home/dev/.config/switchyard/config.toml",
+    configProblem: null,
     ...partial,
   };
 }

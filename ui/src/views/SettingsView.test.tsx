@@ -1,7 +1,7 @@
 import { act, screen, waitFor } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 
-import { errorDto, mockBackend } from "../test/backend";
+import { emitEvent, errorDto, mockBackend } from "../test/backend";
 import { settings } from "../test/fixtures";
 import { setPrefersDark } from "../test/media";
 import { renderApp } from "../test/render";
@@ -32,6 +32,20 @@ describe("Settings", () => {
     expect(await screen.findByText("Settings saved")).toBeInTheDocument();
     await waitFor(() => expect(document.body).toHaveStyle({ backgroundColor: "#0f1218" }));
     expect(screen.getByTestId("settings-save")).toBeDisabled();
+  });
+
+  it("applies an edit of config.toml made elsewhere and shows a problem in the file", async () => {
+    mockBackend({ get_settings: () => settings({ theme: "light" }) });
+    renderApp("/settings");
+    expect(await screen.findByTestId("settings-config-file")).toHaveValue("/home/dev/.config/switchyard/config.toml");
+    expect(screen.queryByTestId("settings-config-problem")).toBeNull();
+    await waitFor(() => expect(document.body).toHaveStyle({ backgroundColor: "#f5f6f8" }));
+    await emitEvent(
+      "switchyard://settings",
+      settings({ theme: "dark", configProblem: "config.toml:3:1: unknown field `thme`" }),
+    );
+    await waitFor(() => expect(document.body).toHaveStyle({ backgroundColor: "#0f1218" }));
+    expect(await screen.findByTestId("settings-config-problem")).toHaveTextContent("config.toml:3:1: unknown field `thme`");
   });
 
   it("follows the system colour scheme live when the theme is 'system'", async () => {

@@ -15,6 +15,7 @@ import { useState, type ReactNode } from "react";
 import { pauseNotifications, toErrorDto, updateSettings } from "../api";
 import type { ErrorDto } from "../bindings/ErrorDto";
 import type { SettingsDto } from "../bindings/SettingsDto";
+import type { ThemeDto } from "../bindings/ThemeDto";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { PageHeader, PageLoading } from "../components/Page";
 import { formatDateTime } from "../format";
@@ -82,6 +83,14 @@ function SettingsForm({ saved }: { saved: SettingsDto }) {
 
   return (
     <Box sx={{ maxWidth: 760 }}>
+      {saved.configProblem && (
+        <Alert severity="warning" sx={{ mb: 3 }} data-testid="settings-config-problem">
+          The configuration file has a problem, so the last valid settings stay in force until it is fixed:{" "}
+          <Box component="span" sx={{ fontFamily: MONO_FONT }}>
+            {saved.configProblem}
+          </Box>
+        </Alert>
+      )}
       <Group title="Data">
         <TextField
           label="Data folder"
@@ -92,6 +101,18 @@ function SettingsForm({ saved }: { saved: SettingsDto }) {
           slotProps={{
             input: { readOnly: true },
             htmlInput: { "data-testid": "settings-data-dir", style: { fontFamily: MONO_FONT } },
+          }}
+        />
+        <TextField
+          label="Configuration file"
+          value={saved.configFile}
+          fullWidth
+          size="small"
+          sx={{ mt: 2 }}
+          helperText="These settings, targets and runner limits are kept here; edit it by hand if you like, changes apply within a second."
+          slotProps={{
+            input: { readOnly: true },
+            htmlInput: { "data-testid": "settings-config-file", style: { fontFamily: MONO_FONT } },
           }}
         />
       </Group>
@@ -141,7 +162,7 @@ function SettingsForm({ saved }: { saved: SettingsDto }) {
           row
           aria-labelledby="theme-label"
           value={draft.theme}
-          onChange={(e) => setDraft({ ...draft, theme: e.target.value })}
+          onChange={(e) => setDraft({ ...draft, theme: e.target.value as ThemeDto })}
           data-testid="settings-theme"
         >
           <FormControlLabel value="system" control={<Radio slotProps={testIdInput("settings-theme-system")} />} label="Same as the system" />
@@ -184,7 +205,8 @@ export function SettingsView() {
     <>
       <PageHeader title="Settings" />
       {settings ? (
-        <SettingsForm saved={settings} />
+        // A change made elsewhere (config.toml edited by hand) starts the form afresh.
+        <SettingsForm key={JSON.stringify(settings)} saved={settings} />
       ) : error ? (
         <ErrorAlert error={error} title="The settings could not be loaded" onRetry={reload} />
       ) : (

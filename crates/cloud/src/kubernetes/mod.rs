@@ -26,9 +26,9 @@ use std::time::Duration;
 
 pub use api::{Cluster, RetryPolicy};
 pub use runner::{KubernetesRunner, Upload};
-use switchyard_engine::pipeline::{PodOptions, RunnerRef};
-use switchyard_engine::runner::local::LocalRunner;
-use switchyard_engine::runner::{Runner, RunnerError, RunnerProvider};
+use switchyard_engine::config::ConfigFile;
+use switchyard_engine::pipeline::PodOptions;
+use switchyard_engine::runner::{Runner, RunnerError, RunnerFactory};
 
 /// What a target gives jobs that do not say otherwise.
 #[derive(Debug, Clone, Default)]
@@ -87,19 +87,32 @@ impl Settings {
     }
 }
 
-/// The engine's runners: `local` and `kubernetes:<context>`.
+/// The engine's `kubernetes:<target>` runners, one per target, created on
+/// first use. A target's kubeconfig context and default image come from
+/// `[targets.<name>]` in the configuration when it is there (context: the
+/// target's name otherwise).
 pub struct Provider {
-    local: Arc<LocalRunner>,
     settings: Arc<Settings>,
+    config: Option<Arc<ConfigFile>>,
     targets: Mutex<HashMap<String, Arc<KubernetesRunner>>>,
 }
 
 impl Provider {
-    /// A provider with these settings.
+    /// A provider with these settings (and no configuration: every target
+    /// is the kubeconfig context of its name).
     pub fn new(settings: Settings) -> Provider {
         Provider {
-            local: Arc::new(LocalRunner::new()),
             settings: Arc::new(settings),
+            config: None,
+            targets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// A provider that reads targets from the configuration.
+    pub fn with_config(settings: Settings, config: Arc<ConfigFile>) -> Provider {
+        Provider {
+            settings: Arc::new(settings),
+            config: Some(config),
             targets: Mutex::new(HashMap::new()),
         }
     }
@@ -111,11 +124,24 @@ impl Provider {
 
     /// The runner of one target (created on first use).
     pub fn kubernetes(&self, target: &str) -> Arc<KubernetesRunner> {
+        let configured = self
+            .config
+            .as_ref()
+            .and_then(|c| c.current().targets.get(target).cloned())
+            .unwrap_or_default();
         self.targets
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .entry(target.to_string())
-            .or_insert_with(|| Arc::new(KubernetesRunner::new(target.to_string(), self.settings.clone())))
+            .or_insert_with(|| {
+                let context = configured.context.clone().unwrap_or_else(|| target.to_string());
+                Arc::new(KubernetesRunner::new(
+                    target.to_string(),
+                    context,
+                    configured.image.clone(),
+                    self.settings.clone(),
+                ))
+            })
             .clone()
     }
 
@@ -125,11 +151,14 @@ impl Provider {
     }
 }
 
-impl RunnerProvider for Provider {
-    fn runner(&self, runner: &RunnerRef) -> Result<Arc<dyn Runner>, RunnerError> {
-        match runner {
-            RunnerRef::Local => Ok(self.local.clone()),
-            RunnerRef::Kubernetes { target } => Ok(self.kubernetes(target)),
+impl RunnerFactory for Provider {
+    fn runner(&self, target: Option<&str>) -> Result<Arc<dyn Runner>, RunnerError> {
+        match target {
+            Some(target) => Ok(self.kubernetes(target)),
+            None => Err(RunnerError::Unavailable {
+                runner: "kubernetes".into(),
+                reason: "a Kubernetes runner needs a target, like `kubernetes:staging`".into(),
+            }),
         }
     }
 }

@@ -79,6 +79,10 @@ pub struct Upload {
 /// Runs jobs as pods in the cluster of one kubeconfig context.
 pub struct KubernetesRunner {
     target: String,
+    /// The kubeconfig context of the target.
+    context: String,
+    /// The image for jobs that name none, from the configuration.
+    image: Option<String>,
     settings: Arc<Settings>,
     cluster: OnceCell<Cluster>,
     jobs: Mutex<HashMap<JobKey, Arc<PodJob>>>,
@@ -95,10 +99,18 @@ fn step_id(key: StepKey) -> String {
 }
 
 impl KubernetesRunner {
-    /// A runner for the kubeconfig context `target`; connects on first use.
-    pub fn new(target: String, settings: Arc<Settings>) -> KubernetesRunner {
+    /// A runner for the target `target`, in the kubeconfig context
+    /// `context`; connects on first use.
+    pub fn new(
+        target: String,
+        context: String,
+        image: Option<String>,
+        settings: Arc<Settings>,
+    ) -> KubernetesRunner {
         KubernetesRunner {
             target,
+            context,
+            image,
             settings,
             cluster: OnceCell::new(),
             jobs: Mutex::new(HashMap::new()),
@@ -118,7 +130,7 @@ impl KubernetesRunner {
             .get_or_try_init(|| {
                 Cluster::connect(
                     self.settings.kubeconfig.as_deref(),
-                    &self.target,
+                    &self.context,
                     self.settings.calls.clone(),
                 )
             })
@@ -565,7 +577,7 @@ fn human_duration(d: Duration) -> String {
 /// Tells the engine what preparing the job is at (a line in the job's log).
 fn note(ctx: &JobContext, text: String) {
     if let Some(tx) = &ctx.notes {
-        let _ = tx.send(text);
+        let _ = tx.try_send(text);
     }
 }
 
@@ -617,7 +629,12 @@ impl Runner for KubernetesRunner {
             .get(&self.target)
             .cloned()
             .unwrap_or_default();
-        let Some(image) = ctx.image.clone().or(defaults.image.clone()) else {
+        let Some(image) = ctx
+            .image
+            .clone()
+            .or(defaults.image.clone())
+            .or(self.image.clone())
+        else {
             return Err(RunnerError::PrepareFailed(format!(
                 "job `{}` has no `image:`; a Kubernetes job needs a container image (with `sh` and `tar`), e.g. `image: debian:13`",
                 ctx.job

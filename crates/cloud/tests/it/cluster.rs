@@ -65,7 +65,7 @@ jobs:
 
     rt.block_on(async {
         let (engine, _) = t.engine(t.settings(), &secrets).await;
-        let before = engine.run(id).unwrap();
+        let before = engine.run(id).await.unwrap();
         assert_eq!(
             before.summary.status,
             RunStatus::Running,
@@ -78,9 +78,9 @@ jobs:
             .await
             .unwrap();
         engine.flush().await.unwrap();
-        let run = engine.run(id).unwrap();
+        let run = engine.run(id).await.unwrap();
         let job = job(&run, "long");
-        let lines = log(&engine, job);
+        let lines = log(&engine, job).await;
         let texts: Vec<(Stream, &str)> = lines.iter().map(|l| (l.stream, l.text.as_str())).collect();
         assert_eq!(status, RunStatus::Succeeded, "{run:#?}\n{texts:#?}");
         assert_eq!(job.status, JobStatus::Succeeded);
@@ -167,7 +167,7 @@ fn resumed_run_whose_pod_is_gone_fails_the_job_with_the_reason() {
             .unwrap();
         assert_eq!(status, RunStatus::Failed);
         engine.flush().await.unwrap();
-        let run = engine.run(id).unwrap();
+        let run = engine.run(id).await.unwrap();
         let reason = job(&run, "j").reason.clone().unwrap_or_default();
         assert!(reason.contains("pod was gone"), "{reason}");
     });
@@ -338,8 +338,8 @@ jobs:
     blip.outage(Duration::from_secs(2)).await;
     let status = tokio::time::timeout(LIMIT, handle.wait()).await.unwrap();
     engine.flush().await.unwrap();
-    let run = engine.run(id).unwrap();
-    let texts = log_texts(&engine, job(&run, "j"));
+    let run = engine.run(id).await.unwrap();
+    let texts = log_texts(&engine, job(&run, "j")).await;
     assert_eq!(status, RunStatus::Succeeded, "{run:#?}\n{texts:#?}");
     let lines: Vec<&String> = texts.iter().filter(|l| l.starts_with("line ")).collect();
     assert_eq!(

@@ -38,7 +38,7 @@ jobs:
         "the scheduler's own words: {reason}"
     );
     assert_eq!(job.steps[0].status, StepStatus::Skipped);
-    let texts = log_texts(&engine, job);
+    let texts = log_texts(&engine, job).await;
     assert!(
         texts.iter().any(|l| l.contains("is Pending: Unschedulable")),
         "the reason is in the log while the pod waits: {texts:#?}"
@@ -103,11 +103,11 @@ jobs:
     assert_eq!(status, RunStatus::Cancelled);
     assert!(took < Duration::from_secs(15), "cancelling took {took:?}");
     engine.flush().await.unwrap();
-    let run = engine.run(id).unwrap();
+    let run = engine.run(id).await.unwrap();
     let job = job(&run, "long");
     assert_eq!(job.status, JobStatus::Cancelled, "{job:#?}");
     assert_eq!(job.steps[0].status, StepStatus::Cancelled);
-    assert!(!log_texts(&engine, job).contains(&"finished".to_string()));
+    assert!(!log_texts(&engine, job).await.contains(&"finished".to_string()));
     t.assert_no_pods_left().await;
     assert!(t.secrets().await.is_empty(), "the Secret went with the pod");
 }

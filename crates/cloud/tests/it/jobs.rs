@@ -40,7 +40,7 @@ jobs:
     let (engine, provider) = t.engine(t.settings(), &[]).await;
     let run = t.run(&engine, RunOptions::default(), LIMIT).await;
     let job = job(&run, "build");
-    let lines = log(&engine, job);
+    let lines = log(&engine, job).await;
     let texts: Vec<(Stream, Option<u32>, &str)> = lines
         .iter()
         .map(|l| (l.stream, l.step, l.text.as_str()))
@@ -116,7 +116,7 @@ jobs:
         "{:?}",
         job.reason
     );
-    let texts = log_texts(&engine, job);
+    let texts = log_texts(&engine, job).await;
     assert!(texts.contains(&"about to fail".to_string()), "{texts:?}");
     assert!(!texts.contains(&"never".to_string()), "{texts:?}");
     t.assert_no_pods_left().await;
@@ -150,7 +150,7 @@ jobs:
     let (engine, _) = t.engine(t.settings(), &[]).await;
     let run = t.run(&engine, RunOptions::default(), LIMIT).await;
     let job = job(&run, "ls");
-    let texts = log_texts(&engine, job);
+    let texts = log_texts(&engine, job).await;
     assert_eq!(run.summary.status, RunStatus::Succeeded, "{run:#?}\n{texts:#?}");
     for want in [
         "./.gitignore",
@@ -212,7 +212,7 @@ jobs:
         (1, 1, 1),
         "{job:#?}"
     );
-    let results = engine.store().test_results(job.id).unwrap();
+    let results = engine.store().test_results(job.id).await.unwrap();
     assert!(
         results
             .iter()
@@ -263,9 +263,9 @@ jobs:
     );
     tokio::time::timeout(LIMIT, handle.wait()).await.unwrap();
     engine.flush().await.unwrap();
-    let run = engine.run(id).unwrap();
+    let run = engine.run(id).await.unwrap();
     assert_eq!(run.summary.status, RunStatus::Succeeded, "{run:#?}");
-    let texts = log_texts(&engine, job(&run, "deploy"));
+    let texts = log_texts(&engine, job(&run, "deploy")).await;
     assert!(texts.contains(&"token=***".to_string()), "{texts:#?}");
     assert!(
         texts.contains(&format!("len={}", value.len())),
@@ -317,7 +317,7 @@ jobs:
         ..Default::default()
     };
     let run = t.run(&engine, options, LIMIT).await;
-    let texts = log_texts(&engine, job(&run, "k"));
+    let texts = log_texts(&engine, job(&run, "k")).await;
     assert_eq!(run.summary.status, RunStatus::Succeeded, "{run:#?}\n{texts:#?}");
     assert!(texts.contains(&"committed".to_string()), "{texts:#?}");
     assert!(texts.contains(&"the commit".to_string()), "{texts:#?}");

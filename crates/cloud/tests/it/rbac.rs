@@ -100,7 +100,7 @@ jobs:
         run.summary.status,
         RunStatus::Succeeded,
         "{run:#?}\n{:#?}",
-        log_texts(&engine, job)
+        log_texts(&engine, job).await
     );
     assert_eq!(job.artifacts.len(), 2, "out/len.txt and out/junit.xml: {job:#?}");
     assert_eq!(job.tests.passed, 1);

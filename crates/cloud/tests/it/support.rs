@@ -150,7 +150,7 @@ impl TestEnv {
     pub async fn engine(&self, settings: Settings, secrets: &[(&str, &str)]) -> (Engine, Arc<Provider>) {
         let provider = Arc::new(Provider::new(settings));
         let mut config = EngineConfig::new(Home::at(self.home.clone()));
-        config.runners = provider.clone();
+        config.runners.register("kubernetes", provider.clone());
         config.secrets = Arc::new(MapSecrets(
             secrets
                 .iter()
@@ -165,11 +165,14 @@ impl TestEnv {
         let project = engine.import(&self.project, None).await.unwrap();
         let handle = engine.start_run(&project, options).await.unwrap();
         let id = handle.id;
-        tokio::time::timeout(limit, handle.wait())
-            .await
-            .unwrap_or_else(|_| panic!("run {id} did not finish within {limit:?}: {:#?}", engine.run(id)));
+        if tokio::time::timeout(limit, handle.wait()).await.is_err() {
+            panic!(
+                "run {id} did not finish within {limit:?}: {:#?}",
+                engine.run(id).await
+            );
+        }
         engine.flush().await.unwrap();
-        engine.run(id).unwrap()
+        engine.run(id).await.unwrap()
     }
 
     pub async fn pods(&self) -> Vec<Pod> {
@@ -222,21 +225,21 @@ pub fn job<'a>(run: &'a RunDetails, name: &str) -> &'a JobRecord {
         .unwrap_or_else(|| panic!("no job {name} in {:#?}", run.jobs))
 }
 
-pub fn log(engine: &Engine, job: &JobRecord) -> Vec<LogLine> {
-    logs::all_lines(engine.store(), job.id).unwrap()
+pub async fn log(engine: &Engine, job: &JobRecord) -> Vec<LogLine> {
+    logs::all_lines(engine.store(), job.id).await.unwrap()
 }
 
-pub fn log_texts(engine: &Engine, job: &JobRecord) -> Vec<String> {
-    log(engine, job).into_iter().map(|l| l.text).collect()
+pub async fn log_texts(engine: &Engine, job: &JobRecord) -> Vec<String> {
+    log(engine, job).await.into_iter().map(|l| l.text).collect()
 }
 
 /// Waits until the job's log has a line containing `needle`.
 pub async fn wait_for_line(engine: &Engine, run_id: i64, job_name: &str, needle: &str, limit: Duration) {
     let deadline = tokio::time::Instant::now() + limit;
     loop {
-        let run = engine.run(run_id).unwrap();
+        let run = engine.run(run_id).await.unwrap();
         if let Some(j) = run.jobs.iter().find(|j| j.name == job_name)
-            && log_texts(engine, j).iter().any(|l| l.contains(needle))
+            && log_texts(engine, j).await.iter().any(|l| l.contains(needle))
         {
             return;
         }

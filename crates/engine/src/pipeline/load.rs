@@ -1077,25 +1077,7 @@ fn find_cycles(jobs: &[Job]) -> Vec<Vec<usize>> {
 }
 
 fn parse_runner(text: &str) -> Result<RunnerRef, String> {
-    let t = text.trim();
-    if t == "local" {
-        return Ok(RunnerRef::Local);
-    }
-    if let Some(target) = t.strip_prefix("kubernetes:") {
-        let target = target.trim();
-        if target.is_empty() {
-            return Err("`runner: kubernetes:` needs a target name, like `kubernetes:staging`".into());
-        }
-        return Ok(RunnerRef::Kubernetes {
-            target: target.to_string(),
-        });
-    }
-    if t == "kubernetes" {
-        return Err("`runner: kubernetes` needs a target name, like `kubernetes:staging`".into());
-    }
-    Err(format!(
-        "unknown runner `{t}`; use `local` or `kubernetes:<target>`"
-    ))
+    text.parse().map_err(|e: super::UnknownRunner| e.0)
 }
 
 fn check_relative(path: &str) -> Result<(), &'static str> {

@@ -173,10 +173,68 @@ pub enum RunnerRef {
 }
 
 impl RunnerRef {
+    /// The scheme of the local runner.
+    pub const LOCAL: &'static str = "local";
+    /// The scheme of Kubernetes runners.
+    pub const KUBERNETES: &'static str = "kubernetes";
+
     /// Whether the work runs outside this process and goes on without it
     /// (so a restarted Switchyard can re-attach to it).
     pub fn is_remote(&self) -> bool {
         !matches!(self, RunnerRef::Local)
+    }
+
+    /// The runner's scheme: `local`, `kubernetes`.
+    pub fn scheme(&self) -> &'static str {
+        match self {
+            RunnerRef::Local => Self::LOCAL,
+            RunnerRef::Kubernetes { .. } => Self::KUBERNETES,
+        }
+    }
+
+    /// The target, for schemes that have one.
+    pub fn target(&self) -> Option<&str> {
+        match self {
+            RunnerRef::Local => None,
+            RunnerRef::Kubernetes { target } => Some(target),
+        }
+    }
+}
+
+/// Why a `runner:` value is not one Switchyard knows.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct UnknownRunner(pub String);
+
+impl std::str::FromStr for RunnerRef {
+    type Err = UnknownRunner;
+
+    /// The one parser of runner names, for `runner:` in pipelines and for
+    /// the names stored with jobs: `local` or `kubernetes:<target>`.
+    fn from_str(text: &str) -> Result<RunnerRef, UnknownRunner> {
+        let t = text.trim();
+        if t == Self::LOCAL {
+            return Ok(RunnerRef::Local);
+        }
+        if let Some(target) = t.strip_prefix("kubernetes:") {
+            let target = target.trim();
+            if target.is_empty() {
+                return Err(UnknownRunner(
+                    "`runner: kubernetes:` needs a target name, like `kubernetes:staging`".into(),
+                ));
+            }
+            return Ok(RunnerRef::Kubernetes {
+                target: target.to_string(),
+            });
+        }
+        if t == Self::KUBERNETES {
+            return Err(UnknownRunner(
+                "`runner: kubernetes` needs a target name, like `kubernetes:staging`".into(),
+            ));
+        }
+        Err(UnknownRunner(format!(
+            "unknown runner `{t}`; use `local` or `kubernetes:<target>`"
+        )))
     }
 }
 

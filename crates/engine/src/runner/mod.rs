@@ -13,10 +13,13 @@
 //! means the runner itself could not do its work. The engine implements the
 //! local runner; `switchyard-cloud` implements the Kubernetes one.
 
+pub mod limits;
 pub mod local;
 mod process;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use secrecy::SecretString;
@@ -79,8 +82,9 @@ pub struct JobContext {
     pub working_dir: Option<String>,
     /// Where the runner says, while it prepares the job, what it is waiting
     /// for (a Pending pod's reason, say); each note becomes a line of the
-    /// job's log.
-    pub notes: Option<mpsc::UnboundedSender<String>>,
+    /// job's log. Bounded: send with `try_send`; a note that does not fit is
+    /// dropped, as progress lines can be.
+    pub notes: Option<mpsc::Sender<String>>,
 }
 
 /// One step to run.
@@ -238,33 +242,64 @@ pub trait Runner: Send + Sync {
     }
 }
 
-/// Finds the runner for a job's `runner:` value.
-pub trait RunnerProvider: Send + Sync {
-    /// The runner, or why there is none.
-    fn runner(&self, runner: &RunnerRef) -> Result<std::sync::Arc<dyn Runner>, RunnerError>;
+/// Makes the runners of one scheme (`kubernetes`: one per target).
+pub trait RunnerFactory: Send + Sync {
+    /// The runner for `target` (`None` for a scheme without targets, like
+    /// `local`), or why there is none.
+    fn runner(&self, target: Option<&str>) -> Result<Arc<dyn Runner>, RunnerError>;
 }
 
-/// Provides the local runner, and explains that Kubernetes runners need the
-/// cloud crate's provider (`switchyard_cloud::kubernetes::Provider`).
-pub struct LocalOnly {
-    local: std::sync::Arc<local::LocalRunner>,
+/// The runners this Switchyard has, by scheme: `local` always (the
+/// engine's own [`local::LocalRunner`]); `kubernetes` when a front end
+/// registers the cloud crate's factory. A scheme the pipeline format knows
+/// but nobody registered is [`RunnerError::Unavailable`] with the reason.
+#[derive(Clone)]
+pub struct Runners {
+    factories: HashMap<&'static str, Arc<dyn RunnerFactory>>,
 }
 
-impl Default for LocalOnly {
+impl Default for Runners {
     fn default() -> Self {
-        LocalOnly {
-            local: std::sync::Arc::new(local::LocalRunner::new()),
-        }
+        Runners::new()
     }
 }
 
-impl RunnerProvider for LocalOnly {
-    fn runner(&self, runner: &RunnerRef) -> Result<std::sync::Arc<dyn Runner>, RunnerError> {
-        match runner {
-            RunnerRef::Local => Ok(self.local.clone()),
-            RunnerRef::Kubernetes { .. } => Err(RunnerError::Unavailable {
+/// Serves the one local runner.
+struct LocalFactory(Arc<local::LocalRunner>);
+
+impl RunnerFactory for LocalFactory {
+    fn runner(&self, _target: Option<&str>) -> Result<Arc<dyn Runner>, RunnerError> {
+        Ok(self.0.clone())
+    }
+}
+
+impl Runners {
+    /// The local runner alone.
+    pub fn new() -> Runners {
+        let mut factories: HashMap<&'static str, Arc<dyn RunnerFactory>> = HashMap::new();
+        factories.insert(
+            RunnerRef::LOCAL,
+            Arc::new(LocalFactory(Arc::new(local::LocalRunner::new()))),
+        );
+        Runners { factories }
+    }
+
+    /// Registers (or replaces) the factory of a scheme.
+    pub fn register(&mut self, scheme: &'static str, factory: Arc<dyn RunnerFactory>) -> &mut Self {
+        self.factories.insert(scheme, factory);
+        self
+    }
+
+    /// The runner for a job's `runner:`.
+    pub fn runner(&self, runner: &RunnerRef) -> Result<Arc<dyn Runner>, RunnerError> {
+        match self.factories.get(runner.scheme()) {
+            Some(f) => f.runner(runner.target()),
+            None => Err(RunnerError::Unavailable {
                 runner: runner.to_string(),
-                reason: "this Switchyard was built without Kubernetes runners (the engine alone serves only `runner: local`; the switchyard command and the desktop app include them)".into(),
+                reason: format!(
+                    "this build of Switchyard has no `{}` runner (the switchyard command and the desktop app include every runner; an engine embedded elsewhere may not)",
+                    runner.scheme()
+                ),
             }),
         }
     }

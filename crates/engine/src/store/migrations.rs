@@ -5,13 +5,23 @@
 
 use std::path::Path;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, Transaction};
 
 use super::StoreError;
 
-const MIGRATIONS: &[&str] = &[
+/// One step up the schema.
+enum Migration {
+    /// SQL statements.
+    Sql(&'static str),
+    /// SQL statements, then a change of the data made in Rust.
+    SqlThen(&'static str, fn(&Transaction<'_>) -> rusqlite::Result<()>),
+}
+
+use Migration::{Sql, SqlThen};
+
+const MIGRATIONS: &[Migration] = &[
     // 1: the first schema.
-    r#"
+    Sql(r#"
 CREATE TABLE projects (
     id          INTEGER PRIMARY KEY,
     name        TEXT NOT NULL UNIQUE,
@@ -108,14 +118,46 @@ CREATE TABLE artifacts (
 );
 CREATE INDEX artifacts_by_job ON artifacts(job_id);
 CREATE INDEX artifacts_by_hash ON artifacts(sha256);
-"#,
+"#),
     // 2: what a restarted engine needs to resume a run whose jobs go on
     // without it (Kubernetes pods): the pipeline text as planned, the job
     // selection and the run's options, as JSON.
-    r#"
+    Sql(r#"
 ALTER TABLE runs ADD COLUMN snapshot TEXT;
+"#),
+    // 3: the journal of changes other processes follow (see journal.rs),
+    // and no credentials in stored remote URLs (earlier versions kept
+    // `https://user:token@host/...` as `git remote` gave it).
+    SqlThen(
+        r#"
+CREATE TABLE journal (
+    seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+    origin  TEXT NOT NULL,
+    at      INTEGER NOT NULL,
+    body    TEXT NOT NULL
+);
+CREATE INDEX journal_by_time ON journal(at);
 "#,
+        redact_stored_remotes,
+    ),
 ];
+
+fn redact_stored_remotes(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    let remotes: Vec<(i64, String)> = tx
+        .prepare("SELECT id, remote FROM projects WHERE remote IS NOT NULL")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    for (id, remote) in remotes {
+        let clean = crate::gitinfo::redact_remote(&remote);
+        if clean != remote {
+            tx.execute(
+                "UPDATE projects SET remote = ?2 WHERE id = ?1",
+                rusqlite::params![id, clean],
+            )?;
+        }
+    }
+    Ok(())
+}
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -129,7 +171,7 @@ pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreErr
             supported: SCHEMA_VERSION,
         });
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+    for (i, migration) in MIGRATIONS.iter().enumerate().skip(current as usize) {
         let version = i as i64 + 1;
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Exclusive)?;
         // Another process may have migrated while we waited for the lock.
@@ -138,7 +180,13 @@ pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreErr
             tx.commit()?;
             continue;
         }
-        tx.execute_batch(sql)?;
+        match migration {
+            Sql(sql) => tx.execute_batch(sql)?,
+            SqlThen(sql, then) => {
+                tx.execute_batch(sql)?;
+                then(&tx)?;
+            }
+        }
         tx.pragma_update(None, "user_version", version)?;
         tx.commit()?;
         tracing::info!(version, "history database migrated");
@@ -161,6 +209,42 @@ mod tests {
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
         assert_eq!(v, SCHEMA_VERSION);
+    }
+
+    /// Regression: a project's `origin` URL with a token in it was stored
+    /// and shown as it was.
+    #[test]
+    fn credentials_in_stored_remotes_are_removed_on_upgrade() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.db");
+        let mut conn = Connection::open(&path).unwrap();
+        // A database as version 2 left it.
+        for m in &MIGRATIONS[..2] {
+            let Sql(sql) = m else {
+                unreachable!("the first two are plain SQL")
+            };
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 2).unwrap();
+        conn.execute(
+            "INSERT INTO projects (name, path, remote, created_at) VALUES
+               ('a', '/a', 'https://bot:ghp_s3cr3tT0ken@github.example/org/a.git', 0),
+               ('b', '/b', 'git@github.example:org/b.git', 0)",
+            [],
+        )
+        .unwrap();
+        migrate(&mut conn, &path).unwrap();
+        let remotes: Vec<String> = conn
+            .prepare("SELECT remote FROM projects ORDER BY name")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            remotes,
+            ["https://github.example/org/a.git", "git@github.example:org/b.git"]
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 
 use super::{Store, StoreError};
+use crate::events::Event;
 use crate::status::{JobStatus, RunStatus, StepStatus};
 
 /// A registered project.
@@ -286,17 +287,19 @@ fn json_list(text: String) -> Vec<String> {
 /// Reads.
 impl Store {
     /// Every project, by name.
-    pub fn projects(&self) -> Result<Vec<Project>, StoreError> {
+    pub async fn projects(&self) -> Result<Vec<Project>, StoreError> {
         self.read(|c| {
             let mut st =
                 c.prepare_cached("SELECT id, name, path, remote, created_at FROM projects ORDER BY name")?;
             st.query_map([], project_from_row)?.collect()
         })
+        .await
     }
 
     /// The project of that name.
-    pub fn project_by_name(&self, name: &str) -> Result<Option<Project>, StoreError> {
-        self.read(|c| {
+    pub async fn project_by_name(&self, name: &str) -> Result<Option<Project>, StoreError> {
+        let name = name.to_string();
+        self.read(move |c| {
             c.query_row(
                 "SELECT id, name, path, remote, created_at FROM projects WHERE name = ?1",
                 [name],
@@ -304,12 +307,13 @@ impl Store {
             )
             .optional()
         })
+        .await
     }
 
     /// The project registered for that folder.
-    pub fn project_by_path(&self, path: &std::path::Path) -> Result<Option<Project>, StoreError> {
+    pub async fn project_by_path(&self, path: &std::path::Path) -> Result<Option<Project>, StoreError> {
         let path = path.to_string_lossy().into_owned();
-        self.read(|c| {
+        self.read(move |c| {
             c.query_row(
                 "SELECT id, name, path, remote, created_at FROM projects WHERE path = ?1",
                 [path],
@@ -317,18 +321,19 @@ impl Store {
             )
             .optional()
         })
+        .await
     }
 
     /// The latest runs, newest first, of one project or of all; `before`
     /// pages back from a run id.
-    pub fn runs(
+    pub async fn runs(
         &self,
         project_id: Option<i64>,
         limit: u32,
         before: Option<i64>,
     ) -> Result<Vec<RunSummary>, StoreError> {
         let before = before.unwrap_or(i64::MAX);
-        self.read(|c| {
+        self.read(move |c| {
             let rows = match project_id {
                 Some(pid) => {
                     let mut st = c.prepare_cached(&format!(
@@ -349,10 +354,11 @@ impl Store {
             };
             Ok(rows)
         })
+        .await
     }
 
     /// Runs matching a filter, newest first; page back with `before`.
-    pub fn runs_filtered(&self, filter: &RunFilter) -> Result<Vec<RunSummary>, StoreError> {
+    pub async fn runs_filtered(&self, filter: &RunFilter) -> Result<Vec<RunSummary>, StoreError> {
         let mut sql = format!(
             "SELECT {RUN_COLUMNS} FROM runs r JOIN projects p ON p.id = r.project_id WHERE r.id < ?1"
         );
@@ -371,15 +377,16 @@ impl Store {
         }
         args.push(i64::from(filter.limit.max(1)).into());
         sql.push_str(&format!(" ORDER BY r.id DESC LIMIT ?{}", args.len()));
-        self.read(|c| {
+        self.read(move |c| {
             let mut st = c.prepare_cached(&sql)?;
             st.query_map(rusqlite::params_from_iter(args), run_from_row)?
                 .collect()
         })
+        .await
     }
 
     /// Runs that have not ended, oldest first.
-    pub fn active_runs(&self) -> Result<Vec<RunSummary>, StoreError> {
+    pub async fn active_runs(&self) -> Result<Vec<RunSummary>, StoreError> {
         self.read(|c| {
             let mut st = c.prepare_cached(&format!(
                 "SELECT {RUN_COLUMNS} FROM runs r JOIN projects p ON p.id = r.project_id
@@ -387,12 +394,14 @@ impl Store {
             ))?;
             st.query_map([], run_from_row)?.collect()
         })
+        .await
     }
 
     /// For each project, its latest finished run on each of `branches`, if
     /// that run failed: the "failing main branches".
-    pub fn failing_branches(&self, branches: &[&str]) -> Result<Vec<RunSummary>, StoreError> {
-        self.read(|c| {
+    pub async fn failing_branches(&self, branches: &[&str]) -> Result<Vec<RunSummary>, StoreError> {
+        let branches: Vec<String> = branches.iter().map(|b| b.to_string()).collect();
+        self.read(move |c| {
             let mut out = Vec::new();
             let mut projects = c.prepare_cached("SELECT id FROM projects ORDER BY name")?;
             let ids: Vec<i64> = projects.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
@@ -403,7 +412,7 @@ impl Store {
                  ORDER BY r.id DESC LIMIT 1"
             ))?;
             for id in ids {
-                for branch in branches {
+                for branch in &branches {
                     if let Some(run) = latest.query_row(params![id, branch], run_from_row).optional()?
                         && run.status != RunStatus::Succeeded
                     {
@@ -413,12 +422,13 @@ impl Store {
             }
             Ok(out)
         })
+        .await
     }
 
     /// How the previous finished run of the same project and branch ended
     /// (to tell "fixed" from "still failing").
-    pub fn previous_outcome(&self, run_id: i64) -> Result<Option<RunStatus>, StoreError> {
-        self.read(|c| {
+    pub async fn previous_outcome(&self, run_id: i64) -> Result<Option<RunStatus>, StoreError> {
+        self.read(move |c| {
             c.query_row(
                 "SELECT prev.status FROM runs cur JOIN runs prev
                    ON prev.project_id = cur.project_id AND prev.branch IS cur.branch AND prev.id < cur.id
@@ -429,22 +439,24 @@ impl Store {
             )
             .optional()
         })
+        .await
     }
 
     /// Branch names seen in a project's runs, most used first.
-    pub fn branches(&self, project_id: i64) -> Result<Vec<String>, StoreError> {
-        self.read(|c| {
+    pub async fn branches(&self, project_id: i64) -> Result<Vec<String>, StoreError> {
+        self.read(move |c| {
             let mut st = c.prepare_cached(
                 "SELECT branch FROM runs WHERE project_id = ?1 AND branch IS NOT NULL
                  GROUP BY branch ORDER BY COUNT(*) DESC LIMIT 50",
             )?;
             st.query_map([project_id], |r| r.get(0))?.collect()
         })
+        .await
     }
 
     /// One run with everything about it, or `None` if there is no such run.
-    pub fn run(&self, id: i64) -> Result<Option<RunDetails>, StoreError> {
-        self.read(|c| {
+    pub async fn run(&self, id: i64) -> Result<Option<RunDetails>, StoreError> {
+        self.read(move |c| {
             let Some((summary, error)) = c
                 .query_row(
                     &format!("SELECT {RUN_COLUMNS}, r.error FROM runs r JOIN projects p ON p.id = r.project_id WHERE r.id = ?1"),
@@ -514,32 +526,35 @@ impl Store {
             }
             Ok(Some(RunDetails { summary, error, jobs }))
         })
+        .await
     }
 
     /// The status of a run, if it exists.
-    pub fn run_status(&self, id: i64) -> Result<Option<RunStatus>, StoreError> {
-        self.read(|c| {
+    pub async fn run_status(&self, id: i64) -> Result<Option<RunStatus>, StoreError> {
+        self.read(move |c| {
             c.query_row("SELECT status FROM runs WHERE id = ?1", [id], |r| {
                 parse_status(0, r.get(0)?)
             })
             .optional()
         })
+        .await
     }
 
     /// Log chunks of a job with `seq` greater than `after`, in order.
-    pub fn log_chunks(&self, job_id: i64, after: Option<i64>) -> Result<Vec<LogChunk>, StoreError> {
-        self.read(|c| {
+    pub async fn log_chunks(&self, job_id: i64, after: Option<i64>) -> Result<Vec<LogChunk>, StoreError> {
+        self.read(move |c| {
             let mut st = c.prepare_cached(&format!(
                 "SELECT {CHUNK_COLUMNS} FROM log_chunks WHERE job_id = ?1 AND seq > ?2 ORDER BY seq"
             ))?;
             st.query_map(params![job_id, after.unwrap_or(-1)], chunk_from_row)?
                 .collect()
         })
+        .await
     }
 
     /// Test cases of a job: failures first, then by suite and name.
-    pub fn test_results(&self, job_id: i64) -> Result<Vec<TestResultRecord>, StoreError> {
-        self.read(|c| {
+    pub async fn test_results(&self, job_id: i64) -> Result<Vec<TestResultRecord>, StoreError> {
+        self.read(move |c| {
             let mut st = c.prepare_cached(
                 "SELECT report, suite, classname, name, status, duration_ms, message, details FROM test_results
                  WHERE job_id = ?1
@@ -559,10 +574,11 @@ impl Store {
             })?
             .collect()
         })
+        .await
     }
 
     /// Runs still marked queued or running.
-    pub fn unfinished_runs(&self) -> Result<Vec<UnfinishedRun>, StoreError> {
+    pub async fn unfinished_runs(&self) -> Result<Vec<UnfinishedRun>, StoreError> {
         self.read(|c| {
             let mut st =
                 c.prepare_cached("SELECT id, owner FROM runs WHERE status IN ('queued', 'running')")?;
@@ -574,17 +590,7 @@ impl Store {
             })?
             .collect()
         })
-    }
-
-    /// Whether someone asked (possibly from another process) to cancel the run.
-    pub fn cancel_requested(&self, run_id: i64) -> Result<bool, StoreError> {
-        self.read(|c| {
-            c.query_row("SELECT cancel_requested FROM runs WHERE id = ?1", [run_id], |r| {
-                r.get::<_, bool>(0)
-            })
-            .optional()
-            .map(|v| v.unwrap_or(false))
-        })
+        .await
     }
 }
 
@@ -599,7 +605,9 @@ impl Store {
         remote: Option<String>,
     ) -> Result<Result<Project, Project>, StoreError> {
         let now = super::now_ms();
-        self.write(move |c| {
+        // Never store a credential that the remote URL may hold.
+        let remote = remote.map(|r| crate::gitinfo::redact_remote(&r));
+        self.change(move |c| {
             let path_text = path.to_string_lossy().into_owned();
             let taken = c
                 .query_row(
@@ -609,19 +617,22 @@ impl Store {
                 )
                 .optional()?;
             if let Some(existing) = taken {
-                return Ok(Err(existing));
+                return Ok((Err(existing), Vec::new()));
             }
             c.execute(
                 "INSERT INTO projects (name, path, remote, created_at) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT(path) DO UPDATE SET name = excluded.name, remote = excluded.remote",
                 params![name, path_text, remote, now],
             )?;
-            c.query_row(
+            let project = c.query_row(
                 "SELECT id, name, path, remote, created_at FROM projects WHERE path = ?1",
                 [path_text],
                 project_from_row,
-            )
-            .map(Ok)
+            )?;
+            let event = Event::Project {
+                name: project.name.as_str().into(),
+            };
+            Ok((Ok(project), vec![event]))
         })
         .await
     }
@@ -630,7 +641,7 @@ impl Store {
     /// job ids in plan order.
     pub async fn create_run(&self, run: NewRun) -> Result<(i64, Vec<i64>), StoreError> {
         let now = super::now_ms();
-        self.write(move |c| {
+        self.change(move |c| {
             c.execute(
                 "INSERT INTO runs (project_id, status, commit_sha, branch, dirty, in_place, owner, created_at)
                  VALUES (?1, 'queued', ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -646,38 +657,38 @@ impl Store {
                 st.execute(params![run_id, i as i64, job.name, job.runner, needs])?;
                 ids.push(c.last_insert_rowid());
             }
-            Ok((run_id, ids))
+            Ok(((run_id, ids), vec![run_event(c, run_id)?]))
         })
         .await
     }
 
     /// Marks the run running.
     pub async fn run_started(&self, run_id: i64, at: i64) {
-        self.send("run started", move |c| {
+        self.send_change("run started", move |c| {
             c.execute(
-                "UPDATE runs SET status = 'running', started_at = ?2 WHERE id = ?1",
+                "UPDATE runs SET status = 'running', started_at = COALESCE(started_at, ?2) WHERE id = ?1",
                 params![run_id, at],
             )?;
-            Ok(())
+            Ok(vec![run_event(c, run_id)?])
         })
         .await
     }
 
     /// Records how the run ended.
     pub async fn run_finished(&self, run_id: i64, status: RunStatus, at: i64, error: Option<String>) {
-        self.send("run finished", move |c| {
+        self.send_change("run finished", move |c| {
             c.execute(
                 "UPDATE runs SET status = ?2, finished_at = ?3, error = COALESCE(?4, error) WHERE id = ?1",
                 params![run_id, status.as_str(), at, error],
             )?;
-            Ok(())
+            Ok(vec![run_event(c, run_id)?])
         })
         .await
     }
 
     /// Records a job's state. `started_at`/`finished_at` are only set when given.
     pub async fn job_state(&self, update: JobUpdate) {
-        self.send("job state", move |c| {
+        self.send_change("job state", move |c| {
             c.execute(
                 "UPDATE jobs SET status = ?2, attempts = MAX(attempts, ?3), reason = ?4,
                     started_at = COALESCE(started_at, ?5), finished_at = COALESCE(?6, finished_at)
@@ -691,7 +702,14 @@ impl Store {
                     update.finished_at
                 ],
             )?;
-            Ok(())
+            Ok(vec![Event::Job {
+                run_id: update.run_id,
+                job_id: update.job_id,
+                job: update.job,
+                status: update.status,
+                attempt: update.attempts,
+                reason: update.reason,
+            }])
         })
         .await
     }
@@ -712,7 +730,7 @@ impl Store {
 
     /// Records a step's state.
     pub async fn step_state(&self, update: StepUpdate) {
-        self.send("step state", move |c| {
+        self.send_change("step state", move |c| {
             c.execute(
                 "UPDATE steps SET status = ?4, exit_code = COALESCE(?5, exit_code),
                     started_at = COALESCE(started_at, ?6), finished_at = COALESCE(?7, finished_at)
@@ -727,14 +745,23 @@ impl Store {
                     update.finished_at
                 ],
             )?;
-            Ok(())
+            Ok(vec![Event::Step {
+                run_id: update.run_id,
+                job_id: update.job_id,
+                job: update.job,
+                attempt: update.attempt,
+                step: update.idx,
+                name: update.name,
+                status: update.status,
+                exit_code: update.exit_code,
+            }])
         })
         .await
     }
 
-    /// Appends a chunk of a job's log.
-    pub async fn append_log(&self, job_id: i64, chunk: LogChunk) {
-        self.send("log chunk", move |c| {
+    /// Appends a chunk of a job's log; an [`Event::Log`] with it follows the commit.
+    pub async fn append_log(&self, run_id: i64, job_id: i64, job: std::sync::Arc<str>, chunk: LogChunk) {
+        self.send_change("log chunk", move |c| {
             c.prepare_cached(
                 "INSERT INTO log_chunks (job_id, attempt, seq, first_line, line_count, ts, compression, data)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -749,7 +776,12 @@ impl Store {
                 if chunk.compressed { "lz4" } else { "none" },
                 chunk.data
             ])?;
-            Ok(())
+            Ok(vec![Event::Log {
+                run_id,
+                job_id,
+                job,
+                chunk: std::sync::Arc::new(chunk),
+            }])
         })
         .await
     }
@@ -821,12 +853,17 @@ impl Store {
     /// Asks the engine running the run to cancel it. Returns false when the
     /// run does not exist or has already ended.
     pub async fn request_cancel(&self, run_id: i64) -> Result<bool, StoreError> {
-        self.write(move |c| {
+        self.change(move |c| {
             let n = c.execute(
                 "UPDATE runs SET cancel_requested = 1 WHERE id = ?1 AND status IN ('queued', 'running')",
                 [run_id],
             )?;
-            Ok(n > 0)
+            let events = if n > 0 {
+                vec![Event::CancelRequested { run_id }]
+            } else {
+                Vec::new()
+            };
+            Ok((n > 0, events))
         })
         .await
     }
@@ -835,25 +872,69 @@ impl Store {
     /// `interrupted`.
     pub async fn interrupt_run(&self, run_id: i64, reason: String) -> Result<(), StoreError> {
         let now = super::now_ms();
-        self.write(move |c| interrupt(c, run_id, &reason, now)).await
+        self.change(move |c| {
+            end_unfinished(c, run_id, "interrupted", &reason, now)?;
+            Ok(((), vec![run_event(c, run_id)?]))
+        })
+        .await
+    }
+
+    /// Marks the unfinished steps of a job as failed (its task failed).
+    pub async fn end_unfinished_steps(&self, job_id: i64, now: i64) -> Result<(), StoreError> {
+        self.write(move |c| {
+            c.execute(
+                "UPDATE steps SET status = 'failed', finished_at = ?2
+                 WHERE job_id = ?1 AND status IN ('queued', 'running')",
+                params![job_id, now],
+            )
+            .map(|_| ())
+        })
+        .await
+    }
+
+    /// Marks a run whose engine failed (a bug), and everything unfinished in
+    /// it, as `failed` with the reason.
+    pub async fn fail_run(&self, run_id: i64, reason: String) -> Result<(), StoreError> {
+        let now = super::now_ms();
+        self.change(move |c| {
+            end_unfinished(c, run_id, "failed", &reason, now)?;
+            Ok(((), vec![run_event(c, run_id)?]))
+        })
+        .await
     }
 }
 
-fn interrupt(c: &Connection, run_id: i64, reason: &str, now: i64) -> rusqlite::Result<()> {
+/// The [`Event::Run`] announcing a run's current status.
+fn run_event(c: &Connection, run_id: i64) -> rusqlite::Result<Event> {
+    let (project, status): (String, String) = c
+        .prepare_cached(
+            "SELECT p.name, r.status FROM runs r JOIN projects p ON p.id = r.project_id WHERE r.id = ?1",
+        )?
+        .query_row([run_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(Event::Run {
+        run_id,
+        project: project.into(),
+        status: parse_status(1, status)?,
+    })
+}
+
+/// Ends a run and everything unfinished in it with `status` (`interrupted`
+/// or `failed`, a name every lifecycle has) and the reason.
+fn end_unfinished(c: &Connection, run_id: i64, status: &str, reason: &str, now: i64) -> rusqlite::Result<()> {
     c.execute(
-        "UPDATE steps SET status = 'interrupted', finished_at = ?2
+        "UPDATE steps SET status = ?3, finished_at = ?2
          WHERE status IN ('queued', 'running') AND job_id IN (SELECT id FROM jobs WHERE run_id = ?1)",
-        params![run_id, now],
+        params![run_id, now, status],
     )?;
     c.execute(
-        "UPDATE jobs SET status = 'interrupted', finished_at = ?2, reason = COALESCE(reason, ?3)
+        "UPDATE jobs SET status = ?4, finished_at = ?2, reason = COALESCE(reason, ?3)
          WHERE run_id = ?1 AND status IN ('queued', 'running')",
-        params![run_id, now, reason],
+        params![run_id, now, reason, status],
     )?;
     c.execute(
-        "UPDATE runs SET status = 'interrupted', finished_at = ?2, error = COALESCE(error, ?3)
+        "UPDATE runs SET status = ?4, finished_at = ?2, error = COALESCE(error, ?3)
          WHERE id = ?1 AND status IN ('queued', 'running')",
-        params![run_id, now, reason],
+        params![run_id, now, reason, status],
     )?;
     Ok(())
 }
@@ -861,8 +942,12 @@ fn interrupt(c: &Connection, run_id: i64, reason: &str, now: i64) -> rusqlite::R
 /// A change of a job's state.
 #[derive(Debug, Clone)]
 pub struct JobUpdate {
+    /// The run.
+    pub run_id: i64,
     /// The job.
     pub job_id: i64,
+    /// The job's name.
+    pub job: std::sync::Arc<str>,
     /// Its new status.
     pub status: JobStatus,
     /// Attempts made so far.
@@ -878,8 +963,14 @@ pub struct JobUpdate {
 /// A change of a step's state.
 #[derive(Debug, Clone)]
 pub struct StepUpdate {
+    /// The run.
+    pub run_id: i64,
     /// The job.
     pub job_id: i64,
+    /// The job's name.
+    pub job: std::sync::Arc<str>,
+    /// The step's name.
+    pub name: std::sync::Arc<str>,
     /// The attempt.
     pub attempt: u32,
     /// The step's position.

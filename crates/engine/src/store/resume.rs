@@ -56,14 +56,16 @@ impl Store {
     }
 
     /// The run's snapshot, when it has a readable one.
-    pub fn snapshot(&self, run_id: i64) -> Result<Option<RunSnapshot>, StoreError> {
-        let text: Option<String> = self.read(|c| {
-            c.query_row("SELECT snapshot FROM runs WHERE id = ?1", [run_id], |r| r.get(0))
-                .or_else(|e| match e {
-                    rusqlite::Error::QueryReturnedNoRows => Ok(None),
-                    e => Err(e),
-                })
-        })?;
+    pub async fn snapshot(&self, run_id: i64) -> Result<Option<RunSnapshot>, StoreError> {
+        let text: Option<String> = self
+            .read(move |c| {
+                c.query_row("SELECT snapshot FROM runs WHERE id = ?1", [run_id], |r| r.get(0))
+                    .or_else(|e| match e {
+                        rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                        e => Err(e),
+                    })
+            })
+            .await?;
         Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
     }
 
@@ -77,17 +79,18 @@ impl Store {
     }
 
     /// Every runner name jobs have used (`local`, `kubernetes:staging`, ...).
-    pub fn runner_names(&self) -> Result<Vec<String>, StoreError> {
+    pub async fn runner_names(&self) -> Result<Vec<String>, StoreError> {
         self.read(|c| {
             let mut st = c.prepare("SELECT DISTINCT runner FROM jobs ORDER BY runner")?;
             st.query_map([], |r| r.get(0))?.collect()
         })
+        .await
     }
 
     /// Whether a job is still going: its run and the job itself have not
     /// ended. `None` when there is no such job.
-    pub fn job_going(&self, run_id: i64, job_id: i64) -> Result<Option<bool>, StoreError> {
-        self.read(|c| {
+    pub async fn job_going(&self, run_id: i64, job_id: i64) -> Result<Option<bool>, StoreError> {
+        self.read(move |c| {
             c.query_row(
                 "SELECT j.status IN ('queued', 'running') AND r.status IN ('queued', 'running')
                  FROM jobs j JOIN runs r ON r.id = j.run_id WHERE j.id = ?1 AND r.id = ?2",
@@ -100,11 +103,12 @@ impl Store {
                 e => Err(e),
             })
         })
+        .await
     }
 
     /// How far the job's log got.
-    pub fn log_state(&self, job_id: i64) -> Result<LogState, StoreError> {
-        let chunks = self.log_chunks(job_id, None)?;
+    pub async fn log_state(&self, job_id: i64) -> Result<LogState, StoreError> {
+        let chunks = self.log_chunks(job_id, None).await?;
         let mut state = LogState {
             next_line: 1,
             next_seq: 0,

@@ -2,7 +2,7 @@
 //! checking the runner lifecycle contract as it goes.
 //!
 //! Step scripts: `ok`, `exit N`, `sleep MS`, `say TEXT`, `fail-first N`
-//! (exits 1 on the first N attempts). Contract violations (a step started
+//! (exits 1 on the first N attempts), `panic TEXT` (the runner panics). Contract violations (a step started
 //! twice, a step of an unprepared job, cleanup twice or never) are recorded,
 //! and every test asserts there are none.
 
@@ -12,9 +12,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use switchyard_engine::pipeline::RunnerRef;
 use switchyard_engine::runner::{
-    CollectedFile, JobContext, JobKey, Output, OutputKind, Runner, RunnerError, RunnerProvider, StepKey,
+    CollectedFile, JobContext, JobKey, Output, OutputKind, Runner, RunnerError, RunnerFactory, StepKey,
     StepOutcome, StepSpec,
 };
 use tokio::sync::mpsc;
@@ -81,8 +80,8 @@ impl FakeRunner {
 
 pub struct FakeProvider(pub FakeRunner);
 
-impl RunnerProvider for FakeProvider {
-    fn runner(&self, _runner: &RunnerRef) -> Result<Arc<dyn Runner>, RunnerError> {
+impl RunnerFactory for FakeProvider {
+    fn runner(&self, _target: Option<&str>) -> Result<Arc<dyn Runner>, RunnerError> {
         Ok(Arc::new(self.0.clone()))
     }
 }
@@ -170,6 +169,8 @@ impl Runner for FakeRunner {
                 let attempt = ctx.as_ref().map_or(1, |c| c.attempt);
                 exit(if attempt <= n { 1 } else { 0 })
             }
+            // An engine bug, as far as the scheduler can tell.
+            "panic" => panic!("{arg}"),
             other => panic!("fake runner does not know `{other}`"),
         };
         drop(tx);

@@ -41,10 +41,10 @@ async fn runs_of_a_dead_engine_are_marked_interrupted_on_start() {
         store.flush().await.unwrap();
         run_id = id;
         // Still running as far as the database knows.
-        assert_eq!(engine.run(id).unwrap().summary.status, RunStatus::Running);
+        assert_eq!(engine.run(id).await.unwrap().summary.status, RunStatus::Running);
     }
     let engine = env.engine().await;
-    let run = engine.run(run_id).unwrap();
+    let run = engine.run(run_id).await.unwrap();
     assert_eq!(run.summary.status, RunStatus::Interrupted);
     assert_eq!(
         run.error.as_deref(),
@@ -68,15 +68,15 @@ async fn a_second_engine_leaves_live_runs_alone_and_can_cancel_them() {
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
 
     let second = env.engine().await;
-    assert_eq!(second.run(id).unwrap().summary.status, RunStatus::Running);
+    assert_eq!(second.run(id).await.unwrap().summary.status, RunStatus::Running);
     assert_eq!(second.cancel(id).await.unwrap(), CancelOutcome::Requested);
     let status = tokio::time::timeout(std::time::Duration::from_secs(5), handle.wait())
         .await
         .expect("the request to cancel did not reach the running engine");
     assert_eq!(status, RunStatus::Cancelled);
-    assert_eq!(second.run(id).unwrap().summary.status, RunStatus::Cancelled);
+    assert_eq!(second.run(id).await.unwrap().summary.status, RunStatus::Cancelled);
     assert_eq!(
-        second.run(id).unwrap().jobs[0].steps[0].status,
+        second.run(id).await.unwrap().jobs[0].steps[0].status,
         StepStatus::Cancelled
     );
     fake.assert_contract();
@@ -90,14 +90,14 @@ async fn runs_are_listed_newest_first_per_project() {
     for _ in 0..3 {
         env.run(&engine, RunOptions::default()).await;
     }
-    let runs = engine.runs(Some("alpha"), 2).unwrap();
+    let runs = engine.runs(Some("alpha"), 2).await.unwrap();
     assert_eq!(runs.len(), 2);
     assert!(runs[0].id > runs[1].id);
     assert!(
         runs.iter()
             .all(|r| r.project == "alpha" && r.status == RunStatus::Succeeded)
     );
-    let err = engine.runs(Some("alpah"), 2).unwrap_err();
+    let err = engine.runs(Some("alpah"), 2).await.unwrap_err();
     assert_eq!(err.to_string(), "no project named `alpah`; did you mean `alpha`?");
 }
 
@@ -113,24 +113,37 @@ async fn log_windows_and_search_on_a_long_log() {
     let run = env.run(&engine, RunOptions::default()).await;
     let job = &run.jobs[0];
     let store = engine.store();
-    let page = switchyard_engine::logs::page(store, job.id, 15_000, 3).unwrap();
+    let page = switchyard_engine::logs::page(store, job.id, 15_000, 3)
+        .await
+        .unwrap();
     assert_eq!(page.total, 20_002);
     let texts: Vec<&str> = page.lines.iter().map(|l| l.text.as_str()).collect();
     assert_eq!(texts, vec!["line 15000", "line 15001", "line 15002"]);
     assert_eq!(page.lines[0].number, 15_000);
     // Past the end: only what exists.
-    let tail = switchyard_engine::logs::page(store, job.id, 20_001, 100).unwrap();
+    let tail = switchyard_engine::logs::page(store, job.id, 20_001, 100)
+        .await
+        .unwrap();
     assert_eq!(tail.lines.len(), 2);
     // Search, case-insensitive, forwards and backwards.
     use switchyard_engine::logs::search;
-    assert_eq!(search(store, job.id, "needle", 0, false).unwrap(), Some(20_001));
-    assert_eq!(search(store, job.id, "line 123", 0, false).unwrap(), Some(123));
-    assert_eq!(search(store, job.id, "line 123", 123, false).unwrap(), Some(1230));
     assert_eq!(
-        search(store, job.id, "line 1999", 20_000, true).unwrap(),
+        search(store, job.id, "needle", 0, false).await.unwrap(),
+        Some(20_001)
+    );
+    assert_eq!(
+        search(store, job.id, "line 123", 0, false).await.unwrap(),
+        Some(123)
+    );
+    assert_eq!(
+        search(store, job.id, "line 123", 123, false).await.unwrap(),
+        Some(1230)
+    );
+    assert_eq!(
+        search(store, job.id, "line 1999", 20_000, true).await.unwrap(),
         Some(19_999)
     );
-    assert_eq!(search(store, job.id, "absent", 0, false).unwrap(), None);
+    assert_eq!(search(store, job.id, "absent", 0, false).await.unwrap(), None);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -146,18 +159,18 @@ async fn run_filters_failing_branches_and_fixed_detection() {
     assert_eq!(failed.summary.status, RunStatus::Failed);
     let store = engine.store();
     assert_eq!(
-        store.failing_branches(&["main"]).unwrap()[0].id,
+        store.failing_branches(&["main"]).await.unwrap()[0].id,
         failed.summary.id
     );
     env.file("ok", "");
     let fixed = env.run(&engine, RunOptions::default()).await;
     assert_eq!(fixed.summary.status, RunStatus::Succeeded);
     assert_eq!(
-        store.previous_outcome(fixed.summary.id).unwrap(),
+        store.previous_outcome(fixed.summary.id).await.unwrap(),
         Some(RunStatus::Failed)
     );
-    assert_eq!(store.previous_outcome(failed.summary.id).unwrap(), None);
-    assert!(store.failing_branches(&["main"]).unwrap().is_empty());
+    assert_eq!(store.previous_outcome(failed.summary.id).await.unwrap(), None);
+    assert!(store.failing_branches(&["main"]).await.unwrap().is_empty());
 
     use switchyard_engine::store::RunFilter;
     let only_failed = store
@@ -166,6 +179,7 @@ async fn run_filters_failing_branches_and_fixed_detection() {
             limit: 10,
             ..Default::default()
         })
+        .await
         .unwrap();
     assert_eq!(only_failed.len(), 1);
     let on_main = store
@@ -174,6 +188,7 @@ async fn run_filters_failing_branches_and_fixed_detection() {
             limit: 1,
             ..Default::default()
         })
+        .await
         .unwrap();
     assert_eq!(on_main[0].id, fixed.summary.id);
     let older = store
@@ -182,6 +197,7 @@ async fn run_filters_failing_branches_and_fixed_detection() {
             limit: 10,
             ..Default::default()
         })
+        .await
         .unwrap();
     assert_eq!(
         older.iter().map(|r| r.id).collect::<Vec<_>>(),
@@ -189,7 +205,8 @@ async fn run_filters_failing_branches_and_fixed_detection() {
     );
     assert_eq!(
         store
-            .branches(store.project_by_name("shop").unwrap().unwrap().id)
+            .branches(store.project_by_name("shop").await.unwrap().unwrap().id)
+            .await
             .unwrap(),
         vec!["main"]
     );

@@ -141,7 +141,7 @@ jobs:
     );
     assert_eq!(test.warnings[1], "no JUnit report matched `nothing/*.xml`");
     // Failures come first, with their messages.
-    let results = engine.store().test_results(test.id).unwrap();
+    let results = engine.store().test_results(test.id).await.unwrap();
     assert_eq!(results.len(), 13);
     assert!(
         results[..4]

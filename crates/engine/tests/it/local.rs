@@ -32,7 +32,7 @@ jobs:
     let run = env.run(&engine, RunOptions::default()).await;
     assert_eq!(run.summary.status, RunStatus::Succeeded, "{:#?}", run);
     let build = job(&run, "build");
-    let lines = log(&engine, build);
+    let lines = log(&engine, build).await;
     let texts: Vec<(&str, Option<u32>, Stream)> = lines
         .iter()
         .map(|l| (l.text.as_str(), l.step, l.stream))
@@ -74,7 +74,7 @@ async fn exit_codes_are_recorded_and_stop_the_job() {
     assert_eq!(j.status, JobStatus::Failed);
     assert_eq!(j.steps[1].exit_code, Some(7));
     assert_eq!(j.steps[2].status, StepStatus::Skipped);
-    assert!(!log_texts(&engine, j).contains(&"never".to_string()));
+    assert!(!log_texts(&engine, j).await.contains(&"never".to_string()));
     assert_eq!(j.reason.as_deref(), Some("step 2 `exit 7` exited with code 7"));
 }
 
@@ -208,7 +208,7 @@ jobs:
         .await;
     let run = env.run(&engine, RunOptions::default()).await;
     assert_eq!(run.summary.status, RunStatus::Succeeded, "{run:#?}");
-    let texts = log_texts(&engine, job(&run, "deploy"));
+    let texts = log_texts(&engine, job(&run, "deploy")).await;
     let all = texts.join("\n");
     assert!(!all.contains("s3cret"), "secret leaked into the log:\n{all}");
     assert!(texts.contains(&"token is ***".to_string()), "{texts:?}");

@@ -4,6 +4,7 @@ mod dag;
 mod fake;
 mod history;
 mod junit_reports;
+mod live;
 mod local;
 mod pipeline_errors;
 mod support;

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use switchyard_engine::logs::{self, LogLine};
-use switchyard_engine::runner::RunnerProvider;
+use switchyard_engine::runner::RunnerFactory;
 use switchyard_engine::store::{JobRecord, RunDetails};
 use switchyard_engine::{Engine, EngineConfig, Home, RunOptions};
 use tempfile::TempDir;
@@ -78,9 +78,13 @@ impl Env {
         Engine::open(config).await.unwrap()
     }
 
-    pub async fn engine_with(&self, runners: Arc<dyn RunnerProvider>, parallelism: usize) -> Engine {
+    /// An engine whose every runner (local and Kubernetes) is `runners`.
+    pub async fn engine_with(&self, runners: Arc<dyn RunnerFactory>, parallelism: usize) -> Engine {
         let mut config = EngineConfig::new(Home::at(self.home.clone()));
-        config.runners = runners;
+        config
+            .runners
+            .register("local", runners.clone())
+            .register("kubernetes", runners);
         config.parallelism = Some(parallelism);
         Engine::open(config).await.unwrap()
     }
@@ -94,7 +98,7 @@ impl Env {
             .await
             .expect("run did not finish within 60s");
         engine.flush().await.unwrap();
-        engine.run(id).unwrap()
+        engine.run(id).await.unwrap()
     }
 }
 
@@ -103,12 +107,12 @@ pub fn job<'a>(run: &'a RunDetails, name: &str) -> &'a JobRecord {
         .unwrap_or_else(|| panic!("no job {name} in {:#?}", run.jobs))
 }
 
-pub fn log(engine: &Engine, job: &JobRecord) -> Vec<LogLine> {
-    logs::all_lines(engine.store(), job.id).unwrap()
+pub async fn log(engine: &Engine, job: &JobRecord) -> Vec<LogLine> {
+    logs::all_lines(engine.store(), job.id).await.unwrap()
 }
 
-pub fn log_texts(engine: &Engine, job: &JobRecord) -> Vec<String> {
-    log(engine, job).into_iter().map(|l| l.text).collect()
+pub async fn log_texts(engine: &Engine, job: &JobRecord) -> Vec<String> {
+    log(engine, job).await.into_iter().map(|l| l.text).collect()
 }
 
 pub fn pid_alive(pid: i32) -> bool {
