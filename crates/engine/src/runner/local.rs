@@ -106,6 +106,18 @@ fn shell() -> &'static Path {
     })
 }
 
+/// The `SWITCHYARD_SECRET_*` variables of Switchyard's own environment
+/// (which steps must not inherit), found once.
+fn secret_variables() -> &'static [std::ffi::OsString] {
+    static NAMES: std::sync::OnceLock<Vec<std::ffi::OsString>> = std::sync::OnceLock::new();
+    NAMES.get_or_init(|| {
+        std::env::vars_os()
+            .map(|(name, _)| name)
+            .filter(|name| name.to_string_lossy().starts_with(ENV_PREFIX))
+            .collect()
+    })
+}
+
 fn start_dir(
     workspace: &Path,
     job_dir: Option<&str>,
@@ -196,10 +208,8 @@ impl Runner for LocalRunner {
             .stderr(Stdio::piped())
             .process_group(0)
             .kill_on_drop(false);
-        for (name, _) in std::env::vars_os() {
-            if name.to_string_lossy().starts_with(ENV_PREFIX) {
-                cmd.env_remove(&name);
-            }
+        for name in secret_variables() {
+            cmd.env_remove(name);
         }
         cmd.env("CI", "true")
             .env("SWITCHYARD", "1")

@@ -237,10 +237,18 @@ pub(super) fn append(c: &Connection, origin: &str, events: &[Event]) -> rusqlite
     Ok(())
 }
 
-/// Deletes rows older than [`KEEP`].
+/// Deletes rows older than [`KEEP`]. Rows are in time order (`seq` grows
+/// with `at`), so the newest old row is found by a search on `seq` from the
+/// oldest up, not by an index on `at` that every write would have to keep.
 pub(super) fn prune(c: &Connection) -> rusqlite::Result<()> {
     let before = now_ms() - KEEP.as_millis() as i64;
-    c.execute("DELETE FROM journal WHERE at < ?1", [before])?;
+    let cut: Option<i64> = c
+        .prepare_cached("SELECT MAX(seq) FROM journal WHERE at < ?1")?
+        .query_row([before], |r| r.get(0))?;
+    if let Some(cut) = cut {
+        c.prepare_cached("DELETE FROM journal WHERE seq <= ?1")?
+            .execute([cut])?;
+    }
     Ok(())
 }
 
@@ -275,18 +283,26 @@ impl Tail {
             return Ok(Vec::new());
         }
         self.data_version = version;
-        let origin = self.store.origin().to_string();
-        let rows: Vec<(i64, String, String)> = self
+        // Most commits are this process's own: read only the others' rows.
+        let newest: i64 = self
             .conn
-            .prepare_cached("SELECT seq, origin, body FROM journal WHERE seq > ?1 ORDER BY seq")?
-            .query_map([self.after], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM journal")?
+            .query_row([], |r| r.get(0))?;
+        if newest <= self.after {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<(i64, String)> = self
+            .conn
+            .prepare_cached(
+                "SELECT seq, body FROM journal WHERE seq > ?1 AND seq <= ?2 AND origin <> ?3 ORDER BY seq",
+            )?
+            .query_map(params![self.after, newest, self.store.origin()], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?
             .collect::<Result<_, _>>()?;
+        self.after = newest;
         let mut events = Vec::new();
-        for (seq, from, body) in rows {
-            self.after = seq;
-            if from == origin {
-                continue;
-            }
+        for (seq, body) in rows {
             match serde_json::from_str::<Row>(&body) {
                 Ok(row) => events.extend(row.into_event(&self.conn)?),
                 // A newer Switchyard may journal kinds this one does not know.

@@ -136,7 +136,6 @@ CREATE TABLE journal (
     at      INTEGER NOT NULL,
     body    TEXT NOT NULL
 );
-CREATE INDEX journal_by_time ON journal(at);
 "#,
         redact_stored_remotes,
     ),

@@ -81,7 +81,16 @@ enum Outcome {
 /// after the commit, so a caller that hears back can read what it wrote.
 type Done = Box<dyn FnOnce(Result<(), rusqlite::Error>) + Send>;
 
-type Op = Box<dyn FnOnce(&Connection) -> (Outcome, Option<Done>) + Send>;
+/// The work of one queued write: what to do with its savepoint, and whom
+/// to tell after the commit.
+type Work = Box<dyn FnOnce(&Connection) -> (Outcome, Option<Done>) + Send>;
+
+/// One queued write.
+struct Op {
+    /// Whether a caller waits for its commit (then it is committed at once).
+    waited: bool,
+    run: Work,
+}
 
 /// Handle to the history database. Cheap to clone.
 #[derive(Clone)]
@@ -103,6 +112,10 @@ struct Inner {
 const WRITER_QUEUE: usize = 64;
 /// Most operations committed in one transaction.
 const MAX_BATCH: usize = 512;
+/// Longest time the writer gathers writes nobody waits for into one
+/// transaction.
+const GATHER: Duration = Duration::from_millis(3);
+const GATHER_STEP: Duration = Duration::from_micros(500);
 /// Most reading connections open at once.
 const MAX_READERS: usize = 4;
 
@@ -267,7 +280,7 @@ impl Store {
         let (tx, rx) = oneshot::channel();
         let bus = self.inner.events.clone();
         let origin = self.inner.origin.clone();
-        let op: Op = Box::new(move |conn| {
+        let run = Box::new(move |conn: &Connection| {
             let result = f(conn).and_then(|(v, events)| {
                 journal::append(conn, &origin, &events)?;
                 Ok((v, events))
@@ -294,7 +307,7 @@ impl Store {
         });
         self.inner
             .writer
-            .send(op)
+            .send(Op { waited: true, run })
             .await
             .map_err(|_| StoreError::WriterStopped)?;
         rx.await
@@ -319,7 +332,7 @@ impl Store {
     {
         let bus = self.inner.events.clone();
         let origin = self.inner.origin.clone();
-        let op: Op = Box::new(move |conn| {
+        let run = Box::new(move |conn: &Connection| {
             match f(conn).and_then(|events| journal::append(conn, &origin, &events).map(|()| events)) {
                 Ok(events) if events.is_empty() => (Outcome::Keep, None),
                 Ok(events) => {
@@ -338,7 +351,7 @@ impl Store {
                 }
             }
         });
-        if self.inner.writer.send(op).await.is_err() {
+        if self.inner.writer.send(Op { waited: false, run }).await.is_err() {
             tracing::error!("history write dropped, the writer has stopped: {what}");
         }
     }
@@ -375,16 +388,30 @@ fn writer_loop(conn: Connection, mut rx: mpsc::Receiver<Op>) {
     let mut last_prune = Instant::now();
     while let Some(first) = rx.blocking_recv() {
         let mut batch = vec![first];
+        // Writes nobody waits for (state changes, log chunks) come in
+        // bursts; gathering a burst into one transaction writes each page
+        // once instead of once per change. A write someone waits for ends
+        // the gathering at once.
+        let gather_until = Instant::now() + GATHER;
         while batch.len() < MAX_BATCH {
             match rx.try_recv() {
                 Ok(op) => batch.push(op),
-                Err(_) => break,
+                Err(mpsc::error::TryRecvError::Disconnected) => break,
+                Err(mpsc::error::TryRecvError::Empty) => {
+                    if batch.iter().any(|op| op.waited) || Instant::now() >= gather_until {
+                        break;
+                    }
+                    std::thread::sleep(GATHER_STEP);
+                }
             }
         }
-        if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+        if let Err(e) = conn
+            .prepare_cached("BEGIN IMMEDIATE")
+            .and_then(|mut st| st.execute([]))
+        {
             tracing::error!(error = %e, "history transaction could not start; writing one by one");
             for op in batch {
-                if let (_, Some(done)) = op(&conn) {
+                if let (_, Some(done)) = (op.run)(&conn) {
                     done(Ok(()));
                 }
             }
@@ -392,19 +419,26 @@ fn writer_loop(conn: Connection, mut rx: mpsc::Receiver<Op>) {
         }
         let mut waiting: Vec<Done> = Vec::new();
         for op in batch {
-            if let Err(e) = conn.execute_batch("SAVEPOINT op") {
+            if let Err(e) = conn
+                .prepare_cached("SAVEPOINT op")
+                .and_then(|mut st| st.execute([]))
+            {
                 tracing::error!(error = %e, "history savepoint failed");
                 continue;
             }
-            let (outcome, done) = op(&conn);
+            let (outcome, done) = (op.run)(&conn);
             if let Outcome::RollBack = outcome {
-                let _ = conn.execute_batch("ROLLBACK TO op");
+                let _ = conn
+                    .prepare_cached("ROLLBACK TO op")
+                    .and_then(|mut st| st.execute([]));
             }
-            let _ = conn.execute_batch("RELEASE op");
+            let _ = conn
+                .prepare_cached("RELEASE op")
+                .and_then(|mut st| st.execute([]));
             waiting.extend(done);
         }
-        match conn.execute_batch("COMMIT") {
-            Ok(()) => waiting.into_iter().for_each(|done| done(Ok(()))),
+        match conn.prepare_cached("COMMIT").and_then(|mut st| st.execute([])) {
+            Ok(_) => waiting.into_iter().for_each(|done| done(Ok(()))),
             Err(e) => {
                 tracing::error!(error = %e, "history commit failed; the last writes are lost");
                 let _ = conn.execute_batch("ROLLBACK");

@@ -619,11 +619,11 @@ impl Store {
             if let Some(existing) = taken {
                 return Ok((Err(existing), Vec::new()));
             }
-            c.execute(
+            c.prepare_cached(
                 "INSERT INTO projects (name, path, remote, created_at) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT(path) DO UPDATE SET name = excluded.name, remote = excluded.remote",
-                params![name, path_text, remote, now],
-            )?;
+            )?
+            .execute(params![name, path_text, remote, now])?;
             let project = c.query_row(
                 "SELECT id, name, path, remote, created_at FROM projects WHERE path = ?1",
                 [path_text],
@@ -642,10 +642,9 @@ impl Store {
     pub async fn create_run(&self, run: NewRun) -> Result<(i64, Vec<i64>), StoreError> {
         let now = super::now_ms();
         self.change(move |c| {
-            c.execute(
-                "INSERT INTO runs (project_id, status, commit_sha, branch, dirty, in_place, owner, created_at)
-                 VALUES (?1, 'queued', ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![run.project_id, run.commit, run.branch, run.dirty, run.in_place, run.owner, now],
+            c.prepare_cached("INSERT INTO runs (project_id, status, commit_sha, branch, dirty, in_place, owner, created_at)
+                 VALUES (?1, 'queued', ?2, ?3, ?4, ?5, ?6, ?7)")?
+                .execute(params![run.project_id, run.commit, run.branch, run.dirty, run.in_place, run.owner, now],
             )?;
             let run_id = c.last_insert_rowid();
             let mut st = c.prepare_cached(
@@ -665,10 +664,10 @@ impl Store {
     /// Marks the run running.
     pub async fn run_started(&self, run_id: i64, at: i64) {
         self.send_change("run started", move |c| {
-            c.execute(
+            c.prepare_cached(
                 "UPDATE runs SET status = 'running', started_at = COALESCE(started_at, ?2) WHERE id = ?1",
-                params![run_id, at],
-            )?;
+            )?
+            .execute(params![run_id, at])?;
             Ok(vec![run_event(c, run_id)?])
         })
         .await
@@ -677,10 +676,10 @@ impl Store {
     /// Records how the run ended.
     pub async fn run_finished(&self, run_id: i64, status: RunStatus, at: i64, error: Option<String>) {
         self.send_change("run finished", move |c| {
-            c.execute(
+            c.prepare_cached(
                 "UPDATE runs SET status = ?2, finished_at = ?3, error = COALESCE(?4, error) WHERE id = ?1",
-                params![run_id, status.as_str(), at, error],
-            )?;
+            )?
+            .execute(params![run_id, status.as_str(), at, error])?;
             Ok(vec![run_event(c, run_id)?])
         })
         .await
@@ -689,19 +688,19 @@ impl Store {
     /// Records a job's state. `started_at`/`finished_at` are only set when given.
     pub async fn job_state(&self, update: JobUpdate) {
         self.send_change("job state", move |c| {
-            c.execute(
+            c.prepare_cached(
                 "UPDATE jobs SET status = ?2, attempts = MAX(attempts, ?3), reason = ?4,
                     started_at = COALESCE(started_at, ?5), finished_at = COALESCE(?6, finished_at)
                  WHERE id = ?1",
-                params![
-                    update.job_id,
-                    update.status.as_str(),
-                    update.attempts,
-                    update.reason,
-                    update.started_at,
-                    update.finished_at
-                ],
-            )?;
+            )?
+            .execute(params![
+                update.job_id,
+                update.status.as_str(),
+                update.attempts,
+                update.reason,
+                update.started_at,
+                update.finished_at
+            ])?;
             Ok(vec![Event::Job {
                 run_id: update.run_id,
                 job_id: update.job_id,
@@ -731,20 +730,20 @@ impl Store {
     /// Records a step's state.
     pub async fn step_state(&self, update: StepUpdate) {
         self.send_change("step state", move |c| {
-            c.execute(
+            c.prepare_cached(
                 "UPDATE steps SET status = ?4, exit_code = COALESCE(?5, exit_code),
                     started_at = COALESCE(started_at, ?6), finished_at = COALESCE(?7, finished_at)
                  WHERE job_id = ?1 AND attempt = ?2 AND idx = ?3",
-                params![
-                    update.job_id,
-                    update.attempt,
-                    update.idx,
-                    update.status.as_str(),
-                    update.exit_code,
-                    update.started_at,
-                    update.finished_at
-                ],
-            )?;
+            )?
+            .execute(params![
+                update.job_id,
+                update.attempt,
+                update.idx,
+                update.status.as_str(),
+                update.exit_code,
+                update.started_at,
+                update.finished_at
+            ])?;
             Ok(vec![Event::Step {
                 run_id: update.run_id,
                 job_id: update.job_id,
@@ -789,7 +788,8 @@ impl Store {
     /// Stores a job's test cases (replacing earlier attempts') and its counts.
     pub async fn test_results_replace(&self, job_id: i64, results: Vec<TestResultRecord>) {
         self.send("test results", move |c| {
-            c.execute("DELETE FROM test_results WHERE job_id = ?1", [job_id])?;
+            c.prepare_cached("DELETE FROM test_results WHERE job_id = ?1")?
+                .execute([job_id])?;
             let mut counts = TestCounts::default();
             let mut st = c.prepare_cached(
                 "INSERT INTO test_results (job_id, report, suite, classname, name, status, duration_ms, message, details)
@@ -813,9 +813,8 @@ impl Store {
                     t.details
                 ])?;
             }
-            c.execute(
-                "UPDATE jobs SET tests_passed = ?2, tests_failed = ?3, tests_skipped = ?4 WHERE id = ?1",
-                params![job_id, counts.passed, counts.failed, counts.skipped],
+            c.prepare_cached("UPDATE jobs SET tests_passed = ?2, tests_failed = ?3, tests_skipped = ?4 WHERE id = ?1")?
+                .execute(params![job_id, counts.passed, counts.failed, counts.skipped],
             )?;
             Ok(())
         })
@@ -825,7 +824,8 @@ impl Store {
     /// Stores a job's artifacts (replacing earlier attempts').
     pub async fn artifacts_replace(&self, job_id: i64, artifacts: Vec<ArtifactRecord>) {
         self.send("artifacts", move |c| {
-            c.execute("DELETE FROM artifacts WHERE job_id = ?1", [job_id])?;
+            c.prepare_cached("DELETE FROM artifacts WHERE job_id = ?1")?
+                .execute([job_id])?;
             let mut st = c.prepare_cached(
                 "INSERT INTO artifacts (job_id, path, size, sha256) VALUES (?1, ?2, ?3, ?4)",
             )?;
@@ -841,10 +841,8 @@ impl Store {
     pub async fn job_warnings(&self, job_id: i64, warnings: Vec<String>) {
         self.send("job warnings", move |c| {
             let text = serde_json::to_string(&warnings).unwrap_or_else(|_| "[]".into());
-            c.execute(
-                "UPDATE jobs SET warnings = ?2 WHERE id = ?1",
-                params![job_id, text],
-            )?;
+            c.prepare_cached("UPDATE jobs SET warnings = ?2 WHERE id = ?1")?
+                .execute(params![job_id, text])?;
             Ok(())
         })
         .await
@@ -854,10 +852,11 @@ impl Store {
     /// run does not exist or has already ended.
     pub async fn request_cancel(&self, run_id: i64) -> Result<bool, StoreError> {
         self.change(move |c| {
-            let n = c.execute(
-                "UPDATE runs SET cancel_requested = 1 WHERE id = ?1 AND status IN ('queued', 'running')",
-                [run_id],
-            )?;
+            let n = c
+                .prepare_cached(
+                    "UPDATE runs SET cancel_requested = 1 WHERE id = ?1 AND status IN ('queued', 'running')",
+                )?
+                .execute([run_id])?;
             let events = if n > 0 {
                 vec![Event::CancelRequested { run_id }]
             } else {
@@ -882,11 +881,11 @@ impl Store {
     /// Marks the unfinished steps of a job as failed (its task failed).
     pub async fn end_unfinished_steps(&self, job_id: i64, now: i64) -> Result<(), StoreError> {
         self.write(move |c| {
-            c.execute(
+            c.prepare_cached(
                 "UPDATE steps SET status = 'failed', finished_at = ?2
                  WHERE job_id = ?1 AND status IN ('queued', 'running')",
-                params![job_id, now],
-            )
+            )?
+            .execute(params![job_id, now])
             .map(|_| ())
         })
         .await
@@ -921,21 +920,21 @@ fn run_event(c: &Connection, run_id: i64) -> rusqlite::Result<Event> {
 /// Ends a run and everything unfinished in it with `status` (`interrupted`
 /// or `failed`, a name every lifecycle has) and the reason.
 fn end_unfinished(c: &Connection, run_id: i64, status: &str, reason: &str, now: i64) -> rusqlite::Result<()> {
-    c.execute(
+    c.prepare_cached(
         "UPDATE steps SET status = ?3, finished_at = ?2
          WHERE status IN ('queued', 'running') AND job_id IN (SELECT id FROM jobs WHERE run_id = ?1)",
-        params![run_id, now, status],
-    )?;
-    c.execute(
+    )?
+    .execute(params![run_id, now, status])?;
+    c.prepare_cached(
         "UPDATE jobs SET status = ?4, finished_at = ?2, reason = COALESCE(reason, ?3)
          WHERE run_id = ?1 AND status IN ('queued', 'running')",
-        params![run_id, now, reason, status],
-    )?;
-    c.execute(
+    )?
+    .execute(params![run_id, now, reason, status])?;
+    c.prepare_cached(
         "UPDATE runs SET status = ?4, finished_at = ?2, error = COALESCE(error, ?3)
          WHERE id = ?1 AND status IN ('queued', 'running')",
-        params![run_id, now, reason, status],
-    )?;
+    )?
+    .execute(params![run_id, now, reason, status])?;
     Ok(())
 }
 
