@@ -1,32 +1,37 @@
-//! Generates the permissions of the app's own commands, so the window's
-//! capability can allow exactly the commands the UI uses.
+//! Generates the permissions of the app's own commands (one per command
+//! declared in `src/commands.rs`, read from there so the list is written
+//! once), so the window's capability can allow exactly the commands the UI
+//! uses. A unit test checks that `capabilities/main.json` allows each of
+//! them and nothing else of the app's.
 
-const COMMANDS: &[&str] = &[
-    "overview",
-    "list_projects",
-    "inspect_folder",
-    "import_project",
-    "project_detail",
-    "list_runs",
-    "get_run",
-    "start_run",
-    "cancel_run",
-    "read_log",
-    "search_log",
-    "save_log",
-    "test_results",
-    "get_settings",
-    "update_settings",
-    "pause_notifications",
-    "first_run",
-    "import_demo",
-    "pending_deep_link",
-    "ui_ready",
-];
+/// The names of the commands declared in `commands! { ... }`: each
+/// `fn name(state ...` inside it.
+fn declared_commands(source: &str) -> Vec<String> {
+    let Some(start) = source.find("commands! {") else {
+        return Vec::new();
+    };
+    source[start..]
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("fn "))
+        .filter_map(|rest| rest.split_once("(state").map(|(name, _)| name.trim().to_string()))
+        .collect()
+}
 
 fn main() {
+    println!("cargo:rerun-if-changed=src/commands.rs");
+    let source = std::fs::read_to_string("src/commands.rs").expect("src/commands.rs is readable");
+    let commands = declared_commands(&source);
+    assert!(!commands.is_empty(), "no commands found in src/commands.rs");
+    // The manifest keeps `&'static` names; a build script ends right after.
+    let names: &'static [&'static str] = Box::leak(
+        commands
+            .into_iter()
+            .map(|c| &*Box::leak(c.into_boxed_str()))
+            .collect::<Vec<_>>()
+            .into_boxed_slice(),
+    );
     tauri_build::try_build(
-        tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+        tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(names)),
     )
     .expect("failed to run the Tauri build script");
 }

@@ -1,18 +1,18 @@
 //! Forwards the engine's events to the UI and reacts to runs ending.
 //!
-//! Engine events become namespaced Tauri events (`switchyard://runs`,
-//! `switchyard://run/{id}`, `switchyard://log/{jobId}`): the UI listens instead
-//! of polling. When a run ends, the tray is refreshed and, as the settings
-//! say, a desktop notification tells of a failure or of a branch that was
-//! failing and is fixed; clicking it opens the run.
+//! Engine events (this process's, and other Switchyard processes' seen
+//! through the history's journal) become the events declared in
+//! [`crate::ipc::EVENTS`]: the UI listens instead of polling. When a run
+//! ends, the tray is refreshed and the engine says whether a desktop
+//! notification is due; clicking it opens the run.
 
 use switchyard_engine::events::Event;
 use switchyard_engine::logs;
-use switchyard_engine::status::RunStatus;
 use tauri::{AppHandle, Emitter, Manager};
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::dto::{LogAppendDto, LogLineDto, RunEventDto, RunSummaryDto};
+use crate::dto::{LogAppendDto, ProjectsChangedDto, RunEventDto};
+use crate::ipc::event_name;
 use crate::state::AppState;
 use crate::tray;
 
@@ -42,16 +42,17 @@ async fn forward(app: &AppHandle, event: Event) {
     match event {
         Event::Run { run_id, status, .. } => {
             let _ = app.emit(
-                &format!("switchyard://run/{run_id}"),
-                RunEventDto::Run {
-                    run_id,
-                    status: status.into(),
-                },
+                &event_name("run", Some(run_id)),
+                RunEventDto::Run { run_id, status },
             );
-            if let Ok(run) = state.engine.run(run_id).await {
-                let _ = app.emit("switchyard://runs", RunSummaryDto::from(&run.summary));
-                if status.is_terminal() {
-                    crate::notify::run_ended(app, &state, &run).await;
+            if let Ok(run) = state.engine.run_view(run_id).await {
+                let _ = app.emit(&event_name("runs", None), run.summary());
+            }
+            if status.is_terminal() {
+                match state.engine.notification_for(run_id).await {
+                    Ok(Some(n)) => crate::notify::show(app, n),
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!(error = %e, "cannot decide on a notification"),
                 }
             }
             tray::refresh(app);
@@ -64,17 +65,29 @@ async fn forward(app: &AppHandle, event: Event) {
             attempt,
             reason,
         } => {
-            let _ = app.emit(
-                &format!("switchyard://run/{run_id}"),
-                RunEventDto::Job {
-                    run_id,
-                    job_id,
-                    job: job.to_string(),
-                    status: status.into(),
-                    attempt,
-                    reason,
-                },
-            );
+            if status == switchyard_engine::status::JobStatus::Waiting {
+                // A gate waits for a person: tell them, whichever window is open.
+                match state.engine.gate_notification(run_id, &job).await {
+                    Ok(Some(n)) => crate::notify::show(app, n),
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!(error = %e, "cannot decide on a notification"),
+                }
+                tray::refresh(app);
+            }
+            let payload = RunEventDto::Job {
+                run_id,
+                job_id,
+                job: job.to_string(),
+                status,
+                attempt,
+                reason,
+            };
+            let _ = app.emit(&event_name("run", Some(run_id)), payload);
+            // Lists that show what a run's jobs are doing (a gate waiting in
+            // the Overview) follow job changes too.
+            if let Ok(run) = state.engine.run_view(run_id).await {
+                let _ = app.emit(&event_name("runs", None), run.summary());
+            }
         }
         Event::Step {
             run_id,
@@ -86,19 +99,17 @@ async fn forward(app: &AppHandle, event: Event) {
             status,
             exit_code,
         } => {
-            let _ = app.emit(
-                &format!("switchyard://run/{run_id}"),
-                RunEventDto::Step {
-                    run_id,
-                    job_id,
-                    job: job.to_string(),
-                    attempt,
-                    step,
-                    name: name.to_string(),
-                    status: status.into(),
-                    exit_code,
-                },
-            );
+            let payload = RunEventDto::Step {
+                run_id,
+                job_id,
+                job: job.to_string(),
+                attempt,
+                step,
+                name: name.to_string(),
+                status,
+                exit_code,
+            };
+            let _ = app.emit(&event_name("run", Some(run_id)), payload);
         }
         Event::Log {
             run_id,
@@ -107,61 +118,33 @@ async fn forward(app: &AppHandle, event: Event) {
             ..
         } => {
             let total = chunk.first_line + chunk.line_count - 1;
-            let mut lines: Vec<LogLineDto> = logs::decode(&chunk).into_iter().map(LogLineDto::from).collect();
+            let mut lines = logs::decode(&chunk);
             if lines.len() > MAX_EVENT_LINES {
                 lines.drain(..lines.len() - MAX_EVENT_LINES);
             }
-            let _ = app.emit(
-                &format!("switchyard://log/{job_id}"),
-                LogAppendDto {
-                    run_id,
-                    job_id,
-                    total,
-                    lines,
-                },
-            );
+            let payload = LogAppendDto {
+                run_id,
+                job_id,
+                total,
+                lines,
+            };
+            let _ = app.emit(&event_name("log", Some(job_id)), payload);
+        }
+        Event::Project { name } => {
+            let payload = ProjectsChangedDto {
+                name: name.to_string(),
+            };
+            let _ = app.emit(&event_name("projects", None), payload);
         }
         Event::ConfigChanged => {
             // Edited by hand or by another process: the theme and the
             // notification settings apply at once, and a problem shows.
-            let _ = app.emit("switchyard://settings", crate::settings::to_dto(&state.engine));
+            let _ = app.emit(
+                &event_name("settings", None),
+                crate::settings::to_dto(&state.engine),
+            );
             tray::refresh(app);
         }
-        Event::CancelRequested { .. } | Event::Project { .. } => {}
-    }
-}
-
-/// Whether a run that just ended is worth a notification, and what it says.
-pub fn notification_for(
-    run: &switchyard_engine::store::RunDetails,
-    previous: Option<RunStatus>,
-    on_failure: bool,
-    on_fixed: bool,
-) -> Option<(String, String)> {
-    let s = &run.summary;
-    let branch = s
-        .branch
-        .as_deref()
-        .map(|b| format!(" on {b}"))
-        .unwrap_or_default();
-    match s.status {
-        RunStatus::Failed if on_failure => {
-            let culprit = run
-                .jobs
-                .iter()
-                .find(|j| j.status.is_failure())
-                .map(|j| format!("{}: {}", j.name, j.reason.as_deref().unwrap_or("failed")))
-                .unwrap_or_else(|| run.error.clone().unwrap_or_default());
-            Some((format!("{} run #{} failed{branch}", s.project, s.id), culprit))
-        }
-        RunStatus::Succeeded
-            if on_fixed && matches!(previous, Some(RunStatus::Failed | RunStatus::Interrupted)) =>
-        {
-            Some((
-                format!("{} is fixed{branch}", s.project),
-                format!("run #{} succeeded after a failing run", s.id),
-            ))
-        }
-        _ => None,
+        Event::CancelRequested { .. } | Event::Decided { .. } => {}
     }
 }

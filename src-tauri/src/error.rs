@@ -8,12 +8,11 @@ use switchyard_engine::EngineError;
 use switchyard_engine::pipeline::LoadFileError;
 use ts_rs::TS;
 
-use crate::dto::DiagnosticDto;
+use switchyard_engine::views::DiagnosticView;
 
 /// What kind of failure it was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
-#[ts(export)]
 pub enum ErrorCode {
     /// The project, run or job does not exist.
     NotFound,
@@ -29,17 +28,27 @@ pub enum ErrorCode {
     Internal,
 }
 
+impl ErrorCode {
+    /// Every code (the UI gets this list generated, see [`crate::ipc`]).
+    pub const ALL: &[ErrorCode] = &[
+        ErrorCode::NotFound,
+        ErrorCode::InvalidInput,
+        ErrorCode::InvalidPipeline,
+        ErrorCode::Conflict,
+        ErrorCode::AlreadyFinished,
+        ErrorCode::Internal,
+    ];
+}
+
 /// An error for the UI.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
 pub struct ErrorDto {
     /// What kind of failure.
     pub code: ErrorCode,
     /// One sentence: what failed, on what, and what to do.
     pub message: String,
     /// Pipeline problems, for `invalid_pipeline`.
-    pub diagnostics: Vec<DiagnosticDto>,
+    pub diagnostics: Vec<DiagnosticView>,
 }
 
 impl ErrorDto {
@@ -68,11 +77,17 @@ impl From<EngineError> for ErrorDto {
             EngineError::UnknownProject { .. } | EngineError::RunNotFound(_) => ErrorCode::NotFound,
             EngineError::ProjectNameTaken { .. } => ErrorCode::Conflict,
             EngineError::RunFinished { .. } => ErrorCode::AlreadyFinished,
+            EngineError::NotWaiting { .. } => ErrorCode::Conflict,
+            EngineError::PipelineExists { .. } => ErrorCode::Conflict,
+            EngineError::PipelineTooLarge { .. } => ErrorCode::InvalidInput,
+            EngineError::Config(switchyard_engine::config::ConfigError::Invalid { .. }) => {
+                ErrorCode::InvalidInput
+            }
             _ => ErrorCode::Internal,
         };
         let diagnostics = match &e {
             EngineError::Pipeline(LoadFileError::Invalid(invalid)) => {
-                invalid.diagnostics.iter().map(DiagnosticDto::from).collect()
+                invalid.diagnostics.iter().map(DiagnosticView::from).collect()
             }
             _ => Vec::new(),
         };

@@ -12,6 +12,7 @@ pub mod deeplink;
 pub mod demo;
 pub mod dto;
 pub mod error;
+pub mod ipc;
 pub mod notify;
 pub mod settings;
 pub mod state;
@@ -82,28 +83,7 @@ pub fn run() {
         }))
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_dialog::init())
-        .invoke_handler(tauri::generate_handler![
-            commands::overview,
-            commands::list_projects,
-            commands::inspect_folder,
-            commands::import_project,
-            commands::project_detail,
-            commands::list_runs,
-            commands::get_run,
-            commands::start_run,
-            commands::cancel_run,
-            commands::read_log,
-            commands::search_log,
-            commands::save_log,
-            commands::test_results,
-            commands::get_settings,
-            commands::update_settings,
-            commands::pause_notifications,
-            commands::first_run,
-            commands::import_demo,
-            commands::pending_deep_link,
-            commands::ui_ready,
-        ])
+        .invoke_handler(commands::handler())
         .setup(move |app| {
             // An invalid config.toml does not keep the app from starting: it
             // runs on the defaults and Settings shows the problem.

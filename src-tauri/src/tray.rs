@@ -1,13 +1,14 @@
 //! The tray icon: its image shows the overall state, its menu the latest runs.
 //!
-//! States, most urgent first: a run going (`running`), the latest run of
-//! some project did not succeed (`failed`), otherwise `idle`. (`alert` is for
+//! States, most urgent first: a run going (`running`), a project needs
+//! attention (`failed`: its latest run on a default branch did not succeed,
+//! the engine's rule that the Overview follows too), otherwise `idle`. (`alert` is for
 //! firing alerts, which arrive with the metrics issue.) On Linux the tray is
 //! a StatusNotifierItem on the session bus, so a host (or a test watcher) that
 //! owns `org.kde.StatusNotifierWatcher` shows it.
 
 use switchyard_engine::status::RunStatus;
-use switchyard_engine::store::RunSummary;
+use switchyard_engine::views::{AttentionState, RunSummaryView};
 use tauri::image::Image;
 use tauri::menu::{Menu, MenuEvent, MenuItem, PredefinedMenuItem};
 use tauri::tray::{TrayIcon, TrayIconBuilder};
@@ -57,23 +58,18 @@ impl TrayState {
     }
 }
 
-/// Works out the tray state from the history.
+/// The tray state, by the engine's one rule of what needs attention (the
+/// Overview shows the same).
 pub async fn current_state(state: &AppState) -> TrayState {
-    let store = state.engine.store();
-    if store.active_runs().await.map(|r| !r.is_empty()).unwrap_or(false) {
-        return TrayState::Running;
-    }
-    for p in store.projects().await.unwrap_or_default() {
-        let last = store
-            .runs(Some(p.id), 1, None)
-            .await
-            .ok()
-            .and_then(|r| r.into_iter().next());
-        if last.is_some_and(|r| matches!(r.status, RunStatus::Failed | RunStatus::Interrupted)) {
-            return TrayState::Failed;
+    match state.engine.attention().await.map(|a| a.state()) {
+        Ok(AttentionState::Running) => TrayState::Running,
+        Ok(AttentionState::Failing) => TrayState::Failed,
+        Ok(AttentionState::Quiet) => TrayState::Idle,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read what needs attention");
+            TrayState::Idle
         }
     }
-    TrayState::Idle
 }
 
 /// The tray and the menu items it updates.
@@ -84,7 +80,7 @@ pub struct Tray {
     shown: std::sync::Mutex<Option<TrayState>>,
 }
 
-fn run_label(r: &RunSummary) -> String {
+fn run_label(r: &RunSummaryView) -> String {
     let mark = match r.status {
         RunStatus::Succeeded => "✓",
         RunStatus::Failed | RunStatus::Interrupted => "✗",
@@ -179,7 +175,7 @@ fn on_menu_event(app: &AppHandle, event: MenuEvent) {
             let app = app.clone();
             let engine = state.engine.clone();
             tauri::async_runtime::spawn(async move {
-                if let Ok(runs) = engine.store().runs(None, RUN_SLOTS as u32, None).await
+                if let Ok(runs) = engine.recent_runs(RUN_SLOTS as u32).await
                     && let Some(run) = runs.get(index)
                 {
                     navigate(&app, format!("/runs/{}", run.id));
@@ -216,8 +212,7 @@ async fn refresh_now(app: &AppHandle) {
     }
     let runs = state
         .engine
-        .store()
-        .runs(None, RUN_SLOTS as u32, None)
+        .recent_runs(RUN_SLOTS as u32)
         .await
         .unwrap_or_default();
     for (i, item) in tray.runs.iter().enumerate() {

@@ -6,6 +6,7 @@ under Xvfb (see conftest.py) and saves a screenshot when it ends.
 
 import asyncio
 import os
+import subprocess
 import textwrap
 import time
 from pathlib import Path
@@ -282,3 +283,106 @@ def test_config_edited_by_hand_applies_live_and_a_broken_one_is_shown(app):
     app.s.wait_for("[data-testid=notice]", condition=lambda e: "saved" in e.text.lower(), what="the saved notice")
     text = config.read_text()
     assert "# my settings" in text and 'context = "kind-staging"' in text and 'theme = "light"' in text, text
+
+
+def test_a_run_the_cli_starts_shows_live_in_the_open_app(app):
+    """The app is open; a pipeline is run from a terminal. The Overview shows
+    it going within a second or two, its page shows its status and its log
+    growing while it runs (no reload), and its end, as for a run started in
+    the app. Regression: CLI runs appeared only on the next view load, and
+    their pages looked live but were not."""
+    project = write_project(app.root, "from-terminal", """
+        name: from-terminal
+        jobs:
+          slow:
+            steps:
+              - name: tick
+                run: |
+                  for i in $(seq 1 12); do echo "tick $i"; sleep 0.5; done
+    """)
+    app.cli("import", str(project))
+    app.s.find("[data-testid=nav-overview]").click()
+    app.wait_route("/")
+    cli = os.environ["SWITCHYARD_CLI_BIN"]
+    started = time.time()
+    proc = subprocess.Popen([cli, "run", str(project)], env=app.env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        row = app.s.wait_for("[data-testid=overview-active] [data-testid=run-row]", timeout=10,
+                             what="the CLI's run in the Overview's In progress")
+        seen_after = time.time() - started
+        assert row.attribute("data-status") in ("queued", "running"), row.attribute("data-status")
+        run_id = row.attribute("data-run-id")
+        row.click()
+        app.wait_route(f"/runs/{run_id}")
+        app.s.wait_for("[data-testid=run-status]", condition=lambda e: e.attribute("data-status") == "running",
+                       timeout=10, what="the run shown running")
+        viewer = app.s.wait_for("[data-testid=log-viewer]",
+                                condition=lambda e: int(e.attribute("data-total") or 0) >= 2, timeout=10,
+                                what="the first lines of the CLI's run")
+        first = int(viewer.attribute("data-total"))
+        # The log grows while the page stays open: live, not a snapshot.
+        app.s.wait_for("[data-testid=log-viewer]",
+                       condition=lambda e: int(e.attribute("data-total") or 0) > first + 2, timeout=10,
+                       what="more lines arriving while the run goes")
+        app.s.wait_for("[data-testid=run-status]",
+                       condition=lambda e: e.attribute("data-status") == "succeeded", timeout=30,
+                       what="the run's end, shown without a reload")
+        assert proc.wait(timeout=30) == 0, proc.stdout.read()
+        app.s.wait_for("[data-testid=log-viewer]",
+                       condition=lambda e: int(e.attribute("data-total") or 0) >= 12, timeout=10,
+                       what="every line of the CLI's run")
+        assert seen_after < 5, f"the run reached the Overview after {seen_after:.1f}s"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_a_gate_waits_in_the_app_and_is_approved_there(app, bus):
+    """A run reaches an approval job: the Overview lists it as waiting, a
+    desktop notification says so, and approving it in the run page lets the
+    run go on to its end, with the decision shown."""
+    project = write_project(app.root, "gated", """
+        name: gated
+        jobs:
+          build:
+            steps: [{run: 'echo built'}]
+          release:
+            needs: build
+            approval: {message: Ship this build?}
+          ship:
+            needs: release
+            steps: [{run: 'echo shipped'}]
+    """)
+    app.cli("import", str(project))
+    cli = os.environ["SWITCHYARD_CLI_BIN"]
+    proc = subprocess.Popen([cli, "run", str(project)], env=app.env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        app.s.find("[data-testid=nav-overview]").click()
+        app.s.wait_for("[data-testid=overview-waiting]", timeout=20,
+                       what="the Overview's Waiting for approval section")
+        text = app.s.execute("return document.querySelector('[data-testid=overview-waiting]').textContent")
+        assert "release" in text and "Ship this build?" in text, text
+        deadline = time.time() + 10
+        while time.time() < deadline and not any("waits for approval" in n[2] for n in bus.notifications.sent):
+            time.sleep(0.2)
+        assert any("waits for approval" in n[2] for n in bus.notifications.sent), bus.notifications.sent
+        app.s.find("[data-testid=overview-waiting] a").click()
+        app.wait_route("/runs/")
+        panel = app.s.wait_for("[data-testid=gate-panel]")
+        assert "Ship this build?" in app.s.find("[data-testid=gate-message]").text
+        app.s.find("[data-testid=gate-comment]").send_keys("tested on staging")
+        app.s.find("[data-testid=gate-approve]").click()
+        decision = app.s.wait_for("[data-testid=gate-decision]", timeout=10, what="the decision").text
+        assert "Approved by" in decision and "tested on staging" in decision, decision
+        app.s.wait_for("[data-testid=run-status]",
+                       condition=lambda e: e.attribute("data-status") == "succeeded", timeout=30,
+                       what="the run going on to its end")
+        assert proc.wait(timeout=30) == 0, proc.stdout.read()
+        assert panel is not None
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

@@ -2,20 +2,21 @@ import { describe, expect, it, vi } from "vitest";
 
 import * as api from "./api";
 import { emitEvent, errorDto, mockBackend } from "./test/backend";
+import { logLine, settings, summary } from "./test/fixtures";
 
 describe("api", () => {
   it("sends each command with its exact name and argument object", async () => {
     const backend = mockBackend();
     for (const cmd of [
       "overview", "list_projects", "inspect_folder", "import_project", "project_detail", "list_runs", "get_run",
-      "start_run", "cancel_run", "read_log", "search_log", "save_log", "test_results", "get_settings",
+      "start_run", "cancel_run", "decide_job", "read_log", "search_log", "save_log", "test_results", "get_settings",
       "update_settings", "pause_notifications", "first_run", "import_demo", "pending_deep_link", "ui_ready",
     ]) {
       backend.handlers[cmd] = () => null;
     }
     const s = {
-      theme: "dark" as const, notifyOnFailure: true, notifyOnFixed: false, closeToTray: true, notificationsPausedUntil: null,
-      dataDir: "/d", configFile: "/d/config.toml", configProblem: null,
+      theme: "dark" as const, notify_on_failure: true, notify_on_fixed: false, close_to_tray: true, notifications_paused_until: null,
+      data_dir: "/d", config_file: "/d/config.toml", config_problem: null,
     };
 
     await api.overview();
@@ -28,6 +29,8 @@ describe("api", () => {
     await api.getRun(7);
     await api.startRun("shop", ["build", "test"], true);
     await api.cancelRun(7);
+    await api.decideJob(7, "release", true, "looks good");
+    await api.decideJob(7, "release", false, null);
     await api.readLog(3, 1001, 1000);
     await api.readLog(3, 1, 99_999);
     await api.searchLog(3, "error", 10, true);
@@ -45,18 +48,20 @@ describe("api", () => {
       ["overview", {}],
       ["list_projects", {}],
       ["inspect_folder", { path: "/src/shop" }],
-      ["import_project", { path: "/src/shop", pipelineYaml: "jobs: {}\n" }],
-      ["import_project", { path: "/src/other", pipelineYaml: null }],
+      ["import_project", { path: "/src/shop", pipeline_yaml: "jobs: {}\n" }],
+      ["import_project", { path: "/src/other", pipeline_yaml: null }],
       ["project_detail", { name: "shop" }],
       ["list_runs", { project: "shop", status: "failed", branch: "main", before: 120, limit: 50 }],
       ["get_run", { id: 7 }],
-      ["start_run", { project: "shop", jobs: ["build", "test"], inPlace: true }],
+      ["start_run", { project: "shop", jobs: ["build", "test"], in_place: true }],
       ["cancel_run", { id: 7 }],
-      ["read_log", { jobId: 3, from: 1001, count: 1000 }],
-      ["read_log", { jobId: 3, from: 1, count: 5000 }],
-      ["search_log", { jobId: 3, query: "error", from: 10, backwards: true }],
-      ["save_log", { jobId: 3, path: "/tmp/x.log" }],
-      ["test_results", { jobId: 3 }],
+      ["decide_job", { run_id: 7, job: "release", approved: true, comment: "looks good" }],
+      ["decide_job", { run_id: 7, job: "release", approved: false, comment: null }],
+      ["read_log", { job_id: 3, from: 1001, count: 1000 }],
+      ["read_log", { job_id: 3, from: 1, count: 5000 }],
+      ["search_log", { job_id: 3, query: "error", from: 10, backwards: true }],
+      ["save_log", { job_id: 3, path: "/tmp/x.log" }],
+      ["test_results", { job_id: 3 }],
       ["get_settings", {}],
       ["update_settings", { settings: s }],
       ["pause_notifications", { minutes: 60 }],
@@ -81,6 +86,18 @@ describe("api", () => {
     expect(backend.commands()).toEqual(["get_run", "overview"]);
   });
 
+  it("knows every error code of the contract, and no other", () => {
+    for (const code of ["not_found", "invalid_input", "invalid_pipeline", "conflict", "already_finished", "internal"]) {
+      expect(api.isErrorDto({ code, message: "m", diagnostics: [] })).toBe(true);
+    }
+    expect(api.isErrorDto({ code: "not_a_code", message: "m", diagnostics: [] })).toBe(false);
+    expect(api.toErrorDto({ code: "conflict", message: "decided by someone else just now" })).toEqual({
+      code: "conflict",
+      message: "decided by someone else just now",
+      diagnostics: [],
+    });
+  });
+
   it("uses the dialog plugin for the folder picker and the save dialog", async () => {
     const backend = mockBackend({
       "plugin:dialog|open": () => "/home/dev/shop",
@@ -97,29 +114,48 @@ describe("api", () => {
     const runs = vi.fn();
     const runEvents = vi.fn();
     const logs = vi.fn();
+    const projects = vi.fn();
     const links = vi.fn();
     const nav = vi.fn();
+    const settingsChanged = vi.fn();
     const unlisten = await Promise.all([
       api.onRuns(runs),
       api.onRunEvent(12, runEvents),
       api.onLog(34, logs),
+      api.onProjects(projects),
       api.onDeepLink(links),
       api.onNavigate(nav),
+      api.onSettings(settingsChanged),
     ]);
-    await emitEvent("switchyard://runs", { id: 1 });
-    await emitEvent("switchyard://run/12", { kind: "run", runId: 12, status: "running" });
-    await emitEvent("switchyard://run/13", { kind: "run", runId: 13, status: "running" });
-    await emitEvent("switchyard://log/34", { runId: 12, jobId: 34, lines: [] });
+    const run1 = summary({ id: 1 });
+    const append = { run_id: 12, job_id: 34, total: 1, lines: [logLine(1)] };
+    await emitEvent("switchyard://runs", run1);
+    await emitEvent("switchyard://run/12", { kind: "run", run_id: 12, status: "running" });
+    await emitEvent("switchyard://run/13", { kind: "run", run_id: 13, status: "running" });
+    await emitEvent("switchyard://log/34", append);
+    await emitEvent("switchyard://log/35", { ...append, job_id: 35 });
+    await emitEvent("switchyard://projects", { name: "shop" });
     await emitEvent("switchyard://deep-link", { kind: "run", id: 5 });
     await emitEvent("switchyard://navigate", { route: "/settings" });
-    expect(runs).toHaveBeenCalledWith({ id: 1 });
+    await emitEvent("switchyard://settings", settings({ theme: "dark" }));
+    expect(runs).toHaveBeenCalledWith(run1);
     expect(runEvents).toHaveBeenCalledTimes(1);
-    expect(runEvents).toHaveBeenCalledWith({ kind: "run", runId: 12, status: "running" });
-    expect(logs).toHaveBeenCalledWith({ runId: 12, jobId: 34, lines: [] });
+    expect(runEvents).toHaveBeenCalledWith({ kind: "run", run_id: 12, status: "running" });
+    expect(logs).toHaveBeenCalledTimes(1);
+    expect(logs).toHaveBeenCalledWith(append);
+    expect(projects).toHaveBeenCalledWith({ name: "shop" });
     expect(links).toHaveBeenCalledWith({ kind: "run", id: 5 });
     expect(nav).toHaveBeenCalledWith({ route: "/settings" });
+    expect(settingsChanged).toHaveBeenCalledWith(settings({ theme: "dark" }));
     unlisten.forEach((u) => u());
-    await emitEvent("switchyard://runs", { id: 2 });
+    await emitEvent("switchyard://runs", summary({ id: 2 }));
     expect(runs).toHaveBeenCalledTimes(1);
+  });
+
+  it("fills in the id of an event's name from the contract", () => {
+    expect(api.eventName("runs")).toBe("switchyard://runs");
+    expect(api.eventName("run", 12)).toBe("switchyard://run/12");
+    expect(api.eventName("log", 34)).toBe("switchyard://log/34");
+    expect(api.eventName("projects")).toBe("switchyard://projects");
   });
 });

@@ -1,47 +1,28 @@
-// The one typed module that talks to the Tauri shell: a function per command of
-// docs/desktop-ipc.md (exact names and argument objects) and a typed `listen`
-// per event. Every rejection is an `ErrorDto`; callers branch on `code`.
+// The one module that talks to the Tauri shell, typed end to end by the
+// generated contract in bindings/ipc.ts: `call` takes a command's exact name
+// and argument object (`Commands`), `on` an event's key and payload
+// (`EVENT_NAMES`, `EventPayloads`); a wrong name, argument or field does not
+// compile. Every rejection is an `ErrorDto`; callers branch on `code`.
 
-import { invoke } from "@tauri-apps/api/core";
+import { invoke, type InvokeArgs } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import { open as openDialog, save as saveDialog } from "@tauri-apps/plugin-dialog";
 
-import type { DeepLinkDto } from "./bindings/DeepLinkDto";
 import type { ErrorCode } from "./bindings/ErrorCode";
 import type { ErrorDto } from "./bindings/ErrorDto";
-import type { FirstRunDto } from "./bindings/FirstRunDto";
-import type { FolderDto } from "./bindings/FolderDto";
-import type { LogAppendDto } from "./bindings/LogAppendDto";
-import type { LogPageDto } from "./bindings/LogPageDto";
-import type { NavigateDto } from "./bindings/NavigateDto";
-import type { OverviewDto } from "./bindings/OverviewDto";
-import type { ProjectDetailDto } from "./bindings/ProjectDetailDto";
-import type { ProjectDto } from "./bindings/ProjectDto";
-import type { RunDto } from "./bindings/RunDto";
-import type { RunEventDto } from "./bindings/RunEventDto";
-import type { RunPageDto } from "./bindings/RunPageDto";
-import type { RunSummaryDto } from "./bindings/RunSummaryDto";
-import type { SettingsDto } from "./bindings/SettingsDto";
-import type { StatusDto } from "./bindings/StatusDto";
-import type { TestResultDto } from "./bindings/TestResultDto";
+import { ERROR_CODES, EVENT_NAMES, type Commands, type EventPayloads } from "./bindings/ipc";
 
 export type { UnlistenFn };
 
-const ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>([
-  "not_found",
-  "invalid_input",
-  "invalid_pipeline",
-  "conflict",
-  "already_finished",
-  "internal",
-]);
+/** The codes of the contract (generated with it): anything else is not the shell's `ErrorDto`. */
+const KNOWN_CODES: ReadonlySet<string> = new Set<ErrorCode>(ERROR_CODES);
 
 /** Whether a rejection has the shape of the shell's `ErrorDto`. */
 export function isErrorDto(value: unknown): value is ErrorDto {
   if (typeof value !== "object" || value === null) return false;
   const v = value as Record<string, unknown>;
-  return typeof v.code === "string" && ERROR_CODES.has(v.code) && typeof v.message === "string";
+  return typeof v.code === "string" && KNOWN_CODES.has(v.code) && typeof v.message === "string";
 }
 
 /** Any rejection as an `ErrorDto` (an unexpected one becomes `internal`). */
@@ -55,9 +36,22 @@ export function toErrorDto(error: unknown): ErrorDto {
   return { code: "internal", message, diagnostics: [] };
 }
 
-async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+/** A command's name. */
+export type Command = keyof Commands;
+
+/** A command's argument object. */
+export type CommandArgs<K extends Command> = Commands[K]["args"];
+
+/** A command's result. */
+export type CommandResult<K extends Command> = Commands[K]["result"];
+
+/** `call`'s arguments after the name: none for a command without arguments, else its argument object. */
+type ArgsOf<K extends Command> = CommandArgs<K> extends Record<string, never> ? [] : [args: CommandArgs<K>];
+
+/** Invokes a command of the contract; rejects with an `ErrorDto`. */
+export async function call<K extends Command>(name: K, ...args: ArgsOf<K>): Promise<CommandResult<K>> {
   try {
-    return await invoke<T>(command, args);
+    return await invoke<CommandResult<K>>(name, (args as unknown[])[0] as InvokeArgs | undefined);
   } catch (error) {
     throw toErrorDto(error);
   }
@@ -65,27 +59,21 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 
 // ---- Commands -------------------------------------------------------------
 
-export const overview = () => call<OverviewDto>("overview");
+export const overview = () => call("overview");
 
-export const listProjects = () => call<ProjectDto[]>("list_projects");
+export const listProjects = () => call("list_projects");
 
-export const inspectFolder = (path: string) => call<FolderDto>("inspect_folder", { path });
+export const inspectFolder = (path: string) => call("inspect_folder", { path });
 
 export const importProject = (path: string, pipelineYaml: string | null) =>
-  call<ProjectDto>("import_project", { path, pipelineYaml });
+  call("import_project", { path, pipeline_yaml: pipelineYaml });
 
-export const projectDetail = (name: string) => call<ProjectDetailDto>("project_detail", { name });
+export const projectDetail = (name: string) => call("project_detail", { name });
 
-export interface ListRunsArgs {
-  project: string | null;
-  status: StatusDto | null;
-  branch: string | null;
-  before: number | null;
-  limit: number;
-}
+export type ListRunsArgs = CommandArgs<"list_runs">;
 
 export const listRuns = (args: ListRunsArgs) =>
-  call<RunPageDto>("list_runs", {
+  call("list_runs", {
     project: args.project,
     status: args.status,
     branch: args.branch,
@@ -93,40 +81,53 @@ export const listRuns = (args: ListRunsArgs) =>
     limit: args.limit,
   });
 
-export const getRun = (id: number) => call<RunDto>("get_run", { id });
+export const getRun = (id: number) => call("get_run", { id });
 
 /** Starts a run; `jobs` empty means the whole pipeline. Resolves to the run's id. */
 export const startRun = (project: string, jobs: string[], inPlace: boolean) =>
-  call<number>("start_run", { project, jobs, inPlace });
+  call("start_run", { project, jobs, in_place: inPlace });
 
-export const cancelRun = (id: number) => call<null>("cancel_run", { id });
+export const cancelRun = (id: number) => call("cancel_run", { id });
+
+/** Longest comment `decide_job` accepts, in characters. */
+export const DECISION_COMMENT_MAX = 2000;
+
+/**
+ * Approves or rejects a waiting approval job (by name) of run `runId`.
+ * Rejects with `not_found` when there is no such run or the run has no job of
+ * that name, and with `conflict` when the job is not a waiting gate (not an
+ * approval job, already decided, ended, not waiting yet).
+ */
+export const decideJob = (runId: number, job: string, approved: boolean, comment: string | null) =>
+  call("decide_job", { run_id: runId, job, approved, comment });
 
 /** Largest `count` the shell accepts for `read_log`. */
 export const READ_LOG_MAX = 5000;
 
 export const readLog = (jobId: number, from: number, count: number) =>
-  call<LogPageDto>("read_log", { jobId, from, count: Math.min(count, READ_LOG_MAX) });
+  call("read_log", { job_id: jobId, from, count: Math.min(count, READ_LOG_MAX) });
 
 export const searchLog = (jobId: number, query: string, from: number, backwards: boolean) =>
-  call<number | null>("search_log", { jobId, query, from, backwards });
+  call("search_log", { job_id: jobId, query, from, backwards });
 
-export const saveLog = (jobId: number, path: string) => call<null>("save_log", { jobId, path });
+export const saveLog = (jobId: number, path: string) => call("save_log", { job_id: jobId, path });
 
-export const testResults = (jobId: number) => call<TestResultDto[]>("test_results", { jobId });
+export const testResults = (jobId: number) => call("test_results", { job_id: jobId });
 
-export const getSettings = () => call<SettingsDto>("get_settings");
+export const getSettings = () => call("get_settings");
 
-export const updateSettings = (settings: SettingsDto) => call<SettingsDto>("update_settings", { settings });
+export const updateSettings = (settings: CommandArgs<"update_settings">["settings"]) =>
+  call("update_settings", { settings });
 
-export const pauseNotifications = (minutes: number) => call<SettingsDto>("pause_notifications", { minutes });
+export const pauseNotifications = (minutes: number) => call("pause_notifications", { minutes });
 
-export const firstRun = () => call<FirstRunDto>("first_run");
+export const firstRun = () => call("first_run");
 
-export const importDemo = () => call<ProjectDto>("import_demo");
+export const importDemo = () => call("import_demo");
 
-export const pendingDeepLink = () => call<DeepLinkDto | null>("pending_deep_link");
+export const pendingDeepLink = () => call("pending_deep_link");
 
-export const uiReady = () => call<null>("ui_ready");
+export const uiReady = () => call("ui_ready");
 
 let uiReadySent = false;
 
@@ -168,38 +169,54 @@ export async function pickLogSavePath(defaultName: string): Promise<string | nul
 
 // ---- Events ---------------------------------------------------------------
 
-export const EVENTS = {
-  runs: "switchyard://runs",
-  run: (id: number) => `switchyard://run/${id}`,
-  log: (jobId: number) => `switchyard://log/${jobId}`,
-  deepLink: "switchyard://deep-link",
-  navigate: "switchyard://navigate",
-  settings: "switchyard://settings",
-} as const;
+/** An event's key. */
+export type EventKey = keyof EventPayloads;
+
+/** The events whose name carries an id (`{id}`, `{job_id}`). */
+export type EventWithId = {
+  [K in EventKey]: (typeof EVENT_NAMES)[K] extends `${string}{${string}}${string}` ? K : never;
+}[EventKey];
+
+type Handler<K extends EventKey> = (payload: EventPayloads[K]) => void;
+
+/** `on`'s arguments after the key: the id for an event whose name carries one, then the handler. */
+type OnArgs<K extends EventKey> = K extends EventWithId ? [id: number, handler: Handler<K>] : [handler: Handler<K>];
+
+/** An event's name, with its `{id}` / `{job_id}` filled in. */
+export function eventName(key: EventKey, id?: number): string {
+  const name: string = EVENT_NAMES[key];
+  if (id === undefined) return name;
+  return name.replace(/\{(id|job_id)\}/, String(id));
+}
+
+/** Listens to an event of the contract: `on("runs", h)`, `on("run", runId, h)`, `on("log", jobId, h)`. */
+export function on<K extends EventKey>(key: K, ...args: OnArgs<K>): Promise<UnlistenFn> {
+  const [id, handler] = (args.length === 2 ? args : [undefined, args[0]]) as [number | undefined, Handler<K>];
+  return listen<EventPayloads[K]>(eventName(key, id), (e) => handler(e.payload));
+}
 
 export type Subscribe<T> = (handler: (payload: T) => void) => Promise<UnlistenFn>;
 
-function on<T>(event: string, handler: (payload: T) => void): Promise<UnlistenFn> {
-  return listen<T>(event, (e) => handler(e.payload));
-}
-
-/** Any run was created or changed status. */
-export const onRuns: Subscribe<RunSummaryDto> = (handler) => on(EVENTS.runs, handler);
+/** Any run was created or changed status (this app's runs and the CLI's). */
+export const onRuns: Subscribe<EventPayloads["runs"]> = (handler) => on("runs", handler);
 
 /** A job or step of run `id` changed state. */
-export const onRunEvent = (id: number, handler: (e: RunEventDto) => void) => on(EVENTS.run(id), handler);
+export const onRunEvent = (id: number, handler: Handler<"run">) => on("run", id, handler);
 
 /** New lines of job `jobId`'s log. */
-export const onLog = (jobId: number, handler: (e: LogAppendDto) => void) => on(EVENTS.log(jobId), handler);
+export const onLog = (jobId: number, handler: Handler<"log">) => on("log", jobId, handler);
+
+/** A project was imported or changed, here or by another process (the CLI). */
+export const onProjects: Subscribe<EventPayloads["projects"]> = (handler) => on("projects", handler);
 
 /** A `switchyard://` link was opened while the app runs. */
-export const onDeepLink: Subscribe<DeepLinkDto> = (handler) => on(EVENTS.deepLink, handler);
+export const onDeepLink: Subscribe<EventPayloads["deep_link"]> = (handler) => on("deep_link", handler);
 
 /** The tray or a notification asks to show a view. */
-export const onNavigate: Subscribe<NavigateDto> = (handler) => on(EVENTS.navigate, handler);
+export const onNavigate: Subscribe<EventPayloads["navigate"]> = (handler) => on("navigate", handler);
 
 /** The settings in force changed (config.toml edited by hand or elsewhere). */
-export const onSettings: Subscribe<SettingsDto> = (handler) => on(EVENTS.settings, handler);
+export const onSettings: Subscribe<EventPayloads["settings"]> = (handler) => on("settings", handler);
 
 export type FolderDragEvent =
   | { type: "enter"; paths: string[] }

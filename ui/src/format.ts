@@ -15,10 +15,34 @@ export function formatDuration(ms: number | null | undefined): string {
   return `${h}h ${String(m % 60).padStart(2, "0")}m`;
 }
 
+/** An RFC 3339 time from the shell as Unix ms; null when absent or unreadable. */
+export function toMs(t: string | null | undefined): number | null {
+  if (t === null || t === undefined) return null;
+  const ms = Date.parse(t);
+  return Number.isNaN(ms) ? null : ms;
+}
+
 /** Duration of something that may still be going. */
 export function elapsed(start: number | null, end: number | null, now: number): number | null {
   if (start === null) return null;
   return Math.max(0, (end ?? now) - start);
+}
+
+/** Anything with a start, an end and a stored duration (a run, job or step). */
+export interface Timed {
+  started_at: string | null;
+  finished_at: string | null;
+  duration_ms: number | null;
+}
+
+/** When a run started, or when it was created if it has not started yet (Unix ms). */
+export function runTime(run: { started_at: string | null; created_at: string }): number | null {
+  return toMs(run.started_at ?? run.created_at);
+}
+
+/** The stored duration once it ended, else the time since it started (live); null before it starts. */
+export function durationOf(item: Timed, now: number): number | null {
+  return item.duration_ms ?? elapsed(toMs(item.started_at), toMs(item.finished_at), now);
 }
 
 const relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });

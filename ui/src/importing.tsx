@@ -1,7 +1,7 @@
 import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from "react";
 import { useNavigate } from "react-router";
 
-import type { ProjectDto } from "./bindings/ProjectDto";
+import type { ProjectView } from "./bindings/ProjectView";
 import { ImportDialog } from "./components/ImportDialog";
 import { useNotify } from "./notify";
 
@@ -39,7 +39,7 @@ export function ImportProvider({ children }: { children: ReactNode }) {
   const close = useCallback(() => setDialog((d) => ({ ...d, open: false })), []);
 
   const onImported = useCallback(
-    (project: ProjectDto) => {
+    (project: ProjectView) => {
       close();
       setProjectsVersion((v) => v + 1);
       notify(`Imported ${project.name}.`, "success");

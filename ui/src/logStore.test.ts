@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 
-import type { LogPageDto } from "./bindings/LogPageDto";
+import type { LogPage } from "./bindings/LogPage";
 import { LogStore } from "./logStore";
 import { logLine } from "./test/fixtures";
 
 function store(total: number, pageSize = 100, maxPages = 4) {
   const requests: [number, number][] = [];
   const s = new LogStore(
-    async (from, count): Promise<LogPageDto> => {
+    async (from, count): Promise<LogPage> => {
       requests.push([from, count]);
       const lines = [];
       for (let n = from; n < from + count && n <= total; n++) lines.push(logLine(n));
@@ -56,6 +56,22 @@ describe("LogStore", () => {
     s.ensure(1, 15);
     await settle();
     expect(requests.length).toBe(before + 1);
+  });
+
+  it("takes the length of a flood from `total` and reads the skipped lines when they come into view", async () => {
+    const { s, requests } = store(10);
+    s.ensure(1, 10);
+    await settle();
+    // A flood: lines 11..500 were written, only the last two are sent.
+    s.append([logLine(499), logLine(500)], 500);
+    expect(s.total).toBe(500);
+    expect(s.line(250)).toBeUndefined();
+    const before = requests.length;
+    s.ensure(150, 250);
+    await settle();
+    expect(requests.length).toBe(before + 2);
+    s.append([], 600);
+    expect(s.total).toBe(600);
   });
 
   it("keeps the error of a failed read", async () => {

@@ -1,17 +1,17 @@
 // A bounded, paged cache of one job's log for the virtualized viewer: pages of
 // `pageSize` lines are fetched with `read_log` when they come into view, kept
 // in least-recently-used order up to `maxPages`, and live lines from
-// `switchyard://log/{jobId}` are added as they arrive.
+// `switchyard://log/{job_id}` are added as they arrive.
 
 import { toErrorDto } from "./api";
 import type { ErrorDto } from "./bindings/ErrorDto";
-import type { LogLineDto } from "./bindings/LogLineDto";
-import type { LogPageDto } from "./bindings/LogPageDto";
+import type { LogLine } from "./bindings/LogLine";
+import type { LogPage } from "./bindings/LogPage";
 
 export const LOG_PAGE_SIZE = 1000;
 export const LOG_MAX_PAGES = 24;
 
-export type FetchLogPage = (from: number, count: number) => Promise<LogPageDto>;
+export type FetchLogPage = (from: number, count: number) => Promise<LogPage>;
 
 export class LogStore {
   /** Lines in the log so far. */
@@ -21,7 +21,7 @@ export class LogStore {
   /** The last fetch failed with this. */
   error: ErrorDto | null = null;
 
-  private readonly pages = new Map<number, (LogLineDto | undefined)[]>();
+  private readonly pages = new Map<number, (LogLine | undefined)[]>();
   private readonly inflight = new Set<number>();
   private readonly listeners = new Set<() => void>();
   private version = 0;
@@ -50,7 +50,7 @@ export class LogStore {
   }
 
   /** Line `n` (1-based) when it is in memory. */
-  line(n: number): LogLineDto | undefined {
+  line(n: number): LogLine | undefined {
     if (n < 1) return undefined;
     const p = this.pageOf(n);
     return this.pages.get(p)?.[n - 1 - p * this.pageSize];
@@ -71,12 +71,19 @@ export class LogStore {
     this.evict(first, last);
   }
 
-  /** Adds live lines. */
-  append(lines: LogLineDto[]): void {
-    if (lines.length === 0) return;
+  /**
+   * Adds live lines; `total` is the log's length now (in a flood only the last
+   * lines come, the others are read when they come into view).
+   */
+  append(lines: LogLine[], total?: number): void {
+    const longer = total !== undefined && Number.isInteger(total) && total > this.total;
+    if (lines.length === 0 && !longer) return;
     for (const line of lines) this.put(line);
-    const lastPage = this.pageOf(lines[lines.length - 1].number);
-    this.evict(lastPage, lastPage);
+    if (longer) this.total = total;
+    if (lines.length > 0) {
+      const lastPage = this.pageOf(lines[lines.length - 1].number);
+      this.evict(lastPage, lastPage);
+    }
     this.changed();
   }
 
@@ -84,7 +91,7 @@ export class LogStore {
     return Math.floor((n - 1) / this.pageSize);
   }
 
-  private put(line: LogLineDto): void {
+  private put(line: LogLine): void {
     if (!Number.isInteger(line.number) || line.number < 1) return;
     const p = this.pageOf(line.number);
     let page = this.pages.get(p);

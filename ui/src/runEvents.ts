@@ -1,18 +1,18 @@
-import type { RunDto } from "./bindings/RunDto";
 import type { RunEventDto } from "./bindings/RunEventDto";
-import type { StatusDto } from "./bindings/StatusDto";
+import type { RunView } from "./bindings/RunView";
+import type { Status } from "./status";
 
 /** A run with one live event applied (the next `get_run` brings times and counts). */
-export function applyRunEvent(run: RunDto, event: RunEventDto): RunDto {
-  if (event.runId !== run.summary.id) return run;
+export function applyRunEvent(run: RunView, event: RunEventDto): RunView {
+  if (event.run_id !== run.id) return run;
   switch (event.kind) {
     case "run":
-      return { ...run, summary: { ...run.summary, status: event.status } };
+      return { ...run, status: event.status };
     case "job":
       return {
         ...run,
         jobs: run.jobs.map((j) => {
-          if (j.id !== event.jobId) return j;
+          if (j.id !== event.job_id) return j;
           const newAttempt = event.attempt > j.attempts;
           return {
             ...j,
@@ -20,7 +20,14 @@ export function applyRunEvent(run: RunDto, event: RunEventDto): RunDto {
             reason: event.reason,
             attempts: Math.max(j.attempts, event.attempt),
             steps: newAttempt
-              ? j.steps.map((s) => ({ ...s, status: "queued" as const, exitCode: null, startedAt: null, finishedAt: null, durationMs: null }))
+              ? j.steps.map((s) => ({
+                  ...s,
+                  status: "queued" as const,
+                  exit_code: null,
+                  started_at: null,
+                  finished_at: null,
+                  duration_ms: null,
+                }))
               : j.steps,
           };
         }),
@@ -29,11 +36,11 @@ export function applyRunEvent(run: RunDto, event: RunEventDto): RunDto {
       return {
         ...run,
         jobs: run.jobs.map((j) => {
-          if (j.id !== event.jobId) return j;
+          if (j.id !== event.job_id) return j;
           const exists = j.steps.some((s) => s.idx === event.step);
           const steps = exists
             ? j.steps.map((s) =>
-                s.idx === event.step ? { ...s, name: event.name, status: event.status, exitCode: event.exitCode } : s,
+                s.idx === event.step ? { ...s, name: event.name, status: event.status, exit_code: event.exit_code } : s,
               )
             : [
                 ...j.steps,
@@ -41,10 +48,10 @@ export function applyRunEvent(run: RunDto, event: RunEventDto): RunDto {
                   idx: event.step,
                   name: event.name,
                   status: event.status,
-                  exitCode: event.exitCode,
-                  startedAt: null,
-                  finishedAt: null,
-                  durationMs: null,
+                  exit_code: event.exit_code,
+                  started_at: null,
+                  finished_at: null,
+                  duration_ms: null,
                 },
               ].sort((a, b) => a.idx - b.idx);
           return { ...j, steps };
@@ -53,9 +60,9 @@ export function applyRunEvent(run: RunDto, event: RunEventDto): RunDto {
   }
 }
 
-/** queued < running < ended: within one attempt a status never goes back. */
-function progress(status: StatusDto): number {
-  return status === "queued" ? 0 : status === "running" ? 1 : 2;
+/** queued < running / waiting < ended: within one attempt a status never goes back. */
+function progress(status: Status): number {
+  return status === "queued" ? 0 : status === "running" || status === "waiting" ? 1 : 2;
 }
 
 /**
@@ -63,22 +70,23 @@ function progress(status: StatusDto): number {
  * moved forward is kept when the reload is older than those events (same
  * attempt); everything else comes from the reload.
  */
-export function mergeRun(shown: RunDto, reloaded: RunDto): RunDto {
-  const summary =
-    progress(shown.summary.status) > progress(reloaded.summary.status)
-      ? { ...reloaded.summary, status: shown.summary.status }
-      : reloaded.summary;
+export function mergeRun(shown: RunView, reloaded: RunView): RunView {
+  const status = progress(shown.status) > progress(reloaded.status) ? shown.status : reloaded.status;
   const jobs = reloaded.jobs.map((j) => {
     const before = shown.jobs.find((b) => b.id === j.id);
     if (!before || j.attempts > before.attempts) return j;
     const ahead = progress(before.status) > progress(j.status);
     const steps = j.steps.map((s) => {
       const b = before.steps.find((x) => x.idx === s.idx);
-      return b && progress(b.status) > progress(s.status) ? { ...s, status: b.status, exitCode: b.exitCode } : s;
+      return b && progress(b.status) > progress(s.status) ? { ...s, status: b.status, exit_code: b.exit_code } : s;
     });
     for (const b of before.steps) if (!steps.some((s) => s.idx === b.idx)) steps.push(b);
     steps.sort((a, b) => a.idx - b.idx);
-    return ahead ? { ...j, status: before.status, reason: before.reason ?? j.reason, steps } : { ...j, steps };
+    // A gate's decision is final: one already shown is kept over an older reload without it.
+    const approval = j.approval && !j.approval.decision && before.approval?.decision ? before.approval : j.approval;
+    return ahead
+      ? { ...j, status: before.status, reason: before.reason ?? j.reason, steps, approval }
+      : { ...j, steps, approval };
   });
-  return { ...reloaded, summary, jobs };
+  return { ...reloaded, status, jobs };
 }

@@ -1,6 +1,7 @@
 import BlockIcon from "@mui/icons-material/Block";
 import CancelIcon from "@mui/icons-material/Cancel";
 import CheckCircleIcon from "@mui/icons-material/CheckCircle";
+import PanToolOutlinedIcon from "@mui/icons-material/PanToolOutlined";
 import PauseCircleOutlineIcon from "@mui/icons-material/PauseCircleOutline";
 import RemoveCircleOutlineIcon from "@mui/icons-material/RemoveCircleOutline";
 import ScheduleIcon from "@mui/icons-material/Schedule";
@@ -9,14 +10,20 @@ import Chip, { type ChipProps } from "@mui/material/Chip";
 import CircularProgress from "@mui/material/CircularProgress";
 import { useTheme, type Theme } from "@mui/material/styles";
 
-import type { StatusDto } from "./bindings/StatusDto";
+import type { JobStatus } from "./bindings/JobStatus";
+import type { RunStatus } from "./bindings/RunStatus";
+import type { StepStatus } from "./bindings/StepStatus";
+
+/** Any status the UI shows: of a run, a job or a step (the same string values). */
+export type Status = RunStatus | JobStatus | StepStatus;
 
 /** The statuses a run (not a job or step) can have: what the history filter offers. */
-export const RUN_STATUSES: StatusDto[] = ["queued", "running", "succeeded", "failed", "cancelled", "interrupted"];
+export const RUN_STATUSES: RunStatus[] = ["queued", "running", "succeeded", "failed", "cancelled", "interrupted"];
 
-export const STATUS_LABEL: Record<StatusDto, string> = {
+export const STATUS_LABEL: Record<Status, string> = {
   queued: "Queued",
   running: "Running",
+  waiting: "Waiting for approval",
   succeeded: "Succeeded",
   failed: "Failed",
   cancelled: "Cancelled",
@@ -26,9 +33,14 @@ export const STATUS_LABEL: Record<StatusDto, string> = {
 };
 
 /** One colour family per status, the same everywhere. */
-export type StatusTone = "success" | "error" | "info" | "warning" | "muted" | "neutral";
+export type StatusTone = "success" | "error" | "info" | "warning" | "attention" | "muted" | "neutral";
 
-export function statusTone(status: StatusDto): StatusTone {
+/** Amber: something waits for a person (an approval job), distinct from the orange of `warning`. */
+export function attentionColor(theme: Theme): string {
+  return theme.palette.mode === "dark" ? "#e3b341" : "#9a6700";
+}
+
+export function statusTone(status: Status): StatusTone {
   switch (status) {
     case "succeeded":
       return "success";
@@ -37,6 +49,8 @@ export function statusTone(status: StatusDto): StatusTone {
       return "error";
     case "running":
       return "info";
+    case "waiting":
+      return "attention";
     case "interrupted":
       return "warning";
     case "cancelled":
@@ -47,7 +61,7 @@ export function statusTone(status: StatusDto): StatusTone {
   }
 }
 
-export function statusColor(theme: Theme, status: StatusDto): string {
+export function statusColor(theme: Theme, status: Status): string {
   const tone = statusTone(status);
   switch (tone) {
     case "success":
@@ -55,6 +69,8 @@ export function statusColor(theme: Theme, status: StatusDto): string {
     case "info":
     case "warning":
       return theme.palette[tone].main;
+    case "attention":
+      return attentionColor(theme);
     case "muted":
       return theme.palette.text.disabled;
     case "neutral":
@@ -62,16 +78,16 @@ export function statusColor(theme: Theme, status: StatusDto): string {
   }
 }
 
-/** Queued or running: may still change. */
-export function isActive(status: StatusDto): boolean {
-  return status === "queued" || status === "running";
+/** Queued, running or waiting for approval: may still change. */
+export function isActive(status: Status): boolean {
+  return status === "queued" || status === "running" || status === "waiting";
 }
 
-export function isFailure(status: StatusDto): boolean {
+export function isFailure(status: Status): boolean {
   return status === "failed" || status === "timed_out" || status === "interrupted";
 }
 
-export function StatusIcon({ status, size = 18 }: { status: StatusDto; size?: number }) {
+export function StatusIcon({ status, size = 18 }: { status: Status; size?: number }) {
   const theme = useTheme();
   const color = statusColor(theme, status);
   const sx = { color, fontSize: size, flexShrink: 0 };
@@ -89,11 +105,25 @@ export function StatusIcon({ status, size = 18 }: { status: StatusDto; size?: nu
       return <BlockIcon sx={sx} aria-label={label} />;
     case "skipped":
       return <RemoveCircleOutlineIcon sx={sx} aria-label={label} />;
+    case "waiting":
+      return <PanToolOutlinedIcon sx={sx} aria-label={label} />;
     case "interrupted":
       return <PauseCircleOutlineIcon sx={sx} aria-label={label} />;
     case "queued":
       return <ScheduleIcon sx={sx} aria-label={label} />;
   }
+}
+
+/** The hand of `waiting`, in its amber: an approval job (a gate) that has no status yet (a job of a plan). */
+export function GateIcon({ size = 18 }: { size?: number }) {
+  const theme = useTheme();
+  return (
+    <PanToolOutlinedIcon
+      sx={{ color: attentionColor(theme), fontSize: size, flexShrink: 0, verticalAlign: "text-bottom" }}
+      aria-label="Approval job"
+      data-testid="gate-icon"
+    />
+  );
 }
 
 type ChipColor = NonNullable<ChipProps["color"]>;
@@ -103,12 +133,13 @@ const CHIP_COLOR: Record<StatusTone, ChipColor> = {
   error: "error",
   info: "info",
   warning: "warning",
+  attention: "default",
   muted: "default",
   neutral: "default",
 };
 
 export interface StatusChipProps {
-  status: StatusDto;
+  status: Status;
   size?: "small" | "medium";
   testId?: string;
 }
@@ -118,6 +149,8 @@ export function StatusChip({ status, size = "small", testId }: StatusChipProps) 
   const tone = statusTone(status);
   const theme = useTheme();
   const running = status === "running";
+  const waiting = status === "waiting";
+  const amber = attentionColor(theme);
   return (
     <Chip
       data-testid={testId}
@@ -129,12 +162,16 @@ export function StatusChip({ status, size = "small", testId }: StatusChipProps) 
       icon={
         running ? (
           <CircularProgress size={12} thickness={6} sx={{ color: "inherit", ml: "6px !important" }} aria-hidden />
+        ) : waiting ? (
+          <PanToolOutlinedIcon sx={{ fontSize: 14, color: "inherit !important" }} aria-hidden />
         ) : undefined
       }
       sx={
         tone === "muted"
           ? { bgcolor: theme.palette.action.selected, color: theme.palette.text.secondary }
-          : undefined
+          : tone === "attention"
+            ? { bgcolor: amber, color: theme.palette.getContrastText(amber) }
+            : undefined
       }
     />
   );

@@ -107,6 +107,28 @@ enum Command {
         /// The run's id.
         run_id: i64,
     },
+    /// Approve a waiting approval job of a run (a job with `approval:`): it
+    /// succeeds and the jobs that need it go on. Works wherever the run runs.
+    Approve {
+        /// The run's id.
+        run_id: i64,
+        /// The approval job's name.
+        job: String,
+        /// A note kept with the decision.
+        #[arg(long)]
+        comment: Option<String>,
+    },
+    /// Reject a waiting approval job of a run: it fails, and the jobs that
+    /// need it are skipped.
+    Reject {
+        /// The run's id.
+        run_id: i64,
+        /// The approval job's name.
+        job: String,
+        /// Why (kept with the decision and shown as the job's reason).
+        #[arg(long)]
+        comment: Option<String>,
+    },
     /// Resume the runs a stopped Switchyard left going (their Kubernetes jobs
     /// went on in their pods), wait for them, and clean up what ended runs
     /// left in clusters.
@@ -207,7 +229,7 @@ async fn dispatch(command: Command) -> CmdResult {
         }
         Command::Projects { json } => {
             let engine = open_engine().await?;
-            let projects = engine.projects().await?;
+            let projects = engine.project_views().await?;
             output::print_projects(&projects, json);
             Ok(ExitCode::SUCCESS)
         }
@@ -242,7 +264,7 @@ async fn dispatch(command: Command) -> CmdResult {
             let engine = open_engine().await?;
             let run = engine.run(run_id).await?;
             if json {
-                output::print_json(&output::RunJson::from(&run));
+                output::print_json(&switchyard_engine::views::RunView::from(&run));
             } else {
                 output::print_run(&engine, &run).await?;
             }
@@ -259,6 +281,8 @@ async fn dispatch(command: Command) -> CmdResult {
             Ok(ExitCode::SUCCESS)
         }
         Command::Cancel { run_id } => cancel(run_id).await,
+        Command::Approve { run_id, job, comment } => decide(run_id, &job, true, comment).await,
+        Command::Reject { run_id, job, comment } => decide(run_id, &job, false, comment).await,
         Command::Resume { json } => resume(json).await,
     }
 }
@@ -323,7 +347,7 @@ async fn run(
     engine.flush().await?;
     let details = engine.run(id).await?;
     if json {
-        output::print_json(&output::RunJson::from(&details));
+        output::print_json(&switchyard_engine::views::RunView::from(&details));
     } else {
         output::print_run_end(engine, &details).await?;
     }
@@ -353,7 +377,7 @@ async fn resume(json: bool) -> CmdResult {
     for id in ids {
         let details = engine.run(id).await?;
         if json {
-            output::print_json(&output::RunJson::from(&details));
+            output::print_json(&switchyard_engine::views::RunView::from(&details));
         } else {
             output::print_run_end(&engine, &details).await?;
         }
@@ -363,6 +387,17 @@ async fn resume(json: bool) -> CmdResult {
     } else {
         ExitCode::from(1)
     })
+}
+
+async fn decide(run_id: i64, job: &str, approved: bool, comment: Option<String>) -> CmdResult {
+    let engine = open_engine().await?;
+    let d = engine.decide(run_id, job, approved, comment, "cli").await?;
+    println!(
+        "{} `{job}` of run {run_id} as {}",
+        if approved { "approved" } else { "rejected" },
+        d.by
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn cancel(run_id: i64) -> CmdResult {

@@ -1,141 +1,22 @@
 //! What the CLI prints: tables and summaries for people, JSON for scripts.
 //!
-//! The JSON shapes here are the CLI's contract (documented in docs/cli.md);
-//! they are built from the engine's records at this boundary rather than by
-//! serializing the engine's types directly.
+//! The JSON is the engine API's views (`switchyard_engine::views`), the one
+//! serialized form the desktop app receives too; docs/cli.md documents it.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use serde::Serialize;
-use switchyard_engine::logs::{self, LogLine, Stream};
-use switchyard_engine::status::RunStatus;
-use switchyard_engine::store::{JobRecord, Project, RunDetails, RunSummary};
+use switchyard_engine::logs::{LogLine, Stream};
+use switchyard_engine::store::{JobRecord, RunDetails, RunSummary};
+use switchyard_engine::views::{ProjectView, RunSummaryView};
 use switchyard_engine::{Engine, EngineError};
-
-fn rfc3339(ms: Option<i64>) -> Option<String> {
-    ms.and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
-        .map(|t| t.round(jiff::Unit::Millisecond).unwrap_or(t).to_string())
-}
 
 fn duration_ms(start: Option<i64>, end: Option<i64>) -> Option<i64> {
     match (start, end) {
         (Some(s), Some(e)) => Some((e - s).max(0)),
         _ => None,
     }
-}
-
-/// `switchyard show --json` and `switchyard run --json`.
-#[derive(Serialize)]
-pub struct RunJson {
-    id: i64,
-    project: String,
-    status: RunStatus,
-    commit: Option<String>,
-    branch: Option<String>,
-    dirty: Option<bool>,
-    created_at: Option<String>,
-    started_at: Option<String>,
-    finished_at: Option<String>,
-    duration_ms: Option<i64>,
-    error: Option<String>,
-    jobs: Vec<JobJson>,
-}
-
-#[derive(Serialize)]
-struct JobJson {
-    name: String,
-    status: switchyard_engine::status::JobStatus,
-    runner: String,
-    needs: Vec<String>,
-    started_at: Option<String>,
-    finished_at: Option<String>,
-    duration_ms: Option<i64>,
-    attempts: u32,
-    reason: Option<String>,
-    warnings: Vec<String>,
-    steps: Vec<StepJson>,
-    tests: switchyard_engine::store::TestCounts,
-    artifacts: Vec<switchyard_engine::store::ArtifactRecord>,
-}
-
-#[derive(Serialize)]
-struct StepJson {
-    name: String,
-    status: switchyard_engine::status::StepStatus,
-    exit_code: Option<i32>,
-    duration_ms: Option<i64>,
-}
-
-impl From<&RunDetails> for RunJson {
-    fn from(run: &RunDetails) -> Self {
-        let s = &run.summary;
-        RunJson {
-            id: s.id,
-            project: s.project.clone(),
-            status: s.status,
-            commit: s.commit.clone(),
-            branch: s.branch.clone(),
-            dirty: s.dirty,
-            created_at: rfc3339(Some(s.created_at)),
-            started_at: rfc3339(s.started_at),
-            finished_at: rfc3339(s.finished_at),
-            duration_ms: duration_ms(s.started_at, s.finished_at),
-            error: run.error.clone(),
-            jobs: run.jobs.iter().map(JobJson::from).collect(),
-        }
-    }
-}
-
-impl From<&JobRecord> for JobJson {
-    fn from(j: &JobRecord) -> Self {
-        JobJson {
-            name: j.name.clone(),
-            status: j.status,
-            runner: j.runner.clone(),
-            needs: j.needs.clone(),
-            started_at: rfc3339(j.started_at),
-            finished_at: rfc3339(j.finished_at),
-            duration_ms: duration_ms(j.started_at, j.finished_at),
-            attempts: j.attempts,
-            reason: j.reason.clone(),
-            warnings: j.warnings.clone(),
-            steps: j
-                .steps
-                .iter()
-                .map(|s| StepJson {
-                    name: s.name.clone(),
-                    status: s.status,
-                    exit_code: s.exit_code,
-                    duration_ms: duration_ms(s.started_at, s.finished_at),
-                })
-                .collect(),
-            tests: j.tests,
-            artifacts: j.artifacts.clone(),
-        }
-    }
-}
-
-#[derive(Serialize)]
-struct RunSummaryJson {
-    id: i64,
-    project: String,
-    status: RunStatus,
-    commit: Option<String>,
-    branch: Option<String>,
-    dirty: Option<bool>,
-    created_at: Option<String>,
-    started_at: Option<String>,
-    finished_at: Option<String>,
-    duration_ms: Option<i64>,
-}
-
-#[derive(Serialize)]
-struct ProjectJson<'a> {
-    name: &'a str,
-    path: String,
-    remote: Option<&'a str>,
-    imported_at: Option<String>,
 }
 
 /// Prints a value as pretty JSON on stdout.
@@ -147,18 +28,9 @@ pub fn print_json<T: Serialize>(value: &T) {
 }
 
 /// `switchyard projects`.
-pub fn print_projects(projects: &[Project], json: bool) {
+pub fn print_projects(projects: &[ProjectView], json: bool) {
     if json {
-        let list: Vec<ProjectJson<'_>> = projects
-            .iter()
-            .map(|p| ProjectJson {
-                name: &p.name,
-                path: p.path.display().to_string(),
-                remote: p.remote.as_deref(),
-                imported_at: rfc3339(Some(p.created_at)),
-            })
-            .collect();
-        print_json(&list);
+        print_json(&projects);
         return;
     }
     if projects.is_empty() {
@@ -168,28 +40,14 @@ pub fn print_projects(projects: &[Project], json: bool) {
     let width = projects.iter().map(|p| p.name.len()).max().unwrap_or(4).max(4);
     println!("{:width$}  PATH", "NAME");
     for p in projects {
-        println!("{:width$}  {}", p.name, p.path.display());
+        println!("{:width$}  {}", p.name, p.path);
     }
 }
 
 /// `switchyard runs`.
 pub fn print_runs(runs: &[RunSummary], json: bool) {
     if json {
-        let list: Vec<RunSummaryJson> = runs
-            .iter()
-            .map(|r| RunSummaryJson {
-                id: r.id,
-                project: r.project.clone(),
-                status: r.status,
-                commit: r.commit.clone(),
-                branch: r.branch.clone(),
-                dirty: r.dirty,
-                created_at: rfc3339(Some(r.created_at)),
-                started_at: rfc3339(r.started_at),
-                finished_at: rfc3339(r.finished_at),
-                duration_ms: duration_ms(r.started_at, r.finished_at),
-            })
-            .collect();
+        let list: Vec<RunSummaryView> = runs.iter().map(RunSummaryView::from).collect();
         print_json(&list);
         return;
     }
@@ -217,7 +75,8 @@ pub fn print_runs(runs: &[RunSummary], json: bool) {
         let dur = duration_ms(r.started_at, r.finished_at)
             .map(|d| human(Duration::from_millis(d as u64)))
             .unwrap_or_else(|| "-".into());
-        let started = rfc3339(r.started_at.or(Some(r.created_at))).unwrap_or_default();
+        let started =
+            switchyard_engine::views::rfc3339(r.started_at.or(Some(r.created_at))).unwrap_or_default();
         println!(
             "{:>6}  {:11}  {:pw$}  {:20}  {:9}  {started}",
             r.id,
@@ -325,7 +184,6 @@ pub async fn print_run(engine: &Engine, run: &RunDetails) -> Result<(), EngineEr
             );
             if t.failed > 0 {
                 for r in engine
-                    .store()
                     .test_results(job.id)
                     .await?
                     .iter()
@@ -369,7 +227,7 @@ pub async fn print_run_end(engine: &Engine, run: &RunDetails) -> Result<(), Engi
     }
     let counts: Vec<String> = counts.iter().map(|(k, c)| format!("{c} {k}")).collect();
     for job in run.jobs.iter().filter(|j| j.status.is_failure()) {
-        let lines = logs::all_lines(engine.store(), job.id).await?;
+        let (lines, _) = engine.log_since(job.id, None).await?;
         let tail: Vec<&LogLine> = lines
             .iter()
             .rev()
@@ -417,7 +275,7 @@ pub async fn print_run_end(engine: &Engine, run: &RunDetails) -> Result<(), Engi
 fn format_line(line: &LogLine, prefix: Option<&str>, timestamps: bool) -> String {
     let mut out = String::new();
     if timestamps {
-        out.push_str(&rfc3339(Some(line.ts)).unwrap_or_default());
+        out.push_str(&switchyard_engine::views::rfc3339(Some(line.ts)).unwrap_or_default());
         out.push(' ');
     }
     if let Some(p) = prefix {
@@ -463,27 +321,25 @@ pub async fn print_logs(
         None => run.jobs.iter().collect(),
     };
     let prefix = jobs.len() > 1;
-    let mut last_seq: HashMap<i64, i64> = HashMap::new();
+    let mut last_seq: HashMap<i64, Option<i64>> = HashMap::new();
     let stdout = std::io::stdout();
     loop {
         let status = if follow {
-            engine.store().run_status(run_id).await?
+            Some(engine.run_status(run_id).await?)
         } else {
             None
         };
         let mut lock = stdout.lock();
         for j in &jobs {
-            let after = last_seq.get(&j.id).copied();
-            let chunks = engine.store().log_chunks(j.id, after).await?;
-            for c in &chunks {
-                for line in logs::decode(c) {
-                    let p = prefix.then_some(j.name.as_str());
-                    if writeln!(lock, "{}", format_line(&line, p, timestamps)).is_err() {
-                        return Ok(()); // stdout closed (e.g. piped into `head`)
-                    }
+            let after = last_seq.get(&j.id).copied().flatten();
+            let (lines, last) = engine.log_since(j.id, after).await?;
+            for line in lines {
+                let p = prefix.then_some(j.name.as_str());
+                if writeln!(lock, "{}", format_line(&line, p, timestamps)).is_err() {
+                    return Ok(()); // stdout closed (e.g. piped into `head`)
                 }
-                last_seq.insert(j.id, c.seq);
             }
+            last_seq.insert(j.id, last);
         }
         drop(lock);
         if !follow || status.is_none_or(|s| s.is_terminal()) {

@@ -130,6 +130,19 @@ async fn follow(id: i64, mut events: broadcast::Receiver<Event>, sink: Arc<Sink>
                 ..
             } => match status {
                 JobStatus::Queued => {}
+                JobStatus::Waiting => {
+                    jobs.entry(job_id).or_insert_with(|| JobView {
+                        bar: None,
+                        started: Instant::now(),
+                        step_started: Instant::now(),
+                        attempts: attempt,
+                    });
+                    let asks = reason.unwrap_or_default();
+                    sink.line(&format!(
+                        "⏸ {job} waits for approval: {asks}\n  approve: switchyard approve {id} {q}   reject: switchyard reject {id} {q}",
+                        q = shell_word(&job)
+                    ));
+                }
                 JobStatus::Running => {
                     let view = jobs.entry(job_id).or_insert_with(|| JobView {
                         bar: None,
@@ -222,8 +235,19 @@ async fn follow(id: i64, mut events: broadcast::Receiver<Event>, sink: Arc<Sink>
             }
             Event::Log { .. }
             | Event::CancelRequested { .. }
+            | Event::Decided { .. }
             | Event::Project { .. }
             | Event::ConfigChanged => {}
         }
+    }
+}
+
+/// A job name as one shell word (quoted when it holds spaces, as matrix
+/// names do).
+fn shell_word(s: &str) -> String {
+    if s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c)) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
     }
 }

@@ -9,7 +9,10 @@
 //! * API requests per job, counted by the client's request-counting layer,
 //!   for a one-step job and for a three-step job with artifacts and a JUnit
 //!   report;
-//! * tar upload throughput of a working tree of incompressible files.
+//! * tar upload throughput of a working tree of incompressible files;
+//! * fan-out: 64 one-step jobs on one target against a single such job,
+//!   and how many pods ran at once (each target has its own limit, 32 by
+//!   default, whatever the workstation's number of CPUs).
 //!
 //! Each measurement works in a namespace of its own, deleted afterwards.
 
@@ -221,6 +224,67 @@ async fn upload_throughput() {
     b.done().await;
 }
 
+async fn fan_out() {
+    let n: usize = std::env::var("SWITCHYARD_BENCH_JOBS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(64);
+    let b = Bench::new("fanout").await;
+    let one = b.project(
+        "jobs:\n  only:\n    runner: kubernetes:bench\n    image: busybox:1.37\n    steps: [sleep 2]\n",
+    );
+    let (engine, _) = b.engine().await;
+    let p = engine.import(&one, None).await.unwrap();
+    let started = Instant::now();
+    let status = engine
+        .start_run(&p, RunOptions::default())
+        .await
+        .unwrap()
+        .wait()
+        .await;
+    assert_eq!(status, RunStatus::Succeeded);
+    let single = started.elapsed();
+    let mut yaml = String::from("jobs:\n");
+    for i in 0..n {
+        yaml.push_str(&format!(
+            "  j{i}:\n    runner: kubernetes:bench\n    image: busybox:1.37\n    steps: [sleep 2]\n"
+        ));
+    }
+    std::fs::write(one.join("switchyard.yaml"), yaml).unwrap();
+    let p = engine.import(&one, None).await.unwrap();
+    let mut events = engine.subscribe();
+    let started = Instant::now();
+    let handle = engine.start_run(&p, RunOptions::default()).await.unwrap();
+    let id = handle.id;
+    let wait = handle.wait();
+    tokio::pin!(wait);
+    let (mut running, mut most) = (0usize, 0usize);
+    let status = loop {
+        tokio::select! {
+            s = &mut wait => break s,
+            e = events.recv() => {
+                if let Ok(Event::Job { run_id, status, .. }) = e && run_id == id {
+                    use switchyard_engine::status::JobStatus;
+                    match status {
+                        JobStatus::Running => { running += 1; most = most.max(running); }
+                        s if s.is_terminal() => running = running.saturating_sub(1),
+                        _ => {}
+                    }
+                }
+            }
+        }
+    };
+    let all = started.elapsed();
+    assert_eq!(status, RunStatus::Succeeded, "the fan-out run failed");
+    println!(
+        "fan-out: 1 one-step job (sleep 2) {:.1} s; {n} such jobs on one target {:.1} s ({:.1}x); at most {most} jobs running at once",
+        single.as_secs_f64(),
+        all.as_secs_f64(),
+        all.as_secs_f64() / single.as_secs_f64()
+    );
+    b.done().await;
+}
+
 fn main() {
     // `cargo test --benches` runs bench targets with `--bench`-less args; only measure under `cargo bench`.
     if !std::env::args().any(|a| a == "--bench") {
@@ -232,7 +296,16 @@ fn main() {
         .build()
         .unwrap();
     rt.block_on(async {
-        latency_and_calls().await;
-        upload_throughput().await;
+        let which: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+        let want = |name: &str| which.is_empty() || which.iter().any(|w| w == name);
+        if want("latency") {
+            latency_and_calls().await;
+        }
+        if want("upload") {
+            upload_throughput().await;
+        }
+        if want("fanout") {
+            fan_out().await;
+        }
     });
 }

@@ -294,13 +294,12 @@ pub enum ConfigError {
     NoLocation,
 }
 
-/// The config file's path, as the module documentation describes.
+/// The platform's config file: `$SWITCHYARD_CONFIG` when set, else
+/// `config.toml` in the platform's config dir. (`crate::Home::config_file`
+/// puts it in an explicitly given data dir first.)
 pub fn default_path() -> Result<PathBuf, ConfigError> {
     if let Some(p) = std::env::var_os(CONFIG_ENV).filter(|v| !v.is_empty()) {
         return Ok(PathBuf::from(p));
-    }
-    if let Some(home) = std::env::var_os(crate::HOME_ENV).filter(|v| !v.is_empty()) {
-        return Ok(PathBuf::from(home).join("config.toml"));
     }
     directories::ProjectDirs::from("dev", "switchyard", "switchyard")
         .map(|d| d.config_dir().join("config.toml"))

@@ -13,7 +13,7 @@
 
 use std::collections::HashMap;
 use std::fs::{self, File};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex, Weak};
 
 use tokio::sync::broadcast;
@@ -21,210 +21,24 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::{Config, ConfigFile};
 use crate::events::{Event, EventBus};
-use crate::pipeline::plan::{Plan, UnknownJob};
+use crate::pipeline::plan::{JobKind, Plan, UnknownJob};
 use crate::pipeline::{self, LoadFileError, PIPELINE_FILE};
 use crate::runner::Runners;
 use crate::runner::limits::Limits;
 use crate::secrets::{EnvSecretStore, SecretStore};
 use crate::status::RunStatus;
 use crate::store::journal;
-use crate::store::{Project, RunDetails, RunSummary, Store, StoreError};
+use crate::store::{Project, RunDetails, RunSummary, Store};
 use crate::{gitinfo, scheduler};
+
+pub use crate::error::EngineError;
+use crate::error::io_err;
+pub use crate::home::{HOME_ENV, Home};
+pub use crate::state::RunOptions;
+use crate::state::{Inner, OwnerLock, sweep_locks};
 
 /// How often the config file is checked for edits.
 const CONFIG_CHECK: std::time::Duration = std::time::Duration::from_secs(1);
-
-/// Environment variable that overrides the data dir.
-pub const HOME_ENV: &str = "SWITCHYARD_HOME";
-
-/// Where Switchyard keeps its data.
-#[derive(Debug, Clone)]
-pub struct Home {
-    root: PathBuf,
-    /// Given explicitly (`SWITCHYARD_HOME`, tests) rather than the
-    /// platform's default: then the config file lives in it too.
-    explicit: bool,
-}
-
-impl Home {
-    /// The data dir: `SWITCHYARD_HOME` if set, else the platform's data dir
-    /// (`$XDG_DATA_HOME/switchyard` or `~/.local/share/switchyard` on Linux).
-    pub fn from_env() -> Result<Home, EngineError> {
-        if let Some(dir) = std::env::var_os(HOME_ENV).filter(|v| !v.is_empty()) {
-            return Ok(Home::at(PathBuf::from(dir)));
-        }
-        directories::ProjectDirs::from("dev", "switchyard", "switchyard")
-            .map(|d| Home {
-                root: d.data_dir().to_path_buf(),
-                explicit: false,
-            })
-            .ok_or(EngineError::NoHome)
-    }
-
-    /// A data dir at an explicit path (its `config.toml` is in it too).
-    pub fn at(root: PathBuf) -> Home {
-        Home { root, explicit: true }
-    }
-
-    /// The config file: `SWITCHYARD_CONFIG` when set; in the data dir when
-    /// that was given explicitly; else the platform's config dir.
-    pub fn config_file(&self) -> Result<PathBuf, EngineError> {
-        if let Some(p) = std::env::var_os(crate::config::CONFIG_ENV).filter(|v| !v.is_empty()) {
-            return Ok(PathBuf::from(p));
-        }
-        if self.explicit {
-            return Ok(self.root.join("config.toml"));
-        }
-        Ok(crate::config::default_path()?)
-    }
-
-    /// The data dir itself.
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
-
-    /// The history database.
-    pub fn database(&self) -> PathBuf {
-        self.root.join("switchyard.db")
-    }
-
-    /// The content-addressed artifact store.
-    pub fn artifacts(&self) -> PathBuf {
-        self.root.join("artifacts")
-    }
-
-    /// Per-run workspaces.
-    pub fn workspaces(&self) -> PathBuf {
-        self.root.join("workspaces")
-    }
-
-    /// Engine instance locks.
-    pub fn locks(&self) -> PathBuf {
-        self.root.join("locks")
-    }
-
-    /// This installation's id: 12 hex digits kept in the data dir (made on
-    /// first use). Remote runners label what they create with it, so that
-    /// two installations sharing a cluster never touch each other's work.
-    pub fn instance_id(&self) -> Result<String, EngineError> {
-        use sha2::Digest;
-        let path = self.root.join("instance-id");
-        if let Ok(text) = fs::read_to_string(&path) {
-            let id = text.trim();
-            if id.len() == 12 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Ok(id.to_ascii_lowercase());
-            }
-        }
-        fs::create_dir_all(&self.root).map_err(|source| EngineError::HomeUnusable {
-            path: self.root.clone(),
-            source,
-        })?;
-        let seed = format!(
-            "{}:{}:{:?}",
-            self.root.display(),
-            std::process::id(),
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)
-        );
-        let id = hex::encode(sha2::Sha256::digest(seed.as_bytes()))[..12].to_string();
-        fs::write(&path, format!("{id}\n")).map_err(io_err(format!("cannot write {}", path.display())))?;
-        Ok(id)
-    }
-}
-
-/// Why the engine could not do what was asked.
-#[derive(Debug, thiserror::Error)]
-pub enum EngineError {
-    /// No data dir could be determined.
-    #[error("cannot find a data directory for Switchyard; set SWITCHYARD_HOME to a writable directory")]
-    NoHome,
-    /// The data dir could not be prepared.
-    #[error("cannot use the data directory {}: {source}; set SWITCHYARD_HOME to a writable directory", path.display())]
-    HomeUnusable {
-        /// The directory.
-        path: PathBuf,
-        /// What the OS said.
-        #[source]
-        source: std::io::Error,
-    },
-    /// The history failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    /// The configuration could not be read or written.
-    #[error(transparent)]
-    Config(#[from] crate::config::ConfigError),
-    /// A path given is not a directory.
-    #[error("{} is not a directory; give the folder of a project", path.display())]
-    NotADirectory {
-        /// The path.
-        path: PathBuf,
-    },
-    /// The project has no pipeline file.
-    #[error("no {PIPELINE_FILE} in {}; create one (see docs/pipeline-format.md) and try again", dir.display())]
-    NoPipeline {
-        /// The project folder.
-        dir: PathBuf,
-    },
-    /// The pipeline file is invalid or unreadable.
-    #[error(transparent)]
-    Pipeline(#[from] LoadFileError),
-    /// A job name given does not exist.
-    #[error(transparent)]
-    UnknownJob(#[from] UnknownJob),
-    /// No project has that name.
-    #[error("no project named `{name}`{hint}")]
-    UnknownProject {
-        /// The name given.
-        name: String,
-        /// What to do instead.
-        hint: String,
-    },
-    /// Another folder already uses the project name.
-    #[error("a project named `{name}` is already imported from {}; set another `name:` in {PIPELINE_FILE} or import with --name", path.display())]
-    ProjectNameTaken {
-        /// The name.
-        name: String,
-        /// The folder that has it.
-        path: PathBuf,
-    },
-    /// No run has that id.
-    #[error("no run with id {0}; `switchyard runs` lists them")]
-    RunNotFound(i64),
-    /// The run has already ended.
-    #[error("run {id} has already ended ({status})")]
-    RunFinished {
-        /// The run.
-        id: i64,
-        /// How it ended.
-        status: RunStatus,
-    },
-    /// A file system operation failed.
-    #[error("{what}: {source}")]
-    Io {
-        /// What was being done.
-        what: String,
-        /// What the OS said.
-        #[source]
-        source: std::io::Error,
-    },
-}
-
-impl EngineError {
-    /// Whether the error is about the user's input (exit code 2 in the CLI)
-    /// rather than about the engine's environment.
-    pub fn is_input_error(&self) -> bool {
-        matches!(
-            self,
-            EngineError::NotADirectory { .. }
-                | EngineError::NoPipeline { .. }
-                | EngineError::Pipeline(_)
-                | EngineError::UnknownJob(_)
-                | EngineError::UnknownProject { .. }
-                | EngineError::ProjectNameTaken { .. }
-                | EngineError::RunNotFound(_)
-                | EngineError::RunFinished { .. }
-        )
-    }
-}
 
 /// How to set up an engine.
 pub struct EngineConfig {
@@ -256,22 +70,6 @@ impl EngineConfig {
     }
 }
 
-/// Options for one run.
-#[derive(Debug, Clone, Default)]
-pub struct RunOptions {
-    /// Run only these jobs (and what they need); all when empty.
-    pub jobs: Vec<String>,
-    /// Run in the project folder itself instead of a copy.
-    pub in_place: bool,
-    /// Keep the run's workspace copy after the run (for debugging).
-    pub keep_workspace: bool,
-    /// Most jobs at once for this run, on top of each runner's own limit
-    /// (default: no limit of its own).
-    pub parallelism: Option<usize>,
-    /// Where remote (Kubernetes) jobs get the project's files from.
-    pub source: crate::workspace::WorkspaceSource,
-}
-
 /// A run that was started.
 pub struct RunHandle {
     /// The run's id.
@@ -297,105 +95,10 @@ pub enum CancelOutcome {
     MarkedInterrupted,
 }
 
-pub(crate) struct Inner {
-    pub(crate) home: Home,
-    pub(crate) store: Store,
-    pub(crate) secrets: Arc<dyn SecretStore>,
-    pub(crate) runners: Runners,
-    /// Slots per runner (local, each Kubernetes target).
-    pub(crate) limits: Arc<Limits>,
-    pub(crate) config: Arc<ConfigFile>,
-    owner: String,
-    owner_lock: OwnerLock,
-    pub(crate) active: Mutex<HashMap<i64, CancellationToken>>,
-    /// Stops the task that follows other processes' changes.
-    tail: CancellationToken,
-}
-
-impl Drop for Inner {
-    fn drop(&mut self) {
-        self.tail.cancel();
-        self.owner_lock.release();
-    }
-}
-
-/// This engine instance's lock file, held for its lifetime: while the OS
-/// lock is held, other processes know the instance (and so its runs) is
-/// alive. Removed when the engine is dropped; files of instances that died
-/// without removing theirs are swept by the next engine that opens.
-struct OwnerLock {
-    path: PathBuf,
-    file: Option<File>,
-}
-
-impl OwnerLock {
-    /// Takes the lock at `dir/<owner>.lock`. The file is created and locked
-    /// under a temporary name and then renamed into place, so a sweeper
-    /// never sees an unlocked `.lock` file of a live instance.
-    fn take(dir: &Path, owner: &str) -> Result<OwnerLock, EngineError> {
-        let path = dir.join(format!("{owner}.lock"));
-        let tmp = dir.join(format!("{owner}.lock.new"));
-        let file = File::create(&tmp).map_err(io_err(format!("cannot create {}", tmp.display())))?;
-        file.try_lock().map_err(|e| {
-            io_err(format!("cannot lock {}", tmp.display()))(std::io::Error::other(e.to_string()))
-        })?;
-        fs::rename(&tmp, &path).map_err(io_err(format!("cannot create {}", path.display())))?;
-        Ok(OwnerLock {
-            path,
-            file: Some(file),
-        })
-    }
-
-    fn release(&mut self) {
-        if self.file.take().is_some() {
-            let _ = fs::remove_file(&self.path);
-        }
-    }
-}
-
-/// Removes the lock files of instances that are gone (no process holds
-/// their lock), and temporary ones left by a crash between create and rename.
-fn sweep_locks(dir: &Path) {
-    let Ok(entries) = fs::read_dir(dir) else { return };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if name.ends_with(".lock.new") {
-            // Only ever unlocked for the moment between create and lock.
-            let old = entry
-                .metadata()
-                .and_then(|m| m.modified())
-                .ok()
-                .and_then(|t| t.elapsed().ok())
-                .is_some_and(|age| age > std::time::Duration::from_secs(60));
-            if old {
-                let _ = fs::remove_file(&path);
-            }
-            continue;
-        }
-        if !name.ends_with(".lock") {
-            continue;
-        }
-        if let Ok(f) = File::open(&path)
-            && f.try_lock().is_ok()
-        {
-            // Nobody holds it: its instance is gone. Remove it while we hold it.
-            let _ = fs::remove_file(&path);
-            let _ = f.unlock();
-        }
-    }
-}
-
 /// The engine. Cheap to clone; clones share everything.
 #[derive(Clone)]
 pub struct Engine {
-    inner: Arc<Inner>,
-}
-
-fn io_err(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> EngineError {
-    let what = what.into();
-    move |source| EngineError::Io { what, source }
+    pub(crate) inner: Arc<Inner>,
 }
 
 impl Engine {
@@ -461,6 +164,7 @@ impl Engine {
                 owner,
                 owner_lock,
                 active: Mutex::new(HashMap::new()),
+                gates: Mutex::new(HashMap::new()),
                 tail: CancellationToken::new(),
             }),
         };
@@ -581,6 +285,9 @@ impl Engine {
             {
                 tracing::info!(run = run_id, "cancel requested by another Switchyard process");
                 token.cancel();
+            }
+            if let Event::Decided { job_id, .. } = &event {
+                inner.wake_gate(*job_id);
             }
             inner.store.events().publish(event);
             true
@@ -810,7 +517,8 @@ impl Engine {
         &self.inner.home
     }
 
-    /// The history.
+    /// The history itself, for tests, benchmarks and tools that inspect it
+    /// directly; front ends use the use cases (`usecases.rs`) instead.
     pub fn store(&self) -> &Store {
         &self.inner.store
     }
@@ -973,7 +681,16 @@ impl Engine {
                     .iter()
                     .map(|j| crate::store::NewJob {
                         name: j.name.clone(),
-                        runner: j.runner.to_string(),
+                        // A gate runs on no runner.
+                        runner: match j.kind {
+                            JobKind::Steps => j.runner.to_string(),
+                            JobKind::Approval { .. } => String::new(),
+                        },
+                        kind: j.kind.as_str().to_string(),
+                        prompt: match &j.kind {
+                            JobKind::Approval { message } => Some(message.clone()),
+                            JobKind::Steps => None,
+                        },
                         needs: j.needs.iter().map(|&n| plan.jobs[n].name.clone()).collect(),
                     })
                     .collect(),
@@ -1039,6 +756,66 @@ impl Engine {
         RunHandle { id, done }
     }
 
+    /// Approves or rejects a waiting approval job of a run, wherever the run
+    /// runs: `job` is its name (a matrix job's full name). `via` says where
+    /// the decision was made (`cli`, `desktop`); the login name of the user
+    /// goes with it.
+    pub async fn decide(
+        &self,
+        run_id: i64,
+        job: &str,
+        approved: bool,
+        comment: Option<String>,
+        via: &str,
+    ) -> Result<crate::store::Decision, EngineError> {
+        let run = self.run(run_id).await?;
+        let not_waiting = |why: String| EngineError::NotWaiting {
+            run: run_id,
+            job: job.to_string(),
+            why,
+        };
+        let Some(j) = run.jobs.iter().find(|j| j.name == job) else {
+            let gates: Vec<&str> = run
+                .jobs
+                .iter()
+                .filter(|j| j.kind == "approval")
+                .map(|j| j.name.as_str())
+                .collect();
+            return Err(EngineError::UnknownJob(UnknownJob {
+                name: job.to_string(),
+                hint: if gates.is_empty() {
+                    format!("; run {run_id} has no approval job")
+                } else {
+                    format!("; the approval jobs of run {run_id} are: {}", gates.join(", "))
+                },
+            }));
+        };
+        if j.kind != "approval" {
+            return Err(not_waiting(
+                "is not an approval job; only a job with `approval:` waits for a decision".into(),
+            ));
+        }
+        if j.status != crate::status::JobStatus::Waiting {
+            return Err(not_waiting(if j.status.is_terminal() {
+                format!("has already ended ({})", j.status)
+            } else {
+                "is not waiting yet (the jobs it needs are still going)".into()
+            }));
+        }
+        let user = login_name();
+        let decision = crate::store::Decision {
+            approved,
+            by: format!("{user} ({via})"),
+            comment: comment.map(|c| c.trim().to_string()).filter(|c| !c.is_empty()),
+            at: crate::store::now_ms(),
+        };
+        if !self.inner.store.decide(run_id, j.id, decision.clone()).await? {
+            return Err(not_waiting("was decided by someone else just now".into()));
+        }
+        self.inner.wake_gate(j.id);
+        Ok(decision)
+    }
+
     /// Cancels a run, wherever it runs.
     pub async fn cancel(&self, id: i64) -> Result<CancelOutcome, EngineError> {
         if let Some(token) = self
@@ -1079,6 +856,22 @@ impl Engine {
             }
         }
     }
+}
+
+/// Who is deciding: `USER` (or `USERNAME`), else the account of this
+/// process's user id, else "someone".
+fn login_name() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .ok()
+        .filter(|u| !u.is_empty())
+        .or_else(|| {
+            nix::unistd::User::from_uid(nix::unistd::getuid())
+                .ok()
+                .flatten()
+                .map(|u| u.name)
+        })
+        .unwrap_or_else(|| "someone".into())
 }
 
 /// The most jobs at once on a runner key (`local`, `kubernetes:<target>`).

@@ -12,8 +12,8 @@ use std::sync::Arc;
 
 use tokio::sync::broadcast;
 
+use crate::lines::LogChunk;
 use crate::status::{JobStatus, RunStatus, StepStatus};
-use crate::store::LogChunk;
 
 /// One thing that happened.
 #[derive(Debug, Clone)]
@@ -77,6 +77,14 @@ pub enum Event {
         /// The run.
         run_id: i64,
     },
+    /// Someone approved or rejected a waiting approval job (possibly in
+    /// another process); the decision is in the history.
+    Decided {
+        /// The run.
+        run_id: i64,
+        /// The job.
+        job_id: i64,
+    },
     /// A project was imported or changed.
     Project {
         /// Its name.
@@ -96,7 +104,8 @@ impl Event {
             | Event::Job { run_id, .. }
             | Event::Step { run_id, .. }
             | Event::Log { run_id, .. }
-            | Event::CancelRequested { run_id } => Some(*run_id),
+            | Event::CancelRequested { run_id }
+            | Event::Decided { run_id, .. } => Some(*run_id),
             Event::Project { .. } | Event::ConfigChanged => None,
         }
     }

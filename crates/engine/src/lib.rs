@@ -12,9 +12,12 @@
 pub mod artifacts;
 pub mod config;
 mod engine;
+mod error;
 pub mod events;
 pub mod gitinfo;
+mod home;
 pub mod junit;
+pub mod lines;
 pub mod logs;
 pub mod mask;
 pub mod pipeline;
@@ -22,8 +25,11 @@ pub mod runner;
 mod scheduler;
 pub mod secrets;
 pub mod starter;
+mod state;
 pub mod status;
 pub mod store;
+pub mod usecases;
+pub mod views;
 pub mod workspace;
 
 pub use engine::{CancelOutcome, Engine, EngineConfig, EngineError, HOME_ENV, Home, RunHandle, RunOptions};

@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+pub use crate::lines::{LogLine, Stream, decode};
 use crate::store::{CHUNK_COLUMNS, LogChunk, Store, StoreError, chunk_from_row, now_ms};
 
 /// Chunk size at which a chunk is written.
@@ -23,115 +24,14 @@ const COMPRESS_FROM: usize = 512;
 /// Longest time a line waits in memory before it is written.
 pub const FLUSH_INTERVAL: Duration = Duration::from_millis(200);
 
-/// Where a line came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Stream {
-    /// The process's standard output.
-    Stdout,
-    /// The process's standard error.
-    Stderr,
-    /// Switchyard itself (retries, reports found, timeouts).
-    System,
-}
-
-impl Stream {
-    fn code(self) -> u8 {
-        match self {
-            Stream::Stdout => b'o',
-            Stream::Stderr => b'e',
-            Stream::System => b's',
-        }
-    }
-
-    fn from_code(c: &[u8]) -> Stream {
-        match c {
-            b"e" => Stream::Stderr,
-            b"s" => Stream::System,
-            _ => Stream::Stdout,
-        }
-    }
-}
-
-/// One line of a job's log.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct LogLine {
-    /// Line number in the job's log (1-based).
-    pub number: i64,
-    /// When it was read (Unix ms).
-    pub ts: i64,
-    /// Which stream.
-    pub stream: Stream,
-    /// The attempt it belongs to.
-    pub attempt: u32,
-    /// The step (0-based), or none for job-level messages.
-    pub step: Option<u32>,
-    /// The text, secrets masked.
-    pub text: String,
-}
-
-/// Decodes a chunk (stored or announced) into lines. A stored chunk whose
-/// compressed data is damaged yields one line saying so.
-pub fn decode(chunk: &LogChunk) -> Vec<LogLine> {
-    let mut lines = Vec::with_capacity(chunk.line_count.max(0) as usize);
-    let mut number = chunk.first_line;
-    let plain;
-    let data: &[u8] = if chunk.compressed {
-        match lz4_flex::block::decompress_size_prepended(&chunk.data) {
-            Ok(d) => {
-                plain = d;
-                &plain
-            }
-            Err(e) => {
-                lines.push(LogLine {
-                    number,
-                    ts: chunk.ts,
-                    stream: Stream::System,
-                    attempt: chunk.attempt,
-                    step: None,
-                    text: format!("[{} log lines could not be read: {e}]", chunk.line_count),
-                });
-                return lines;
-            }
-        }
-    } else {
-        &chunk.data
-    };
-    for record in data.split(|&b| b == b'\n') {
-        if record.is_empty() {
-            continue;
-        }
-        let mut parts = record.splitn(4, |&b| b == b'\t');
-        let delta = parts
-            .next()
-            .and_then(|d| std::str::from_utf8(d).ok())
-            .and_then(|d| d.parse::<i64>().ok())
-            .unwrap_or(0);
-        let stream = Stream::from_code(parts.next().unwrap_or(b"o"));
-        let step = parts
-            .next()
-            .and_then(|s| std::str::from_utf8(s).ok())
-            .and_then(|s| s.parse::<u32>().ok());
-        let text = String::from_utf8_lossy(parts.next().unwrap_or(b"")).into_owned();
-        lines.push(LogLine {
-            number,
-            ts: chunk.ts + delta,
-            stream,
-            attempt: chunk.attempt,
-            step,
-            text,
-        });
-        number += 1;
-    }
-    lines
-}
-
 /// A window of a job's log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LogPage {
     /// The lines, in order (fewer than asked at the end of the log).
     pub lines: Vec<LogLine>,
     /// Lines stored so far for the job.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub total: i64,
 }
 

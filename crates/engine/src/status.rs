@@ -10,6 +10,7 @@ macro_rules! status_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
         #[serde(rename_all = "snake_case")]
         pub enum $name {
             $($(#[$vmeta])* $variant),+
@@ -48,7 +49,7 @@ macro_rules! status_enum {
 /// A status name that no lifecycle knows (a newer database, or a typo in a filter).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown status `{0}`; expected one of queued, running, succeeded, failed, cancelled, skipped, timed_out, interrupted"
+    "unknown status `{0}`; expected one of queued, running, waiting, succeeded, failed, cancelled, skipped, timed_out, interrupted"
 )]
 pub struct UnknownStatus(pub String);
 
@@ -72,12 +73,15 @@ status_enum! {
 
 status_enum! {
     /// The lifecycle of a job: `Queued -> Running -> (Succeeded | Failed | TimedOut | Cancelled | Interrupted)`,
-    /// or `Queued -> Skipped` when its condition is not met.
+    /// or `Queued -> Skipped` when its condition is not met; an approval job
+    /// goes `Queued -> Waiting -> (Succeeded | Failed | TimedOut | Cancelled | Interrupted)`.
     JobStatus {
         /// Waiting for the jobs it needs, or for a free slot.
         Queued => "queued",
         /// An attempt is running.
         Running => "running",
+        /// It waits for a person (an approval job).
+        Waiting => "waiting",
         /// Every step exited 0.
         Succeeded => "succeeded",
         /// A step failed, or the job could not be started.
@@ -126,7 +130,7 @@ impl RunStatus {
 impl JobStatus {
     /// Whether the job has ended.
     pub fn is_terminal(self) -> bool {
-        !matches!(self, JobStatus::Queued | JobStatus::Running)
+        !matches!(self, JobStatus::Queued | JobStatus::Running | JobStatus::Waiting)
     }
 
     /// Whether the job counts as a failure for the run and for `if: failure`.

@@ -11,4 +11,4 @@ empty: boolean,
 /**
  * A demo project can be imported.
  */
-demoAvailable: boolean, };
+demo_available: boolean, };

@@ -12,29 +12,29 @@ theme: ThemeDto,
 /**
  * Notify when a run fails.
  */
-notifyOnFailure: boolean, 
+notify_on_failure: boolean, 
 /**
  * Notify when a failing branch is fixed.
  */
-notifyOnFixed: boolean, 
+notify_on_fixed: boolean, 
 /**
  * Closing the window keeps Switchyard in the tray.
  */
-closeToTray: boolean, 
+close_to_tray: boolean, 
 /**
  * Notifications are paused until then (Unix ms).
  */
-notificationsPausedUntil: number | null, 
+notifications_paused_until: number | null, 
 /**
  * The data dir (read-only here; set SWITCHYARD_HOME to move it).
  */
-dataDir: string, 
+data_dir: string, 
 /**
  * The config file these settings are kept in (read-only here).
  */
-configFile: string, 
+config_file: string, 
 /**
  * Why the config file on disk is not in force, when it is not (it was
  * edited by hand into something invalid; the last good one applies).
  */
-configProblem: string | null, };
+config_problem: string | null, };

@@ -8,13 +8,13 @@ import TableRow from "@mui/material/TableRow";
 import Tooltip from "@mui/material/Tooltip";
 import Typography from "@mui/material/Typography";
 
-import type { JobDto } from "../bindings/JobDto";
+import type { JobView } from "../bindings/JobView";
 import { formatBytes } from "../format";
 import { useNotify } from "../notify";
 import { MONO_FONT } from "../theme";
 
 /** The files kept by the run's jobs. */
-export function Artifacts({ jobs }: { jobs: JobDto[] }) {
+export function Artifacts({ jobs }: { jobs: JobView[] }) {
   const notify = useNotify();
   const rows = jobs.flatMap((j) => j.artifacts.map((a) => ({ ...a, job: j.name })));
   if (rows.length === 0) {

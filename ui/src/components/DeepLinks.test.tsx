@@ -2,15 +2,15 @@ import { screen, waitFor } from "@testing-library/react";
 import { beforeEach, describe, expect, it } from "vitest";
 
 import { emitEvent, mockBackend } from "../test/backend";
-import { detail, folder, run, summary } from "../test/fixtures";
+import { detail, folder, run } from "../test/fixtures";
 import { currentPath, renderApp } from "../test/render";
 import { resetPendingDeepLinkForTests } from "./DeepLinks";
 
 const projectAndRun = {
-  get_run: ({ id }: { id: number }) => run({ summary: summary({ id }) }),
+  get_run: ({ id }: { id: number }) => run({ id }),
   read_log: () => ({ lines: [], total: 0 }),
   project_detail: () => detail(),
-  list_runs: () => ({ runs: [], nextBefore: null }),
+  list_runs: () => ({ runs: [], next_before: null }),
 };
 
 describe("Deep links", () => {
@@ -41,7 +41,7 @@ describe("Deep links", () => {
     expect(screen.getByTestId("import-path-input")).toHaveValue("/home/dev/src/shop");
     expect(backend.argsOf("import_project")).toEqual([]);
     await user.click(screen.getByTestId("import-confirm"));
-    await waitFor(() => expect(backend.argsOf("import_project")).toEqual([{ path: "/home/dev/src/shop", pipelineYaml: null }]));
+    await waitFor(() => expect(backend.argsOf("import_project")).toEqual([{ path: "/home/dev/src/shop", pipeline_yaml: null }]));
   });
 
   it("shows why an invalid link was refused and does nothing else", async () => {

@@ -3,12 +3,12 @@ import AlertTitle from "@mui/material/AlertTitle";
 import Box from "@mui/material/Box";
 import Button from "@mui/material/Button";
 
-import type { DiagnosticDto } from "../bindings/DiagnosticDto";
+import type { DiagnosticView } from "../bindings/DiagnosticView";
 import type { ErrorDto } from "../bindings/ErrorDto";
 import { MONO_FONT } from "../theme";
 
 /** Pipeline problems as "line:column  message", in file order. */
-export function DiagnosticList({ diagnostics, testId = "diagnostic" }: { diagnostics: DiagnosticDto[]; testId?: string }) {
+export function DiagnosticList({ diagnostics, testId = "diagnostic" }: { diagnostics: DiagnosticView[]; testId?: string }) {
   const sorted = [...diagnostics].sort((a, b) => a.line - b.line || a.column - b.column);
   return (
     <Box component="ul" sx={{ m: 0, mt: 1, pl: 0, listStyle: "none" }} aria-label="Pipeline problems">

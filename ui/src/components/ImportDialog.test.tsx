@@ -2,7 +2,7 @@ import { screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 
 import { emitEvent, errorDto, mockBackend } from "../test/backend";
-import { detail, folder, project } from "../test/fixtures";
+import { detail, folder, planGate, planJob, project } from "../test/fixtures";
 import { currentPath, renderApp } from "../test/render";
 
 async function openDialogAndInspect(path: string) {
@@ -19,7 +19,7 @@ describe("Import dialog", () => {
       inspect_folder: ({ path }) => folder({ path }),
       import_project: () => project(),
       project_detail: () => detail(),
-      list_runs: () => ({ runs: [], nextBefore: null }),
+      list_runs: () => ({ runs: [], next_before: null }),
     });
     const { user } = await openDialogAndInspect("/home/dev/src/shop");
 
@@ -32,11 +32,36 @@ describe("Import dialog", () => {
     expect(within(dialog).getByText("Add checkout")).toBeInTheDocument();
     expect(within(dialog).getByTestId("import-pipeline")).toHaveAttribute("data-state", "valid");
     expect(within(dialog).getAllByTestId("import-plan-job").map((n) => n.getAttribute("data-job"))).toEqual(["build", "test"]);
+    expect(within(dialog).queryByTestId("import-folder-warning")).not.toBeInTheDocument();
 
     expect(backend.argsOf("import_project")).toEqual([]);
     await user.click(screen.getByTestId("import-confirm"));
     await waitFor(() => expect(currentPath()).toBe("/projects/shop"));
-    expect(backend.argsOf("import_project")).toEqual([{ path: "/home/dev/src/shop", pipelineYaml: null }]);
+    expect(backend.argsOf("import_project")).toEqual([{ path: "/home/dev/src/shop", pipeline_yaml: null }]);
+  });
+
+  it("previews an approval job as a gate, not as a job of 0 steps", async () => {
+    mockBackend({
+      inspect_folder: ({ path }) =>
+        folder({
+          path,
+          pipeline: {
+            state: "valid",
+            diagnostics: [],
+            plan: [planJob({ name: "build", steps: ["compile"] }), planGate({ name: "release", needs: ["build"], stage: 2 })],
+          },
+        }),
+    });
+    await openDialogAndInspect("/home/dev/src/shop");
+    const jobs = await screen.findAllByTestId("import-plan-job");
+    expect(jobs.map((n) => [n.getAttribute("data-job"), n.getAttribute("data-kind")])).toEqual([
+      ["build", "steps"],
+      ["release", "approval"],
+    ]);
+    expect(jobs[0]).toHaveTextContent("1 step · local");
+    expect(jobs[1]).toHaveTextContent(/^release\s*approval$/);
+    expect(within(jobs[1]).getByTestId("gate-icon")).toBeInTheDocument();
+    expect(within(jobs[0]).queryByTestId("gate-icon")).not.toBeInTheDocument();
   });
 
   it("lists the problems of an invalid pipeline with line:column", async () => {
@@ -71,11 +96,11 @@ describe("Import dialog", () => {
           path,
           name: "tool",
           pipeline: { state: "missing", plan: [], diagnostics: [] },
-          starter: { stack: "Rust (Cargo)", detectedFrom: "Cargo.toml", yaml: starter },
+          starter: { stack: "Rust (Cargo)", detected_from: "Cargo.toml", yaml: starter },
         }),
       import_project: () => project({ name: "tool" }),
       project_detail: () => detail({ project: project({ name: "tool" }) }),
-      list_runs: () => ({ runs: [], nextBefore: null }),
+      list_runs: () => ({ runs: [], next_before: null }),
     });
     const { user } = await openDialogAndInspect("/src/tool");
 
@@ -89,13 +114,78 @@ describe("Import dialog", () => {
     await waitFor(() => expect(backend.argsOf("import_project")).toHaveLength(1));
     expect(backend.argsOf("import_project")[0]).toEqual({
       path: "/src/tool",
-      pipelineYaml: starter + "      - cargo clippy\n",
+      pipeline_yaml: starter + "      - cargo clippy\n",
     });
     await waitFor(() => expect(currentPath()).toBe("/projects/tool"));
   });
 
+  it("warns before importing a home or system folder and imports it only once the user insists", async () => {
+    const backend = mockBackend({
+      inspect_folder: ({ path }) =>
+        folder({
+          path,
+          name: "dev",
+          git: null,
+          pipeline: { state: "missing", plan: [], diagnostics: [] },
+          starter: null,
+          warnings: ["home_folder"],
+        }),
+      import_project: () => project({ name: "dev" }),
+      project_detail: () => detail({ project: project({ name: "dev" }) }),
+      list_runs: () => ({ runs: [], next_before: null }),
+    });
+    const { user } = await openDialogAndInspect("/home/dev");
+
+    const warning = await screen.findByTestId("import-folder-warning");
+    expect(warning).toHaveTextContent("This is your home folder, not a project folder");
+    expect(warning).toHaveTextContent("write switchyard.yaml here and run pipelines over all your files");
+    const confirm = screen.getByTestId("import-confirm");
+    expect(confirm).toBeDisabled();
+    await user.click(within(warning).getByTestId("import-folder-warning-ack"));
+    expect(confirm).toBeEnabled();
+    await user.click(confirm);
+    await waitFor(() => expect(backend.argsOf("import_project")).toHaveLength(1));
+    expect(backend.argsOf("import_project")[0]).toMatchObject({ path: "/home/dev" });
+    await waitFor(() => expect(currentPath()).toBe("/projects/dev"));
+  });
+
+  it.each([
+    ["root_folder", "/", "This is the root of the file system, not a project folder", "everything on this computer"],
+    ["home_folder", "/home/dev", "This is your home folder, not a project folder", "all your files"],
+    ["system_folder", "/etc", "This is a system folder, not a project folder", "the operating system's files"],
+  ] as const)("says precisely which folder a %s warning is about", async (warning, path, title, over) => {
+    mockBackend({ inspect_folder: () => folder({ path, warnings: [warning] }) });
+    await openDialogAndInspect(path);
+    const item = await screen.findByTestId("import-folder-warning-item");
+    expect(item).toHaveAttribute("data-warning", warning);
+    expect(item).toHaveTextContent(title);
+    expect(item).toHaveTextContent(`run pipelines over ${over}`);
+    // The folder has a pipeline: nothing would be written.
+    expect(item).not.toHaveTextContent("write switchyard.yaml");
+    expect(screen.getByTestId("import-confirm")).toBeDisabled();
+  });
+
+  it("asks again for another folder with a warning", async () => {
+    mockBackend({
+      inspect_folder: ({ path }) => folder({ path, warnings: ["system_folder"] }),
+    });
+    const { user } = await openDialogAndInspect("/etc");
+    await user.click(within(await screen.findByTestId("import-folder-warning")).getByTestId("import-folder-warning-ack"));
+    expect(screen.getByTestId("import-confirm")).toBeEnabled();
+    // Another folder: the warning must be acknowledged again.
+    const input = screen.getByTestId("import-path-input");
+    await user.clear(input);
+    await user.type(input, "/usr");
+    await user.click(screen.getByTestId("import-inspect"));
+    await waitFor(() => expect(screen.getByTestId("import-folder")).toHaveTextContent("/usr"));
+    expect(within(screen.getByTestId("import-folder-warning")).getByTestId("import-folder-warning-ack")).not.toBeChecked();
+    expect(screen.getByTestId("import-confirm")).toBeDisabled();
+    // A valid pipeline is not written, so the warning does not say it would be.
+    expect(screen.getByTestId("import-folder-warning")).not.toHaveTextContent("write switchyard.yaml");
+  });
+
   it("says when the folder is already imported and does not import it twice", async () => {
-    mockBackend({ inspect_folder: ({ path }) => folder({ path, importedAs: "shop" }) });
+    mockBackend({ inspect_folder: ({ path }) => folder({ path, imported_as: "shop" }) });
     await openDialogAndInspect("/home/dev/src/shop");
     expect(await screen.findByTestId("import-already")).toHaveTextContent("already imported as shop");
     expect(screen.getByTestId("import-confirm")).toBeDisabled();

@@ -3,11 +3,13 @@ import Alert from "@mui/material/Alert";
 import AlertTitle from "@mui/material/AlertTitle";
 import Box from "@mui/material/Box";
 import Button from "@mui/material/Button";
+import Checkbox from "@mui/material/Checkbox";
 import Chip from "@mui/material/Chip";
 import Dialog from "@mui/material/Dialog";
 import DialogActions from "@mui/material/DialogActions";
 import DialogContent from "@mui/material/DialogContent";
 import DialogTitle from "@mui/material/DialogTitle";
+import FormControlLabel from "@mui/material/FormControlLabel";
 import LinearProgress from "@mui/material/LinearProgress";
 import Stack from "@mui/material/Stack";
 import TextField from "@mui/material/TextField";
@@ -16,10 +18,12 @@ import { useState, type FormEvent } from "react";
 
 import { importProject, inspectFolder, pickFolder, toErrorDto } from "../api";
 import type { ErrorDto } from "../bindings/ErrorDto";
-import type { FolderDto } from "../bindings/FolderDto";
-import type { ProjectDto } from "../bindings/ProjectDto";
-import { formatRelative, shortCommit } from "../format";
+import type { FolderView } from "../bindings/FolderView";
+import type { FolderWarning } from "../bindings/FolderWarning";
+import type { ProjectView } from "../bindings/ProjectView";
+import { formatRelative, shortCommit, toMs } from "../format";
 import { useLoader, useNow } from "../hooks";
+import { planGraphJobs } from "../plan";
 import { MONO_FONT } from "../theme";
 import { DiagnosticList, ErrorAlert } from "./ErrorAlert";
 import { JobGraph } from "./JobGraph";
@@ -41,11 +45,11 @@ export interface ImportDialogProps {
   /** A folder to inspect right away (drag-and-drop, deep link). */
   initialPath: string | null;
   onClose: () => void;
-  onImported: (project: ProjectDto) => void;
+  onImported: (project: ProjectView) => void;
   onOpenExisting: (name: string) => void;
 }
 
-function FolderFacts({ folder }: { folder: FolderDto }) {
+function FolderFacts({ folder }: { folder: FolderView }) {
   const now = useNow(60_000);
   const git = folder.git;
   return (
@@ -64,24 +68,28 @@ function FolderFacts({ folder }: { folder: FolderDto }) {
           </Stack>
           {git.commits.length > 0 ? (
             <Box component="ul" sx={{ listStyle: "none", p: 0, m: 0, mt: 1 }} aria-label="Last commits">
-              {git.commits.slice(0, 5).map((c) => (
-                <Box
-                  component="li"
-                  key={c.id}
-                  data-testid="import-commit"
-                  sx={{ display: "flex", gap: 1.5, py: 0.25, alignItems: "baseline", fontSize: 14 }}
-                >
-                  <Box component="code" sx={{ fontFamily: MONO_FONT, color: "text.secondary" }}>
-                    {shortCommit(c.id)}
+              {git.commits.slice(0, 5).map((c) => {
+                const time = toMs(c.time);
+                return (
+                  <Box
+                    component="li"
+                    key={c.id}
+                    data-testid="import-commit"
+                    sx={{ display: "flex", gap: 1.5, py: 0.25, alignItems: "baseline", fontSize: 14 }}
+                  >
+                    <Box component="code" sx={{ fontFamily: MONO_FONT, color: "text.secondary" }}>
+                      {shortCommit(c.id)}
+                    </Box>
+                    <Box sx={{ flex: 1, minWidth: 0, overflow: "hidden", textOverflow: "ellipsis", whiteSpace: "nowrap" }}>
+                      {c.summary}
+                    </Box>
+                    <Typography variant="caption" color="text.secondary" sx={{ whiteSpace: "nowrap" }}>
+                      {c.author}
+                      {time !== null ? ` · ${formatRelative(time, now)}` : ""}
+                    </Typography>
                   </Box>
-                  <Box sx={{ flex: 1, minWidth: 0, overflow: "hidden", textOverflow: "ellipsis", whiteSpace: "nowrap" }}>
-                    {c.summary}
-                  </Box>
-                  <Typography variant="caption" color="text.secondary" sx={{ whiteSpace: "nowrap" }}>
-                    {c.author} · {formatRelative(c.time, now)}
-                  </Typography>
-                </Box>
-              ))}
+                );
+              })}
             </Box>
           ) : null}
         </>
@@ -94,6 +102,32 @@ function FolderFacts({ folder }: { folder: FolderDto }) {
   );
 }
 
+/** What a folder warning says it is, as a title: "This is your home folder, not a project folder". */
+function warningTitle(warning: FolderWarning): string {
+  switch (warning) {
+    case "root_folder":
+      return "This is the root of the file system, not a project folder";
+    case "home_folder":
+      return "This is your home folder, not a project folder";
+    case "system_folder":
+      return "This is a system folder, not a project folder";
+  }
+}
+
+/** What importing a folder with this warning would do, in the user's words. */
+function warningText(warning: FolderWarning, missing: boolean): string {
+  const over: Record<FolderWarning, string> = {
+    root_folder: "everything on this computer",
+    home_folder: "all your files",
+    system_folder: "the operating system's files",
+  };
+  return (
+    "Importing it makes Switchyard " +
+    (missing ? "write switchyard.yaml here and " : "") +
+    `run pipelines over ${over[warning]}. Choose the folder of one project instead.`
+  );
+}
+
 /**
  * Import a folder: inspect it (git facts, pipeline state), then import on the
  * user's confirmation, saving the proposed pipeline first when it has none.
@@ -103,7 +137,7 @@ export function ImportDialog({ open, initialPath, onClose, onImported, onOpenExi
   const [request, setRequest] = useState<{ path: string; n: number } | null>(
     initialPath ? { path: initialPath, n: 1 } : null,
   );
-  const inspection = useLoader<FolderDto>(request ? `${request.n}:${request.path}` : null, () =>
+  const inspection = useLoader<FolderView>(request ? `${request.n}:${request.path}` : null, () =>
     inspectFolder(request?.path ?? ""),
   );
   const folder = inspection.data;
@@ -113,6 +147,9 @@ export function ImportDialog({ open, initialPath, onClose, onImported, onOpenExi
   const [pickError, setPickError] = useState<ErrorDto | null>(null);
 
   const missing = folder?.pipeline.state === "missing";
+  const [acknowledged, setAcknowledged] = useState<string | null>(null);
+  const warned = !!folder && folder.warnings.length > 0;
+  const warningAcknowledged = !!folder && acknowledged === folder.path;
   const yaml =
     edited && folder && edited.path === folder.path ? edited.yaml : (folder?.starter?.yaml ?? BLANK_PIPELINE);
 
@@ -155,7 +192,13 @@ export function ImportDialog({ open, initialPath, onClose, onImported, onOpenExi
     }
   };
 
-  const canImport = !!folder && !folder.importedAs && !busy && !inspection.loading && (!missing || yaml.trim() !== "");
+  const canImport =
+    !!folder &&
+    !folder.imported_as &&
+    !busy &&
+    !inspection.loading &&
+    (!missing || yaml.trim() !== "") &&
+    (!warned || warningAcknowledged);
 
   return (
     <Dialog open={open} onClose={busy ? undefined : onClose} maxWidth="md" fullWidth aria-labelledby="import-title">
@@ -202,18 +245,41 @@ export function ImportDialog({ open, initialPath, onClose, onImported, onOpenExi
             <Typography variant="body2" color="text.secondary" sx={{ fontFamily: MONO_FONT, wordBreak: "break-all" }}>
               {folder.path}
             </Typography>
-            {folder.importedAs ? (
+            {warned ? (
+              <Alert severity="warning" sx={{ mt: 2 }} data-testid="import-folder-warning">
+                {folder.warnings.map((w) => (
+                  <Box key={w} sx={{ mb: 0.5 }} data-testid="import-folder-warning-item" data-warning={w}>
+                    <AlertTitle>{warningTitle(w)}</AlertTitle>
+                    <Box component="p" sx={{ m: 0 }}>
+                      {warningText(w, missing)}
+                    </Box>
+                  </Box>
+                ))}
+                <FormControlLabel
+                  control={
+                    <Checkbox
+                      size="small"
+                      checked={warningAcknowledged}
+                      onChange={(e) => setAcknowledged(e.target.checked ? folder.path : null)}
+                      slotProps={{ input: { ...({ "data-testid": "import-folder-warning-ack" } as object) } }}
+                    />
+                  }
+                  label="Import this folder anyway"
+                />
+              </Alert>
+            ) : null}
+            {folder.imported_as ? (
               <Alert
                 severity="info"
                 sx={{ mt: 2 }}
                 data-testid="import-already"
                 action={
-                  <Button color="inherit" size="small" onClick={() => onOpenExisting(folder.importedAs as string)}>
+                  <Button color="inherit" size="small" onClick={() => onOpenExisting(folder.imported_as as string)}>
                     Open it
                   </Button>
                 }
               >
-                This folder is already imported as <strong>{folder.importedAs}</strong>.
+                This folder is already imported as <strong>{folder.imported_as}</strong>.
               </Alert>
             ) : null}
             <FolderFacts folder={folder} />
@@ -229,13 +295,7 @@ export function ImportDialog({ open, initialPath, onClose, onImported, onOpenExi
                   <JobGraph
                     label="Jobs of the pipeline"
                     nodeTestId="import-plan-job"
-                    jobs={folder.pipeline.plan.map((j) => ({
-                      key: j.name,
-                      name: j.name,
-                      needs: j.needs,
-                      stage: j.stage,
-                      detail: `${j.steps.length} step${j.steps.length === 1 ? "" : "s"} · ${j.runner}`,
-                    }))}
+                    jobs={planGraphJobs(folder.pipeline.plan)}
                   />
                 </>
               ) : null}
@@ -256,7 +316,7 @@ export function ImportDialog({ open, initialPath, onClose, onImported, onOpenExi
                     {folder.starter ? (
                       <>
                         There is no switchyard.yaml here yet. This looks like a <strong>{folder.starter.stack}</strong>{" "}
-                        project (from <code>{folder.starter.detectedFrom}</code>): here is a starter pipeline. Edit it as
+                        project (from <code>{folder.starter.detected_from}</code>): here is a starter pipeline. Edit it as
                         you like; it is saved as switchyard.yaml in the folder when you import.
                       </>
                     ) : (

@@ -4,8 +4,8 @@ import { alpha, useTheme } from "@mui/material/styles";
 import Typography from "@mui/material/Typography";
 import { useMemo } from "react";
 
-import type { StatusDto } from "../bindings/StatusDto";
-import { STATUS_LABEL, StatusIcon, statusColor } from "../status";
+import type { JobKindView } from "../bindings/JobKindView";
+import { GateIcon, STATUS_LABEL, StatusIcon, attentionColor, statusColor, type Status } from "../status";
 
 export interface GraphJob {
   /** Unique key (job id or name). */
@@ -15,7 +15,9 @@ export interface GraphJob {
   needs: string[];
   /** 1-based column; computed from `needs` when absent. */
   stage?: number;
-  status?: StatusDto;
+  status?: Status;
+  /** `approval`: a gate, drawn with a hand while it has no status (a plan's job). */
+  kind?: JobKindView;
   /** A second line (duration, runner). */
   detail?: string;
 }
@@ -139,11 +141,16 @@ export function JobGraph({ jobs, selectedKey, onSelect, nodeTestId, label, testI
           )}
         </svg>
         {nodes.map((n) => {
-          const color = n.status ? statusColor(theme, n.status) : theme.palette.primary.main;
+          const gate = n.kind === "approval";
+          const color = n.status
+            ? statusColor(theme, n.status)
+            : gate
+              ? attentionColor(theme)
+              : theme.palette.primary.main;
           const selected = n.key === selectedKey;
           const content = (
             <>
-              {n.status ? <StatusIcon status={n.status} /> : null}
+              {n.status ? <StatusIcon status={n.status} /> : gate ? <GateIcon /> : null}
               <Box sx={{ minWidth: 0, flex: 1, textAlign: "left" }}>
                 <Typography variant="body2" noWrap sx={{ fontWeight: 600 }} title={n.name}>
                   {n.name}
@@ -172,7 +179,7 @@ export function JobGraph({ jobs, selectedKey, onSelect, nodeTestId, label, testI
             boxShadow: selected ? `0 0 0 1px ${color}` : "none",
             justifyContent: "flex-start",
           };
-          const aria = `${n.name}${n.status ? `: ${STATUS_LABEL[n.status]}` : ""}`;
+          const aria = `${n.name}${n.status ? `: ${STATUS_LABEL[n.status]}` : gate ? ": approval" : ""}`;
           return onSelect ? (
             <ButtonBase
               key={n.key}
@@ -181,6 +188,7 @@ export function JobGraph({ jobs, selectedKey, onSelect, nodeTestId, label, testI
               data-testid={nodeTestId}
               data-status={n.status}
               data-job={n.name}
+              data-kind={n.kind}
               aria-label={aria}
               aria-pressed={selected}
               focusRipple
@@ -188,7 +196,16 @@ export function JobGraph({ jobs, selectedKey, onSelect, nodeTestId, label, testI
               {content}
             </ButtonBase>
           ) : (
-            <Box key={n.key} sx={sx} data-testid={nodeTestId} data-status={n.status} data-job={n.name} aria-label={aria} role="img">
+            <Box
+              key={n.key}
+              sx={sx}
+              data-testid={nodeTestId}
+              data-status={n.status}
+              data-job={n.name}
+              data-kind={n.kind}
+              aria-label={aria}
+              role="img"
+            >
               {content}
             </Box>
           );

@@ -1,31 +1,38 @@
 import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 
-import type { LogLineDto } from "../bindings/LogLineDto";
-import type { StatusDto } from "../bindings/StatusDto";
-import type { StepDto } from "../bindings/StepDto";
-import { emitEvent, mockBackend, type Handler } from "../test/backend";
-import { job, logLine, run, summary } from "../test/fixtures";
+import type { CommandArgs } from "../api";
+import type { JobStatus } from "../bindings/JobStatus";
+import type { LogLine } from "../bindings/LogLine";
+import type { LogPage } from "../bindings/LogPage";
+import type { RunStatus } from "../bindings/RunStatus";
+import type { StepView } from "../bindings/StepView";
+import { emitEvent, mockBackend } from "../test/backend";
+import { iso, job, logLine, NOW, run } from "../test/fixtures";
 import { renderApp } from "../test/render";
 
 const E = "\u001b";
 
 /** A log of `total` lines made up on demand, like the shell's store. */
-function generatedLog(total: () => number, text: (n: number) => string = (n) => `line ${n}`): Handler {
-  return ({ from, count }: { from: number; count: number }) => {
+function generatedLog(
+  total: () => number,
+  text: (n: number) => string = (n) => `line ${n}`,
+): (args: CommandArgs<"read_log">) => LogPage {
+  return ({ from, count }) => {
     const t = total();
-    const lines: LogLineDto[] = [];
+    const lines: LogLine[] = [];
     for (let n = from; n < from + count && n <= t; n++) lines.push(logLine(n, text(n)));
     return { lines, total: t };
   };
 }
 
 function runWithJob(
-  status: StatusDto,
-  steps: StepDto[] = [{ idx: 0, name: "build", status, exitCode: null, startedAt: null, finishedAt: null, durationMs: null }],
+  status: RunStatus & JobStatus,
+  steps: StepView[] = [{ idx: 0, name: "build", status, exit_code: null, started_at: null, finished_at: null, duration_ms: null }],
 ) {
   return run({
-    summary: summary({ id: 5, status }),
+    id: 5,
+    status,
     jobs: [job({ id: 10, name: "build", status, steps })],
   });
 }
@@ -48,7 +55,7 @@ describe("Log viewer", () => {
     await waitFor(() => expect(lineEl(1)).toHaveTextContent("line 1"));
     expect(screen.getAllByTestId("log-line").length).toBeLessThan(150);
     for (const args of backend.argsOf("read_log")) {
-      expect(args.jobId).toBe(10);
+      expect(args.job_id).toBe(10);
       expect(args.count as number).toBeLessThanOrEqual(5000);
     }
 
@@ -91,7 +98,7 @@ describe("Log viewer", () => {
     const backend = mockBackend({
       get_run: () => runWithJob("succeeded"),
       read_log: generatedLog(() => 1_000_000, (n) => (hits.includes(n) ? `found the Needle at ${n}` : `line ${n}`)),
-      search_log: ({ from, backwards }: { from: number; backwards: boolean }) =>
+      search_log: ({ from, backwards }) =>
         (backwards ? [...hits].reverse().find((h) => h < from) : hits.find((h) => h > from)) ?? null,
     });
     const { user } = renderApp("/runs/5");
@@ -99,18 +106,18 @@ describe("Log viewer", () => {
     await user.type(screen.getByTestId("log-search-input"), "needle");
     await user.click(screen.getByTestId("log-search-next"));
     await waitFor(() => expect(lineEl(250_000)).toHaveAttribute("data-hit", "true"));
-    expect(backend.argsOf("search_log")[0]).toEqual({ jobId: 10, query: "needle", from: 0, backwards: false });
+    expect(backend.argsOf("search_log")[0]).toEqual({ job_id: 10, query: "needle", from: 0, backwards: false });
     await waitFor(() => expect(lineEl(250_000)?.querySelector("mark")).toHaveTextContent("Needle"));
     expect(screen.getByTestId("log-search-status")).toHaveTextContent("Line 250,000");
 
     await user.click(screen.getByTestId("log-search-next"));
     await waitFor(() => expect(lineEl(750_000)).toHaveAttribute("data-hit", "true"));
-    expect(backend.argsOf("search_log")[1]).toEqual({ jobId: 10, query: "needle", from: 250_000, backwards: false });
+    expect(backend.argsOf("search_log")[1]).toEqual({ job_id: 10, query: "needle", from: 250_000, backwards: false });
     expect(lineEl(250_000)).toBeNull();
 
     await user.click(screen.getByTestId("log-search-prev"));
     await waitFor(() => expect(lineEl(250_000)).toHaveAttribute("data-hit", "true"));
-    expect(backend.argsOf("search_log")[2]).toEqual({ jobId: 10, query: "needle", from: 750_000, backwards: true });
+    expect(backend.argsOf("search_log")[2]).toEqual({ job_id: 10, query: "needle", from: 750_000, backwards: true });
 
     // n from the keyboard; past the last hit it wraps to the start.
     (document.activeElement as HTMLElement).blur();
@@ -119,8 +126,8 @@ describe("Log viewer", () => {
     await user.keyboard("n");
     await waitFor(() => expect(screen.getByTestId("log-search-status")).toHaveTextContent("Wrapped to the start"));
     expect(backend.argsOf("search_log").slice(-2)).toEqual([
-      { jobId: 10, query: "needle", from: 750_000, backwards: false },
-      { jobId: 10, query: "needle", from: 0, backwards: false },
+      { job_id: 10, query: "needle", from: 750_000, backwards: false },
+      { job_id: 10, query: "needle", from: 0, backwards: false },
     ]);
   });
 
@@ -144,7 +151,7 @@ describe("Log viewer", () => {
       const lines = [];
       for (let n = from; n <= to; n++) lines.push(logLine(n, `live ${n}`));
       total = to;
-      await emitEvent("switchyard://log/10", { runId: 5, jobId: 10, lines });
+      await emitEvent("switchyard://log/10", { run_id: 5, job_id: 10, total: to, lines });
     };
     await append(101, 400);
     expect(lineEl(400)).toHaveTextContent("live 400");
@@ -190,12 +197,12 @@ describe("Log viewer", () => {
 
   it("marks where each step starts", async () => {
     const steps = [
-      { idx: 0, name: "compile", status: "succeeded" as const, exitCode: 0, startedAt: 1, finishedAt: 2, durationMs: 1 },
-      { idx: 1, name: "unit tests", status: "failed" as const, exitCode: 1, startedAt: 2, finishedAt: 3, durationMs: 1 },
+      { idx: 0, name: "compile", status: "succeeded" as const, exit_code: 0, started_at: iso(NOW + 1), finished_at: iso(NOW + 2), duration_ms: 1 },
+      { idx: 1, name: "unit tests", status: "failed" as const, exit_code: 1, started_at: iso(NOW + 2), finished_at: iso(NOW + 3), duration_ms: 1 },
     ];
     mockBackend({
       get_run: () => runWithJob("failed", steps),
-      read_log: ({ from }: { from: number }) => ({
+      read_log: ({ from }) => ({
         lines: [1, 2, 3, 4].filter((n) => n >= from).map((n) => logLine(n, `out ${n}`, { step: n <= 2 ? 0 : 1 })),
         total: 4,
       }),
@@ -217,7 +224,7 @@ describe("Log viewer", () => {
     });
     const { user } = renderApp("/runs/5");
     await user.click(await screen.findByTestId("log-download"));
-    await waitFor(() => expect(backend.argsOf("save_log")).toEqual([{ jobId: 10, path: "/home/dev/build.log" }]));
+    await waitFor(() => expect(backend.argsOf("save_log")).toEqual([{ job_id: 10, path: "/home/dev/build.log" }]));
     expect(await screen.findByText("Log saved to /home/dev/build.log")).toBeInTheDocument();
 
     path = null;

@@ -30,7 +30,7 @@ import { ANSI_DARK, ANSI_LIGHT } from "../ansi";
 import { onLog, pickLogSavePath, readLog, saveLog, searchLog, toErrorDto } from "../api";
 import type { ErrorDto } from "../bindings/ErrorDto";
 import type { LogAppendDto } from "../bindings/LogAppendDto";
-import type { StepDto } from "../bindings/StepDto";
+import type { StepView } from "../bindings/StepView";
 import { formatClock, formatCount } from "../format";
 import { useSubscription } from "../hooks";
 import { useNotify } from "../notify";
@@ -55,7 +55,7 @@ export interface LogViewerProps {
   /** Suggested file name for Download. */
   fileName: string;
   /** The job's steps, for step markers. */
-  steps: StepDto[];
+  steps: StepView[];
   /** Viewer height (CSS). */
   height?: number | string;
 }
@@ -67,7 +67,7 @@ function clamp(v: number, lo: number, hi: number): number {
 /**
  * A job's log: virtualized (only the visible window of lines is in the DOM,
  * fetched page by page with `read_log`), live (lines from
- * `switchyard://log/{jobId}`), with ANSI colours, search, follow mode,
+ * `switchyard://log/{job_id}`), with ANSI colours, search, follow mode,
  * timestamps, step markers and Download.
  */
 export function LogViewer({ jobId, live, fileName, steps, height = "min(68vh, 880px)" }: LogViewerProps) {
@@ -81,7 +81,7 @@ export function LogViewer({ jobId, live, fileName, steps, height = "min(68vh, 88
     (handler: (e: LogAppendDto) => void) => onLog(jobId, handler),
     [jobId],
   );
-  useSubscription(subscribeLog, (e) => store.append(e.lines));
+  useSubscription(subscribeLog, (e) => store.append(e.lines, e.total));
 
   // ---- Geometry -----------------------------------------------------------
   const scrollRef = useRef<HTMLDivElement>(null);

@@ -14,9 +14,9 @@ import { Link as RouterLink, useNavigate } from "react-router";
 
 import { listRuns, onRuns, toErrorDto } from "../api";
 import type { ErrorDto } from "../bindings/ErrorDto";
-import type { RunSummaryDto } from "../bindings/RunSummaryDto";
-import type { StatusDto } from "../bindings/StatusDto";
-import { elapsed, formatDateTime, formatDuration, formatRelative, shortCommit } from "../format";
+import type { RunStatus } from "../bindings/RunStatus";
+import type { RunSummaryView } from "../bindings/RunSummaryView";
+import { durationOf, formatDateTime, formatDuration, formatRelative, runTime, shortCommit } from "../format";
 import { useNow, useSubscription } from "../hooks";
 import { RUN_STATUSES, STATUS_LABEL, StatusChip } from "../status";
 import { MONO_FONT } from "../theme";
@@ -30,18 +30,18 @@ const COLUMNS = "96px 150px minmax(120px, 1.2fr) 130px minmax(120px, 1fr) 110px"
 
 interface HistoryState {
   key: string;
-  runs: RunSummaryDto[];
-  nextBefore: number | null;
+  runs: RunSummaryView[];
+  next_before: number | null;
   error?: ErrorDto;
 }
 
 /**
  * A project's runs, newest first, filtered by status and branch, loaded a page
- * at a time (`before`/`nextBefore`) and drawn virtualized so tens of
+ * at a time (`before`/`next_before`) and drawn virtualized so tens of
  * thousands of rows stay fast. New runs and status changes arrive by event.
  */
 export function RunHistory({ project, branches }: { project: string; branches: string[] }) {
-  const [status, setStatus] = useState<StatusDto | typeof ALL>(ALL);
+  const [status, setStatus] = useState<RunStatus | typeof ALL>(ALL);
   const [branch, setBranch] = useState<string>(ALL);
   const key = `${project}\u0000${status}\u0000${branch}`;
   const [state, setState] = useState<HistoryState | null>(null);
@@ -54,10 +54,10 @@ export function RunHistory({ project, branches }: { project: string; branches: s
     let stale = false;
     listRuns({ project, status: status === ALL ? null : status, branch: branch === ALL ? null : branch, before: null, limit: HISTORY_PAGE }).then(
       (page) => {
-        if (!stale) setState({ key, runs: page.runs, nextBefore: page.nextBefore });
+        if (!stale) setState({ key, runs: page.runs, next_before: page.next_before });
       },
       (error: unknown) => {
-        if (!stale) setState({ key, runs: [], nextBefore: null, error: toErrorDto(error) });
+        if (!stale) setState({ key, runs: [], next_before: null, error: toErrorDto(error) });
       },
     );
     return () => {
@@ -67,7 +67,7 @@ export function RunHistory({ project, branches }: { project: string; branches: s
 
   const current = state && state.key === key ? state : null;
   const runs = current?.runs ?? [];
-  const nextBefore = current?.nextBefore ?? null;
+  const nextBefore = current?.next_before ?? null;
 
   const loadMore = async () => {
     if (loadingMore || nextBefore === null || !current) return;
@@ -83,7 +83,7 @@ export function RunHistory({ project, branches }: { project: string; branches: s
       setState((s) => {
         if (!s || s.key !== key) return s;
         const seen = new Set(s.runs.map((r) => r.id));
-        return { ...s, runs: [...s.runs, ...page.runs.filter((r) => !seen.has(r.id))], nextBefore: page.nextBefore, error: undefined };
+        return { ...s, runs: [...s.runs, ...page.runs.filter((r) => !seen.has(r.id))], next_before: page.next_before, error: undefined };
       });
     } catch (error) {
       setState((s) => (s && s.key === key ? { ...s, error: toErrorDto(error) } : s));
@@ -132,7 +132,7 @@ export function RunHistory({ project, branches }: { project: string; branches: s
             labelId="history-status-label"
             label="Status"
             value={status}
-            onChange={(e) => setStatus(e.target.value as StatusDto | typeof ALL)}
+            onChange={(e) => setStatus(e.target.value as RunStatus | typeof ALL)}
             SelectDisplayProps={{ "data-testid": "history-status-filter" } as HTMLAttributes<HTMLDivElement>}
             inputProps={{ "data-testid": "history-status-value" }}
           >
@@ -213,6 +213,7 @@ export function RunHistory({ project, branches }: { project: string; branches: s
             {items.map((item) => {
               const run = runs[item.index];
               if (!run) return null;
+              const when = runTime(run);
               return (
                 <Box
                   key={run.id}
@@ -261,10 +262,10 @@ export function RunHistory({ project, branches }: { project: string; branches: s
                     {run.commit ? shortCommit(run.commit) : "—"}
                     {run.dirty ? " *" : ""}
                   </Box>
-                  <span role="cell" title={formatDateTime(run.startedAt ?? run.createdAt)}>
-                    {formatRelative(run.startedAt ?? run.createdAt, now)}
+                  <span role="cell" title={when !== null ? formatDateTime(when) : undefined}>
+                    {when !== null ? formatRelative(when, now) : "—"}
                   </span>
-                  <span role="cell">{formatDuration(run.durationMs ?? elapsed(run.startedAt, run.finishedAt, now))}</span>
+                  <span role="cell">{formatDuration(durationOf(run, now))}</span>
                 </Box>
               );
             })}

@@ -4,25 +4,25 @@ import ListItemIcon from "@mui/material/ListItemIcon";
 import ListItemText from "@mui/material/ListItemText";
 import { Link as RouterLink } from "react-router";
 
-import type { RunSummaryDto } from "../bindings/RunSummaryDto";
-import { elapsed, formatDuration, formatRelative, shortCommit } from "../format";
+import type { RunSummaryView } from "../bindings/RunSummaryView";
+import { durationOf, formatDuration, formatRelative, runTime, shortCommit } from "../format";
 import { useNow } from "../hooks";
 import { StatusChip, StatusIcon, isActive } from "../status";
 
 /** Runs as rows, each a link to its run. */
-export function RunList({ runs, label }: { runs: RunSummaryDto[]; label: string }) {
+export function RunList({ runs, label }: { runs: RunSummaryView[]; label: string }) {
   const live = runs.some((r) => isActive(r.status));
   const now = useNow(live ? 1000 : 30_000);
   return (
     <List dense disablePadding aria-label={label}>
       {runs.map((run) => {
+        const when = runTime(run);
+        const duration = durationOf(run, now);
         const parts = [
           run.branch,
           run.commit ? shortCommit(run.commit) + (run.dirty ? " (modified)" : "") : null,
-          formatRelative(run.startedAt ?? run.createdAt, now),
-          run.durationMs !== null || run.startedAt !== null
-            ? formatDuration(run.durationMs ?? elapsed(run.startedAt, run.finishedAt, now))
-            : null,
+          when !== null ? formatRelative(when, now) : null,
+          duration !== null ? formatDuration(duration) : null,
         ].filter(Boolean);
         return (
           <ListItemButton

@@ -15,13 +15,14 @@ import { useState } from "react";
 
 import { startRun, toErrorDto } from "../api";
 import type { ErrorDto } from "../bindings/ErrorDto";
-import type { PlanJobDto } from "../bindings/PlanJobDto";
+import type { PlanJobView } from "../bindings/PlanJobView";
+import { GateIcon } from "../status";
 import { ErrorAlert } from "./ErrorAlert";
 
 export interface RunOptionsDialogProps {
   open: boolean;
   project: string;
-  plan: PlanJobDto[];
+  plan: PlanJobView[];
   onClose: () => void;
   onStarted: (runId: number) => void;
 }
@@ -33,7 +34,8 @@ export function RunOptionsDialog({ open, project, plan, onClose, onStarted }: Ru
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ErrorDto | null>(null);
   const all = selected.size === plan.length;
-  const runners = [...new Set(plan.map((j) => j.runner))];
+  // Gates run nowhere: they wait for a person.
+  const runners = [...new Set(plan.filter((j) => j.kind !== "approval").map((j) => j.runner))];
 
   const toggle = (name: string) =>
     setSelected((s) => {
@@ -84,14 +86,21 @@ export function RunOptionsDialog({ open, project, plan, onClose, onStarted }: Ru
                 />
               }
               label={
-                <Box>
+                <Box component="span" data-testid="run-option-label" data-kind={j.kind}>
                   <Typography component="span" sx={{ fontWeight: 600 }}>
                     {j.name}
                   </Typography>
                   <Typography component="span" variant="body2" color="text.secondary">
                     {" "}
                     · stage {j.stage}
-                    {j.needs.length ? ` · needs ${j.needs.join(", ")}` : ""} · {j.runner}
+                    {j.needs.length ? ` · needs ${j.needs.join(", ")}` : ""} ·{" "}
+                    {j.kind === "approval" ? (
+                      <>
+                        <GateIcon size={15} /> approval (waits for a person)
+                      </>
+                    ) : (
+                      j.runner
+                    )}
                   </Typography>
                 </Box>
               }

@@ -5,14 +5,14 @@ import TableHead from "@mui/material/TableHead";
 import TableRow from "@mui/material/TableRow";
 import Typography from "@mui/material/Typography";
 
-import type { StepDto } from "../bindings/StepDto";
-import { elapsed, formatDuration } from "../format";
+import type { StepView } from "../bindings/StepView";
+import { durationOf, formatDuration } from "../format";
 import { useNow } from "../hooks";
 import { STATUS_LABEL, StatusIcon } from "../status";
 import { MONO_FONT } from "../theme";
 
 /** The steps of a job's last attempt: status, duration, exit code. */
-export function StepList({ steps }: { steps: StepDto[] }) {
+export function StepList({ steps }: { steps: StepView[] }) {
   const running = steps.some((s) => s.status === "running");
   const now = useNow(1000, running);
   if (steps.length === 0) {
@@ -43,9 +43,9 @@ export function StepList({ steps }: { steps: StepDto[] }) {
               {s.idx + 1}. {s.name}
             </TableCell>
             <TableCell data-testid="step-status">{STATUS_LABEL[s.status]}</TableCell>
-            <TableCell align="right">{formatDuration(s.durationMs ?? elapsed(s.startedAt, s.finishedAt, now))}</TableCell>
+            <TableCell align="right">{formatDuration(durationOf(s, now))}</TableCell>
             <TableCell align="right" sx={{ fontFamily: MONO_FONT }} data-testid="step-exit-code">
-              {s.exitCode ?? "—"}
+              {s.exit_code ?? "—"}
             </TableCell>
           </TableRow>
         ))}

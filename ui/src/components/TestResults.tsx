@@ -10,8 +10,8 @@ import Typography from "@mui/material/Typography";
 import { useState } from "react";
 
 import { testResults } from "../api";
-import type { JobDto } from "../bindings/JobDto";
-import type { TestResultDto } from "../bindings/TestResultDto";
+import type { JobView } from "../bindings/JobView";
+import type { TestResultRecord } from "../bindings/TestResultRecord";
 import { formatDuration } from "../format";
 import { useLoader } from "../hooks";
 import { MONO_FONT } from "../theme";
@@ -19,19 +19,20 @@ import { ErrorAlert } from "./ErrorAlert";
 
 const SHOW_STEP = 300;
 
-interface Row extends TestResultDto {
+interface Row extends TestResultRecord {
   job: string;
 }
 
-const ORDER: Record<string, number> = { failed: 0, error: 0, skipped: 2, passed: 3 };
+/** Failures first, then skipped, then passed. */
+const ORDER: Record<TestResultRecord["status"], number> = { failed: 0, skipped: 1, passed: 2 };
 
-function rank(status: string): number {
-  return ORDER[status] ?? 1;
+function rank(status: TestResultRecord["status"]): number {
+  return ORDER[status];
 }
 
 function TestRow({ test, showJob }: { test: Row; showJob: boolean }) {
   const [open, setOpen] = useState(false);
-  const failed = rank(test.status) === 0;
+  const failed = test.status === "failed";
   const color = failed ? "error.main" : test.status === "passed" ? "success.main" : "text.secondary";
   const hasDetails = !!test.details || !!test.message;
   return (
@@ -53,7 +54,7 @@ function TestRow({ test, showJob }: { test: Row; showJob: boolean }) {
         </Box>
         {showJob ? <Chip size="small" label={test.job} variant="outlined" /> : null}
         <Typography variant="caption" color="text.secondary" sx={{ width: 72, textAlign: "right" }}>
-          {formatDuration(test.durationMs)}
+          {formatDuration(test.duration_ms)}
         </Typography>
         {hasDetails ? (
           <IconButton
@@ -102,7 +103,7 @@ function TestRow({ test, showJob }: { test: Row; showJob: boolean }) {
 }
 
 /** Test results of the run's jobs that produced reports: counts, then failures first. */
-export function TestResults({ jobs, refreshKey }: { jobs: JobDto[]; refreshKey: string }) {
+export function TestResults({ jobs, refreshKey }: { jobs: JobView[]; refreshKey: string }) {
   const withTests = jobs.filter((j) => j.tests.passed + j.tests.failed + j.tests.skipped > 0);
   const ids = withTests.map((j) => j.id).join(",");
   const results = useLoader<Row[]>(withTests.length ? `${ids}|${refreshKey}` : null, async () => {

@@ -6,11 +6,31 @@ import { emit } from "@tauri-apps/api/event";
 import { mockIPC, mockWindows } from "@tauri-apps/api/mocks";
 import { act } from "@testing-library/react";
 
+import type { Command, CommandArgs, CommandResult, EventKey } from "../api";
 import type { ErrorDto } from "../bindings/ErrorDto";
-import { settings } from "./fixtures";
+import type { EVENT_NAMES, EventPayloads } from "../bindings/ipc";
+import { overviewOf, settings } from "./fixtures";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Handler = (args: any) => unknown;
+
+/**
+ * Handlers by command: a command of the contract must answer its exact
+ * result type (so a test cannot answer in an old shape), at once or later (a
+ * promise, to look at the UI while a call is in flight); anything else
+ * (plugin commands) is free.
+ */
+export type Handlers = {
+  [K in Command]?: (args: CommandArgs<K>) => CommandResult<K> | Promise<CommandResult<K>>;
+} & Record<string, Handler>;
+
+/** An event name with its `{id}` / `{job_id}` filled in with a number. */
+type Filled<S extends string> = S extends `${infer A}{${string}}${infer B}` ? `${A}${number}${B}` : S;
+
+/** The payload type of the event named `N` (never for a name outside the contract). */
+type PayloadOf<N extends string> = {
+  [K in EventKey]: N extends Filled<(typeof EVENT_NAMES)[K]> ? EventPayloads[K] : never;
+}[EventKey];
 
 export interface Call {
   cmd: string;
@@ -26,16 +46,16 @@ export interface Backend {
   commands: () => string[];
 }
 
-const DEFAULTS: Record<string, Handler> = {
+const DEFAULTS: Handlers = {
   get_settings: () => settings(),
   pending_deep_link: () => null,
   ui_ready: () => null,
-  first_run: () => ({ empty: false, demoAvailable: true }),
-  overview: () => ({ active: [], recent: [], failingBranches: [], projects: 1 }),
+  first_run: () => ({ empty: false, demo_available: true }),
+  overview: () => overviewOf(),
   list_projects: () => [],
 };
 
-export function mockBackend(handlers: Record<string, Handler> = {}): Backend {
+export function mockBackend(handlers: Handlers = {}): Backend {
   mockWindows("main");
   const backend: Backend = {
     calls: [],
@@ -59,8 +79,11 @@ export function mockBackend(handlers: Record<string, Handler> = {}): Backend {
   return backend;
 }
 
-/** Emits a shell event and lets React apply it. */
-export async function emitEvent(name: string, payload: unknown): Promise<void> {
+/** Emits a shell event and lets React apply it; a contract event's payload must have its exact type. */
+export async function emitEvent<N extends string>(
+  name: N,
+  payload: [PayloadOf<N>] extends [never] ? unknown : PayloadOf<N>,
+): Promise<void> {
   await act(async () => {
     await emit(name, payload);
   });

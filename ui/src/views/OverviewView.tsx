@@ -8,11 +8,12 @@ import Typography from "@mui/material/Typography";
 import { useState } from "react";
 import { useNavigate } from "react-router";
 
-import { firstRun, importDemo, onRuns, overview, startRun, toErrorDto } from "../api";
+import { firstRun, importDemo, onProjects, onRuns, overview, startRun, toErrorDto } from "../api";
 import type { ErrorDto } from "../bindings/ErrorDto";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { EmptyNote, PageHeader, PageLoading, Section } from "../components/Page";
 import { RunList } from "../components/RunList";
+import { WaitingGates } from "../components/WaitingGates";
 import { useLoader, useSubscription } from "../hooks";
 import { useImport } from "../importing";
 
@@ -81,11 +82,25 @@ function Welcome({ demo }: { demo: boolean }) {
   );
 }
 
+/** "main, master", each name in code type. */
+function branchList(branches: string[]) {
+  if (branches.length === 0) return "none set";
+  return branches.map((b, i) => (
+    <span key={b}>
+      {i > 0 ? ", " : ""}
+      <code>{b}</code>
+    </span>
+  ));
+}
+
 export function OverviewView() {
   const ov = useLoader("overview", overview);
   const first = useLoader("first-run", firstRun);
   const { openImport } = useImport();
+  // A run changed status or one of its jobs did (a gate started waiting or was decided).
   useSubscription(onRuns, () => ov.reload());
+  // A project imported or changed here or by another process (the CLI).
+  useSubscription(onProjects, () => ov.reload());
 
   if (ov.loading) return <PageLoading />;
   if (!ov.data) {
@@ -97,7 +112,7 @@ export function OverviewView() {
     );
   }
   const data = ov.data;
-  const demo = !!first.data?.empty && first.data.demoAvailable;
+  const demo = !!first.data?.empty && first.data.demo_available;
 
   if (data.projects === 0) {
     return (
@@ -124,12 +139,23 @@ export function OverviewView() {
           <ErrorAlert error={ov.error} title="The overview could not be refreshed" onRetry={ov.reload} />
         </Box>
       ) : null}
+      {data.waiting.length ? (
+        <Section title={`Waiting for approval (${data.waiting.length})`} testId="overview-waiting">
+          <WaitingGates gates={data.waiting} />
+        </Section>
+      ) : null}
       <Section title={`In progress (${data.active.length})`} testId="overview-active">
         {data.active.length ? <RunList runs={data.active} label="Runs in progress" /> : <EmptyNote>Nothing is running.</EmptyNote>}
       </Section>
       <Section title="Failing main branches" testId="overview-failing">
-        {data.failingBranches.length ? (
-          <RunList runs={data.failingBranches} label="Failing main branches" />
+        <Typography variant="body2" color="text.secondary" sx={{ px: 2, pt: 1.5 }} data-testid="overview-failing-rule">
+          Projects whose latest finished run on a main branch (
+          <span data-testid="overview-default-branches">{branchList(data.default_branches)}</span>) did not succeed; a
+          project that never ran on one counts by its latest finished run. The main branches are{" "}
+          <code>default_branches</code> in the <code>[projects]</code> table of config.toml.
+        </Typography>
+        {data.failing.length ? (
+          <RunList runs={data.failing} label="Failing main branches" />
         ) : (
           <EmptyNote>No main branch is failing.</EmptyNote>
         )}

@@ -1,20 +1,21 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 
-import type { RunSummaryDto } from "../bindings/RunSummaryDto";
+import type { PlanJobView } from "../bindings/PlanJobView";
+import type { RunSummaryView } from "../bindings/RunSummaryView";
 import { emitEvent, mockBackend } from "../test/backend";
-import { detail, summary } from "../test/fixtures";
+import { detail, planGate, planJob, project, run, summary } from "../test/fixtures";
 import { currentPath, renderApp } from "../test/render";
 
-const plan = [
-  { name: "build", needs: [], stage: 1, runner: "local", condition: "success", steps: ["compile"] },
-  { name: "lint", needs: [], stage: 1, runner: "local", condition: "success", steps: ["fmt", "clippy"] },
-  { name: "test (debian)", needs: ["build"], stage: 2, runner: "local", condition: "success", steps: ["t"] },
-  { name: "test (alpine)", needs: ["build"], stage: 2, runner: "local", condition: "success", steps: ["t"] },
-  { name: "package", needs: ["test", "lint"], stage: 3, runner: "kubernetes:ci", condition: "success", steps: ["tar"] },
+const plan: PlanJobView[] = [
+  { name: "build", needs: [], stage: 1, runner: "local", kind: "steps", condition: "success", steps: ["compile"] },
+  { name: "lint", needs: [], stage: 1, runner: "local", kind: "steps", condition: "success", steps: ["fmt", "clippy"] },
+  { name: "test (debian)", needs: ["build"], stage: 2, runner: "local", kind: "steps", condition: "success", steps: ["t"] },
+  { name: "test (alpine)", needs: ["build"], stage: 2, runner: "local", kind: "steps", condition: "success", steps: ["t"] },
+  { name: "package", needs: ["test", "lint"], stage: 3, runner: "kubernetes:ci", kind: "steps", condition: "success", steps: ["tar"] },
 ];
 
-function runs(from: number, count: number, extra: Partial<RunSummaryDto> = {}): RunSummaryDto[] {
+function runs(from: number, count: number, extra: Partial<RunSummaryView> = {}): RunSummaryView[] {
   return Array.from({ length: count }, (_, i) => summary({ id: from - i, ...extra }));
 }
 
@@ -22,7 +23,7 @@ describe("Project view", () => {
   it("draws the pipeline as columns by stage with edges from needs", async () => {
     mockBackend({
       project_detail: () => detail({ pipeline: { state: "valid", diagnostics: [], plan } }),
-      list_runs: () => ({ runs: [], nextBefore: null }),
+      list_runs: () => ({ runs: [], next_before: null }),
     });
     renderApp("/projects/shop");
     const graph = await screen.findByTestId("pipeline-graph");
@@ -39,7 +40,45 @@ describe("Project view", () => {
     expect(edges.sort()).toEqual(
       ["build->test (debian)", "build->test (alpine)", "test (debian)->package", "test (alpine)->package", "lint->package"].sort(),
     );
-    expect(screen.getByTestId("history-empty")).toHaveTextContent("No runs yet");
+    expect(await screen.findByTestId("history-empty")).toHaveTextContent("No runs yet");
+  });
+
+  it("shows an approval job as a gate in the graph and in the run options", async () => {
+    const gated: PlanJobView[] = [
+      planJob({ name: "build", steps: ["compile", "pack"] }),
+      planGate({ name: "release", needs: ["build"], stage: 2 }),
+      planJob({ name: "deploy", needs: ["release"], stage: 3, runner: "kubernetes:prod", steps: ["apply"] }),
+      planJob({ name: "notify", needs: ["release"], stage: 3, condition: "failure", steps: ["mail"] }),
+    ];
+    mockBackend({
+      project_detail: () => detail({ pipeline: { state: "valid", diagnostics: [], plan: gated } }),
+      list_runs: () => ({ runs: [], next_before: null }),
+    });
+    const { user } = renderApp("/projects/shop");
+    const graph = await screen.findByTestId("pipeline-graph");
+    const box = (name: string) =>
+      within(graph).getAllByTestId("plan-job").find((n) => n.getAttribute("data-job") === name) as HTMLElement;
+    expect(box("release")).toHaveAttribute("data-kind", "approval");
+    expect(box("release")).toHaveTextContent(/^release\s*approval$/);
+    expect(box("release")).not.toHaveTextContent("0 steps");
+    expect(box("release")).toHaveAccessibleName("release: approval");
+    expect(within(box("release")).getByTestId("gate-icon")).toBeInTheDocument();
+    expect(box("build")).toHaveAttribute("data-kind", "steps");
+    expect(box("build")).toHaveTextContent("2 steps · local");
+    expect(within(box("build")).queryByTestId("gate-icon")).not.toBeInTheDocument();
+    expect(box("deploy")).toHaveTextContent("1 step · kubernetes:prod");
+    expect(box("notify")).toHaveTextContent("1 step · local · if failure");
+    expect(within(graph).getAllByTestId("gate-icon")).toHaveLength(1);
+
+    await user.click(screen.getByTestId("run-button"));
+    const dialog = await screen.findByTestId("run-options");
+    const labels = within(dialog).getAllByTestId("run-option-label");
+    expect(labels.map((l) => l.getAttribute("data-kind"))).toEqual(["steps", "approval", "steps", "steps"]);
+    expect(labels[1]).toHaveTextContent("release · stage 2 · needs build · approval (waits for a person)");
+    expect(within(labels[1]).getByTestId("gate-icon")).toBeInTheDocument();
+    expect(labels[0]).toHaveTextContent("build · stage 1 · local");
+    // A gate runs nowhere: no empty runner in the list.
+    expect(within(dialog).getByTestId("run-options-runner")).toHaveTextContent(/^Runs on: local, kubernetes:prod$/);
   });
 
   it("shows the problems of an invalid pipeline and does not offer to run it", async () => {
@@ -48,7 +87,7 @@ describe("Project view", () => {
         detail({
           pipeline: { state: "invalid", plan: [], diagnostics: [{ line: 4, column: 9, message: "unknown key `stpes`" }] },
         }),
-      list_runs: () => ({ runs: [], nextBefore: null }),
+      list_runs: () => ({ runs: [], next_before: null }),
     });
     renderApp("/projects/shop");
     const problem = await screen.findByTestId("pipeline-diagnostic");
@@ -62,7 +101,7 @@ describe("Project view", () => {
       project_detail: () => detail(),
       list_runs: ({ status, branch }) => ({
         runs: runs(20, 3, { status: status ?? "succeeded", branch: branch ?? "main" }),
-        nextBefore: null,
+        next_before: null,
       }),
     });
     const { user } = renderApp("/projects/shop");
@@ -90,11 +129,11 @@ describe("Project view", () => {
     await waitFor(() => expect(within(screen.getAllByTestId("history-row")[0]).getByText("feature/cart")).toBeInTheDocument());
   });
 
-  it("loads older runs with `before` = `nextBefore`", async () => {
+  it("loads older runs with `before` = `next_before`", async () => {
     const backend = mockBackend({
       project_detail: () => detail(),
       list_runs: ({ before }) =>
-        before === null ? { runs: runs(200, 3), nextBefore: 197 } : { runs: runs(197, 2), nextBefore: null },
+        before === null ? { runs: runs(200, 3), next_before: 197 } : { runs: runs(197, 2), next_before: null },
     });
     const { user } = renderApp("/projects/shop");
     expect(await screen.findAllByTestId("history-row")).toHaveLength(3);
@@ -108,7 +147,7 @@ describe("Project view", () => {
   it("keeps a 10,000-run history light by drawing only the visible rows", async () => {
     mockBackend({
       project_detail: () => detail(),
-      list_runs: () => ({ runs: runs(10_000, 10_000), nextBefore: null }),
+      list_runs: () => ({ runs: runs(10_000, 10_000), next_before: null }),
     });
     renderApp("/projects/shop");
     await waitFor(() => expect(screen.getByTestId("history-count")).toHaveTextContent("10,000 runs"));
@@ -119,10 +158,10 @@ describe("Project view", () => {
   });
 
   it("adds a new run of this project to the top of the history when it starts", async () => {
-    mockBackend({ project_detail: () => detail(), list_runs: () => ({ runs: runs(8, 2), nextBefore: null }) });
+    mockBackend({ project_detail: () => detail(), list_runs: () => ({ runs: runs(8, 2), next_before: null }) });
     renderApp("/projects/shop");
     expect(await screen.findAllByTestId("history-row")).toHaveLength(2);
-    await emitEvent("switchyard://runs", summary({ id: 9, status: "running", finishedAt: null, durationMs: null }));
+    await emitEvent("switchyard://runs", summary({ id: 9, status: "running", finished_at: null, duration_ms: null }));
     await emitEvent("switchyard://runs", summary({ id: 50, project: "other", status: "running" }));
     const rows = screen.getAllByTestId("history-row");
     expect(rows.map((r) => r.getAttribute("data-run-id"))).toEqual(["9", "8", "7"]);
@@ -134,9 +173,9 @@ describe("Project view", () => {
   it("runs the selected jobs in place from the options dialog and opens the run", async () => {
     const backend = mockBackend({
       project_detail: () => detail({ pipeline: { state: "valid", diagnostics: [], plan } }),
-      list_runs: () => ({ runs: [], nextBefore: null }),
+      list_runs: () => ({ runs: [], next_before: null }),
       start_run: () => 77,
-      get_run: () => ({ summary: summary({ id: 77, status: "queued" }), error: null, jobs: [] }),
+      get_run: () => run({ id: 77, status: "queued", jobs: [] }),
     });
     const { user } = renderApp("/projects/shop");
     await user.click(await screen.findByTestId("run-button"));
@@ -148,23 +187,40 @@ describe("Project view", () => {
     await user.click(screen.getByTestId("run-options-confirm"));
     await waitFor(() => expect(currentPath()).toBe("/runs/77"));
     expect(backend.argsOf("start_run")).toEqual([
-      { project: "shop", jobs: ["build", "test (debian)", "test (alpine)"], inPlace: true },
+      { project: "shop", jobs: ["build", "test (debian)", "test (alpine)"], in_place: true },
     ]);
   });
 
   it("opens the run dialog with the r key and runs everything in a copy by default", async () => {
     const backend = mockBackend({
       project_detail: () => detail(),
-      list_runs: () => ({ runs: [], nextBefore: null }),
+      list_runs: () => ({ runs: [], next_before: null }),
       start_run: () => 78,
-      get_run: () => ({ summary: summary({ id: 78, status: "queued" }), error: null, jobs: [] }),
+      get_run: () => run({ id: 78, status: "queued", jobs: [] }),
     });
     const { user } = renderApp("/projects/shop");
     await screen.findByTestId("pipeline-graph");
     await user.keyboard("r");
     await user.click(await screen.findByTestId("run-options-confirm"));
     await waitFor(() => expect(currentPath()).toBe("/runs/78"));
-    expect(backend.argsOf("start_run")).toEqual([{ project: "shop", jobs: [], inPlace: false }]);
+    expect(backend.argsOf("start_run")).toEqual([{ project: "shop", jobs: [], in_place: false }]);
+  });
+
+  it("reloads when this project is changed elsewhere (the CLI)", async () => {
+    let remote = "git@example.invalid:dev/shop.git";
+    const backend = mockBackend({
+      project_detail: () => detail({ project: project({ remote }) }),
+      list_runs: () => ({ runs: [], next_before: null }),
+    });
+    renderApp("/projects/shop");
+    expect(await screen.findByText(remote)).toBeInTheDocument();
+    const before = backend.argsOf("project_detail").length;
+    await emitEvent("switchyard://projects", { name: "other" });
+    expect(backend.argsOf("project_detail").length).toBe(before);
+    remote = "git@example.invalid:dev/shop-moved.git";
+    await emitEvent("switchyard://projects", { name: "shop" });
+    expect(await screen.findByText(remote)).toBeInTheDocument();
+    expect(backend.argsOf("project_detail").length).toBe(before + 1);
   });
 
   it("says when the project does not exist", async () => {

@@ -13,8 +13,8 @@ import Typography from "@mui/material/Typography";
 import { useState } from "react";
 import { Link as RouterLink, useNavigate, useParams } from "react-router";
 
-import { onRuns, projectDetail } from "../api";
-import type { PipelineDto } from "../bindings/PipelineDto";
+import { onProjects, onRuns, projectDetail } from "../api";
+import type { PipelineView } from "../bindings/PipelineView";
 import { DiagnosticList, ErrorAlert } from "../components/ErrorAlert";
 import { JobGraph } from "../components/JobGraph";
 import { PageHeader, PageLoading, Section } from "../components/Page";
@@ -22,11 +22,12 @@ import { RunHistory } from "../components/RunHistory";
 import { RunOptionsDialog } from "../components/RunOptionsDialog";
 import { shortCommit } from "../format";
 import { useLoader, useSubscription } from "../hooks";
+import { planGraphJobs } from "../plan";
 import { useShortcut } from "../shortcuts";
 import { StatusChip } from "../status";
 import { MONO_FONT } from "../theme";
 
-function PipelineSection({ pipeline, onReload }: { pipeline: PipelineDto; onReload: () => void }) {
+function PipelineSection({ pipeline, onReload }: { pipeline: PipelineView; onReload: () => void }) {
   const reload = (
     <Button size="small" startIcon={<RefreshIcon />} onClick={onReload} data-testid="pipeline-reload">
       Reload
@@ -40,15 +41,7 @@ function PipelineSection({ pipeline, onReload }: { pipeline: PipelineDto; onRelo
             label="Pipeline graph"
             testId="pipeline-graph"
             nodeTestId="plan-job"
-            jobs={pipeline.plan.map((j) => ({
-              key: j.name,
-              name: j.name,
-              needs: j.needs,
-              stage: j.stage,
-              detail: `${j.steps.length} step${j.steps.length === 1 ? "" : "s"} · ${j.runner}${
-                j.condition !== "success" ? ` · if ${j.condition}` : ""
-              }`,
-            }))}
+            jobs={planGraphJobs(pipeline.plan, { conditions: true })}
           />
         ) : null}
         {pipeline.state === "invalid" ? (
@@ -80,9 +73,13 @@ export function ProjectView() {
   useSubscription(onRuns, (run) => {
     if (run.project !== name) return;
     detail.mutate((d) =>
-      !d.project.lastRun || run.id >= d.project.lastRun.id ? { ...d, project: { ...d.project, lastRun: run } } : d,
+      !d.project.last_run || run.id >= d.project.last_run.id ? { ...d, project: { ...d.project, last_run: run } } : d,
     );
     if (run.branch && !detail.data?.branches.includes(run.branch)) detail.reload();
+  });
+  // This project was changed (imported again, by the CLI perhaps).
+  useSubscription(onProjects, (changed) => {
+    if (changed.name === name) detail.reload();
   });
 
   const openRun = () => {
@@ -146,13 +143,13 @@ export function ProjectView() {
                   <code style={{ fontFamily: MONO_FONT }}>{shortCommit(lastCommit.id)}</code> {lastCommit.summary}
                 </span>
               ) : null}
-              {project.lastRun ? (
+              {project.last_run ? (
                 <>
                   <span>Last run:</span>
-                  <Link component={RouterLink} to={`/runs/${project.lastRun.id}`}>
-                    #{project.lastRun.id}
+                  <Link component={RouterLink} to={`/runs/${project.last_run.id}`}>
+                    #{project.last_run.id}
                   </Link>
-                  <StatusChip status={project.lastRun.status} />
+                  <StatusChip status={project.last_run.status} />
                 </>
               ) : null}
             </Stack>

@@ -12,20 +12,35 @@ import Typography from "@mui/material/Typography";
 import { useEffect } from "react";
 import { Link as RouterLink, useNavigate } from "react-router";
 
-import { listProjects, onRuns } from "../api";
-import type { ProjectDto } from "../bindings/ProjectDto";
-import type { RunSummaryDto } from "../bindings/RunSummaryDto";
+import { listProjects, onProjects, onRuns } from "../api";
+import type { ProjectView } from "../bindings/ProjectView";
+import type { RunSummaryView } from "../bindings/RunSummaryView";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { PageHeader, PageLoading } from "../components/Page";
-import { formatRelative, shortCommit } from "../format";
+import { formatRelative, runTime, shortCommit } from "../format";
 import { useLoader, useNow, useSubscription } from "../hooks";
 import { useImport } from "../importing";
 import { StatusChip } from "../status";
 import { MONO_FONT } from "../theme";
 
-function withRun(projects: ProjectDto[], run: RunSummaryDto): ProjectDto[] {
+function withRun(projects: ProjectView[], run: RunSummaryView): ProjectView[] {
   return projects.map((p) =>
-    p.name === run.project && (!p.lastRun || run.id >= p.lastRun.id) ? { ...p, lastRun: run } : p,
+    p.name === run.project && (!p.last_run || run.id >= p.last_run.id) ? { ...p, last_run: run } : p,
+  );
+}
+
+function LastRun({ run, now }: { run: RunSummaryView; now: number }) {
+  const when = runTime(run);
+  return (
+    <Box sx={{ display: "flex", alignItems: "center", gap: 1, flexWrap: "wrap" }}>
+      <StatusChip status={run.status} testId="project-last-status" />
+      <Typography variant="body2" color="text.secondary">
+        #{run.id}
+        {run.branch ? ` · ${run.branch}` : ""}
+        {run.commit ? ` · ${shortCommit(run.commit)}` : ""}
+        {when !== null ? ` · ${formatRelative(when, now)}` : ""}
+      </Typography>
+    </Box>
   );
 }
 
@@ -40,6 +55,8 @@ export function ProjectsView() {
     if (projectsVersion > 0) reload();
   }, [projectsVersion, reload]);
   useSubscription(onRuns, (run) => mutate((list) => withRun(list, run)));
+  // Imported or changed here or by another process (the CLI).
+  useSubscription(onProjects, () => reload());
 
   const importButton = (
     <Button variant="contained" startIcon={<AddIcon />} onClick={() => openImport()} data-testid="import-button">
@@ -106,16 +123,8 @@ export function ProjectsView() {
                     </Typography>
                   </TableCell>
                   <TableCell>
-                    {p.lastRun ? (
-                      <Box sx={{ display: "flex", alignItems: "center", gap: 1, flexWrap: "wrap" }}>
-                        <StatusChip status={p.lastRun.status} testId="project-last-status" />
-                        <Typography variant="body2" color="text.secondary">
-                          #{p.lastRun.id}
-                          {p.lastRun.branch ? ` · ${p.lastRun.branch}` : ""}
-                          {p.lastRun.commit ? ` · ${shortCommit(p.lastRun.commit)}` : ""} ·{" "}
-                          {formatRelative(p.lastRun.startedAt ?? p.lastRun.createdAt, now)}
-                        </Typography>
-                      </Box>
+                    {p.last_run ? (
+                      <LastRun run={p.last_run} now={now} />
                     ) : (
                       <Typography variant="body2" color="text.secondary">
                         Never run

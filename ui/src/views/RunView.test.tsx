@@ -1,28 +1,40 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 
-import type { RunDto } from "../bindings/RunDto";
+import type { RunView } from "../bindings/RunView";
 import { emitEvent, errorDto, mockBackend } from "../test/backend";
-import { job, run, summary } from "../test/fixtures";
+import { iso, job, NOW, run } from "../test/fixtures";
 import { currentPath, currentSearch, renderApp } from "../test/render";
 
 const emptyLog = () => ({ lines: [], total: 0 });
 
-function queuedRun(): RunDto {
+function queuedRun(): RunView {
   return run({
-    summary: summary({ id: 12, status: "running", startedAt: Date.now() - 5000, finishedAt: null, durationMs: null }),
+    id: 12,
+    status: "running",
+    started_at: iso(Date.now() - 5000),
+    finished_at: null,
+    duration_ms: null,
     jobs: [
       job({
         id: 100,
         name: "build",
         status: "running",
-        finishedAt: null,
-        durationMs: null,
+        finished_at: null,
+        duration_ms: null,
         steps: [
-          { idx: 0, name: "compile", status: "running", exitCode: null, startedAt: Date.now() - 4000, finishedAt: null, durationMs: null },
+          {
+            idx: 0,
+            name: "compile",
+            status: "running",
+            exit_code: null,
+            started_at: iso(Date.now() - 4000),
+            finished_at: null,
+            duration_ms: null,
+          },
         ],
       }),
-      job({ id: 101, name: "test", status: "queued", needs: ["build"], startedAt: null, finishedAt: null, durationMs: null }),
+      job({ id: 101, name: "test", status: "queued", needs: ["build"], started_at: null, finished_at: null, duration_ms: null }),
     ],
   });
 }
@@ -37,12 +49,25 @@ describe("Run view", () => {
     mockBackend({
       get_run: () =>
         run({
-          summary: summary({ id: 12, status: "failed", branch: "main", dirty: true }),
+          id: 12,
+          status: "failed",
+          branch: "main",
+          dirty: true,
           jobs: [
             job({
               id: 100,
               name: "build",
-              steps: [{ idx: 0, name: "compile", status: "succeeded", exitCode: 0, startedAt: 1, finishedAt: 2001, durationMs: 2000 }],
+              steps: [
+                {
+                  idx: 0,
+                  name: "compile",
+                  status: "succeeded",
+                  exit_code: 0,
+                  started_at: iso(NOW),
+                  finished_at: iso(NOW + 2000),
+                  duration_ms: 2000,
+                },
+              ],
             }),
             job({
               id: 101,
@@ -50,7 +75,17 @@ describe("Run view", () => {
               status: "failed",
               needs: ["build"],
               reason: "step `unit` exited with 101",
-              steps: [{ idx: 0, name: "unit", status: "failed", exitCode: 101, startedAt: 1, finishedAt: 1501, durationMs: 1500 }],
+              steps: [
+                {
+                  idx: 0,
+                  name: "unit",
+                  status: "failed",
+                  exit_code: 101,
+                  started_at: iso(NOW),
+                  finished_at: iso(NOW + 1500),
+                  duration_ms: 1500,
+                },
+              ],
             }),
           ],
         }),
@@ -84,28 +119,45 @@ describe("Run view", () => {
     current = {
       ...current,
       jobs: [
-        { ...build, status: "succeeded", steps: [{ ...build.steps[0], status: "succeeded", exitCode: 0 }] },
+        { ...build, status: "succeeded", steps: [{ ...build.steps[0], status: "succeeded", exit_code: 0 }] },
         { ...current.jobs[1], status: "running" },
       ],
     };
     await emitEvent("switchyard://run/12", {
-      kind: "step", runId: 12, jobId: 100, job: "build", attempt: 1, step: 0, name: "compile", status: "succeeded", exitCode: 0,
+      kind: "step", run_id: 12, job_id: 100, job: "build", attempt: 1, step: 0, name: "compile", status: "succeeded", exit_code: 0,
     });
-    await emitEvent("switchyard://run/12", { kind: "job", runId: 12, jobId: 100, job: "build", status: "succeeded", attempt: 1, reason: null });
-    await emitEvent("switchyard://run/12", { kind: "job", runId: 12, jobId: 101, job: "test", status: "running", attempt: 1, reason: null });
+    await emitEvent("switchyard://run/12", { kind: "job", run_id: 12, job_id: 100, job: "build", status: "succeeded", attempt: 1, reason: null });
+    await emitEvent("switchyard://run/12", { kind: "job", run_id: 12, job_id: 101, job: "test", status: "running", attempt: 1, reason: null });
     expect(nodeStatus("build")).toBe("succeeded");
     expect(nodeStatus("test")).toBe("running");
 
     // Events of another run change nothing.
-    await emitEvent("switchyard://run/13", { kind: "run", runId: 13, status: "failed" });
+    await emitEvent("switchyard://run/13", { kind: "run", run_id: 13, status: "failed" });
     expect(screen.getByTestId("run-status")).toHaveAttribute("data-status", "running");
 
-    current = { ...current, summary: { ...current.summary, status: "succeeded" }, jobs: current.jobs.map((j) => ({ ...j, status: "succeeded" })) };
-    await emitEvent("switchyard://run/12", { kind: "run", runId: 12, status: "succeeded" });
+    current = { ...current, status: "succeeded", jobs: current.jobs.map((j) => ({ ...j, status: "succeeded" as const })) };
+    await emitEvent("switchyard://run/12", { kind: "run", run_id: 12, status: "succeeded" });
     expect(screen.getByTestId("run-status")).toHaveAttribute("data-status", "succeeded");
     await waitFor(() => expect(nodeStatus("test")).toBe("succeeded"));
     expect(screen.queryByTestId("run-cancel")).not.toBeInTheDocument();
     expect(backend.argsOf("get_run").length).toBeGreaterThan(1);
+  });
+
+  it("counts a running run's time live from its RFC 3339 start and shows a finished run's stored duration", async () => {
+    let current = queuedRun();
+    mockBackend({ get_run: () => current, read_log: emptyLog });
+    renderApp("/runs/12");
+    const duration = await screen.findByTestId("run-duration");
+    const seconds = () => parseFloat(duration.textContent ?? "");
+    const first = seconds();
+    expect(first).toBeGreaterThanOrEqual(5);
+    await waitFor(() => expect(seconds()).toBeGreaterThan(first), { timeout: 3000 });
+    expect(duration).toHaveTextContent(/^\d+(\.\d)? s$/);
+    expect(screen.getByText(new Date(Date.parse(current.created_at)).toLocaleString())).toBeInTheDocument();
+
+    current = { ...current, status: "succeeded", finished_at: iso(Date.now()), duration_ms: 65_000 };
+    await emitEvent("switchyard://run/12", { kind: "run", run_id: 12, status: "succeeded" });
+    await waitFor(() => expect(duration).toHaveTextContent("1m 05s"));
   });
 
   it("shows a step's exit code as soon as its event arrives", async () => {
@@ -116,7 +168,7 @@ describe("Run view", () => {
     expect(within(screen.getByTestId("step-row")).getByTestId("step-exit-code")).toHaveTextContent("—");
     // The shell has not stored it yet (get_run still says running): the event alone updates the view.
     await emitEvent("switchyard://run/12", {
-      kind: "step", runId: 12, jobId: 100, job: "build", attempt: 1, step: 0, name: "compile", status: "failed", exitCode: 2,
+      kind: "step", run_id: 12, job_id: 100, job: "build", attempt: 1, step: 0, name: "compile", status: "failed", exit_code: 2,
     });
     const row = screen.getByTestId("step-row");
     expect(row).toHaveAttribute("data-status", "failed");
@@ -129,14 +181,14 @@ describe("Run view", () => {
       get_run: () => current,
       read_log: emptyLog,
       cancel_run: () => {
-        current = { ...current, summary: { ...current.summary, status: "cancelled" } };
+        current = { ...current, status: "cancelled" };
         return null;
       },
     });
     const { user } = renderApp("/runs/12");
     await user.click(await screen.findByTestId("run-cancel"));
     expect(backend.argsOf("cancel_run")).toEqual([{ id: 12 }]);
-    await emitEvent("switchyard://run/12", { kind: "run", runId: 12, status: "cancelled" });
+    await emitEvent("switchyard://run/12", { kind: "run", run_id: 12, status: "cancelled" });
     expect(screen.getByTestId("run-status")).toHaveAttribute("data-status", "cancelled");
     expect(screen.queryByTestId("run-cancel")).not.toBeInTheDocument();
     expect(screen.getByTestId("run-again")).toBeInTheDocument();
@@ -148,7 +200,7 @@ describe("Run view", () => {
       get_run: () => current,
       read_log: emptyLog,
       cancel_run: () => {
-        current = { ...current, summary: { ...current.summary, status: "succeeded" } };
+        current = { ...current, status: "succeeded" };
         throw errorDto("already_finished", "run 12 has already finished");
       },
     });
@@ -162,10 +214,10 @@ describe("Run view", () => {
     const backend = mockBackend({ get_run: () => queuedRun(), read_log: emptyLog });
     const { user } = renderApp("/runs/12");
     await screen.findByTestId("run-status");
-    await waitFor(() => expect(backend.argsOf("read_log")[0]).toMatchObject({ jobId: 100 }));
+    await waitFor(() => expect(backend.argsOf("read_log")[0]).toMatchObject({ job_id: 100 }));
     await user.click(screen.getAllByTestId("job-node").find((n) => n.getAttribute("data-job") === "test") as HTMLElement);
     expect(currentSearch()).toBe("?job=101");
-    await waitFor(() => expect(backend.argsOf("read_log").at(-1)).toMatchObject({ jobId: 101 }));
+    await waitFor(() => expect(backend.argsOf("read_log").at(-1)).toMatchObject({ job_id: 101 }));
     expect(screen.getByTestId("tab-log")).toHaveTextContent("Log: test");
   });
 
@@ -173,18 +225,19 @@ describe("Run view", () => {
     mockBackend({
       get_run: () =>
         run({
-          summary: summary({ id: 12, status: "failed" }),
+          id: 12,
+          status: "failed",
           jobs: [job({ id: 100, name: "test", status: "failed", tests: { passed: 2, failed: 1, skipped: 1 } })],
         }),
       read_log: emptyLog,
       test_results: () => [
-        { report: "junit.xml", suite: "cart", classname: "cart::totals", name: "adds_tax", status: "passed", durationMs: 3, message: null, details: null },
-        { report: "junit.xml", suite: "cart", classname: "cart::totals", name: "skips", status: "skipped", durationMs: null, message: null, details: null },
+        { report: "junit.xml", suite: "cart", classname: "cart::totals", name: "adds_tax", status: "passed", duration_ms: 3, message: null, details: null },
+        { report: "junit.xml", suite: "cart", classname: "cart::totals", name: "skips", status: "skipped", duration_ms: null, message: null, details: null },
         {
-          report: "junit.xml", suite: "cart", classname: "cart::totals", name: "rounds_down", status: "failed", durationMs: 12,
+          report: "junit.xml", suite: "cart", classname: "cart::totals", name: "rounds_down", status: "failed", duration_ms: 12,
           message: "assertion failed: left == right", details: "thread panicked at src/cart.rs:42\nleft: 10\nright: 9",
         },
-        { report: "junit.xml", suite: "cart", classname: "cart::api", name: "lists", status: "passed", durationMs: 5, message: null, details: null },
+        { report: "junit.xml", suite: "cart", classname: "cart::api", name: "lists", status: "passed", duration_ms: 5, message: null, details: null },
       ],
     });
     const { user } = renderApp("/runs/12");
@@ -231,14 +284,14 @@ describe("Run view", () => {
 
   it("runs the project again", async () => {
     const backend = mockBackend({
-      get_run: ({ id }) => run({ summary: summary({ id }) }),
+      get_run: ({ id }) => run({ id }),
       read_log: emptyLog,
       start_run: () => 13,
     });
     const { user } = renderApp("/runs/12");
     await user.click(await screen.findByTestId("run-again"));
     await waitFor(() => expect(currentPath()).toBe("/runs/13"));
-    expect(backend.argsOf("start_run")).toEqual([{ project: "shop", jobs: [], inPlace: false }]);
+    expect(backend.argsOf("start_run")).toEqual([{ project: "shop", jobs: [], in_place: false }]);
   });
 
   it("says when the run does not exist", async () => {

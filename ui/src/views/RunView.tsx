@@ -1,4 +1,5 @@
 import ReplayIcon from "@mui/icons-material/Replay";
+import PanToolOutlinedIcon from "@mui/icons-material/PanToolOutlined";
 import StopIcon from "@mui/icons-material/Stop";
 import Alert from "@mui/material/Alert";
 import AlertTitle from "@mui/material/AlertTitle";
@@ -17,16 +18,17 @@ import { Link as RouterLink, useNavigate, useParams, useSearchParams } from "rea
 
 import { cancelRun, getRun, onRunEvent, startRun, toErrorDto } from "../api";
 import type { ErrorDto } from "../bindings/ErrorDto";
-import type { JobDto } from "../bindings/JobDto";
+import type { JobView } from "../bindings/JobView";
 import type { RunEventDto } from "../bindings/RunEventDto";
 import { Artifacts } from "../components/Artifacts";
 import { ErrorAlert } from "../components/ErrorAlert";
+import { GatePanel } from "../components/GatePanel";
 import { JobGraph } from "../components/JobGraph";
 import { LogViewer } from "../components/LogViewer";
 import { PageLoading, Section } from "../components/Page";
 import { StepList } from "../components/StepList";
 import { TestResults } from "../components/TestResults";
-import { elapsed, formatDateTime, formatDuration, shortCommit } from "../format";
+import { durationOf, formatDateTime, formatDuration, shortCommit, toMs } from "../format";
 import { useLoader, useNow, useSubscription } from "../hooks";
 import { applyRunEvent, mergeRun } from "../runEvents";
 import { STATUS_LABEL, StatusChip, isActive, isFailure } from "../status";
@@ -34,8 +36,14 @@ import { MONO_FONT } from "../theme";
 
 type TabName = "log" | "tests" | "artifacts";
 
-function defaultJob(jobs: JobDto[]): JobDto | undefined {
-  return jobs.find((j) => isFailure(j.status)) ?? jobs.find((j) => j.status === "running") ?? jobs[0];
+/** What to show first: a gate waiting for a person, else a failure, else what is running. */
+function defaultJob(jobs: JobView[]): JobView | undefined {
+  return (
+    jobs.find((j) => j.status === "waiting") ??
+    jobs.find((j) => isFailure(j.status)) ??
+    jobs.find((j) => j.status === "running") ??
+    jobs[0]
+  );
 }
 
 function Fact({ label, children }: { label: string; children: ReactNode }) {
@@ -68,7 +76,7 @@ export function RunView() {
     run.reload();
   });
 
-  const active = run.data ? isActive(run.data.summary.status) : false;
+  const active = run.data ? isActive(run.data.status) : false;
   const now = useNow(1000, active);
 
   if (!valid) {
@@ -92,19 +100,28 @@ export function RunView() {
     );
   }
 
-  const { summary, jobs } = run.data;
+  const current = run.data;
+  const { jobs } = current;
+  // `?job=<job id>` (a click on a job), or `?job_name=<name>` (a link from elsewhere: the Overview's gates).
   const selectedParam = Number(search.get("job"));
-  const selected = jobs.find((j) => j.id === selectedParam) ?? defaultJob(jobs);
-  const duration = summary.durationMs ?? elapsed(summary.startedAt, summary.finishedAt, now);
+  const selectedName = search.get("job_name");
+  const selected =
+    jobs.find((j) => j.id === selectedParam) ?? jobs.find((j) => j.name === selectedName) ?? defaultJob(jobs);
+  const duration = durationOf(current, now);
+  const createdAt = toMs(current.created_at);
+  const startedAt = toMs(current.started_at);
   const testCounts = jobs.reduce((n, j) => n + j.tests.failed, 0);
   const testTotal = jobs.reduce((n, j) => n + j.tests.passed + j.tests.failed + j.tests.skipped, 0);
   const artifactCount = jobs.reduce((n, j) => n + j.artifacts.length, 0);
+  const isGate = selected?.kind === "approval";
+  // Gates waiting for a person other than the one shown below.
+  const otherWaiting = jobs.filter((j) => j.status === "waiting" && j.id !== selected?.id);
 
   const cancel = async () => {
     setCancelling(true);
     setActionError(null);
     try {
-      await cancelRun(summary.id);
+      await cancelRun(current.id);
     } catch (error) {
       const e = toErrorDto(error);
       // Already over: the view catches up; anything else is shown.
@@ -118,22 +135,26 @@ export function RunView() {
   const runAgain = async () => {
     setActionError(null);
     try {
-      const newId = await startRun(summary.project, [], false);
+      const newId = await startRun(current.project, [], false);
       navigate(`/runs/${newId}`);
     } catch (error) {
       setActionError(toErrorDto(error));
     }
   };
 
-  const selectJob = (key: string) => {
+  const pinJob = (key: string) =>
     setSearch(
       (p) => {
         const next = new URLSearchParams(p);
+        next.delete("job_name");
         next.set("job", key);
         return next;
       },
       { replace: true },
     );
+
+  const selectJob = (key: string) => {
+    pinJob(key);
     setTab("log");
   };
 
@@ -145,20 +166,20 @@ export function RunView() {
         </Link>
         <Link
           component={RouterLink}
-          to={`/projects/${encodeURIComponent(summary.project)}`}
+          to={`/projects/${encodeURIComponent(current.project)}`}
           underline="hover"
           color="inherit"
           data-testid="run-project-link"
         >
-          {summary.project}
+          {current.project}
         </Link>
-        <Typography color="text.primary">Run #{summary.id}</Typography>
+        <Typography color="text.primary">Run #{current.id}</Typography>
       </Breadcrumbs>
       <Stack direction="row" alignItems="center" gap={2} flexWrap="wrap" sx={{ mb: 2 }}>
         <Typography variant="h4" component="h1">
-          {summary.project} <span style={{ opacity: 0.6 }}>#{summary.id}</span>
+          {current.project} <span style={{ opacity: 0.6 }}>#{current.id}</span>
         </Typography>
-        <StatusChip status={summary.status} size="medium" testId="run-status" />
+        <StatusChip status={current.status} size="medium" testId="run-status" />
         <Box sx={{ flex: 1 }} />
         {active ? (
           <Button
@@ -179,26 +200,26 @@ export function RunView() {
       </Stack>
       <Paper variant="outlined" sx={{ p: 2, mb: 3 }}>
         <Stack direction="row" gap={4} flexWrap="wrap">
-          <Fact label="Branch">{summary.branch ?? "—"}</Fact>
+          <Fact label="Branch">{current.branch ?? "—"}</Fact>
           <Fact label="Commit">
             <span style={{ fontFamily: MONO_FONT }} data-testid="run-commit">
-              {summary.commit ? shortCommit(summary.commit) : "—"}
+              {current.commit ? shortCommit(current.commit) : "—"}
             </span>
-            {summary.dirty ? (
+            {current.dirty ? (
               <Chip size="small" color="warning" variant="outlined" label="with uncommitted changes" sx={{ ml: 1 }} />
             ) : null}
           </Fact>
-          <Fact label="Created">{formatDateTime(summary.createdAt)}</Fact>
-          <Fact label="Started">{summary.startedAt ? formatDateTime(summary.startedAt) : "not yet"}</Fact>
+          <Fact label="Created">{createdAt !== null ? formatDateTime(createdAt) : "—"}</Fact>
+          <Fact label="Started">{startedAt !== null ? formatDateTime(startedAt) : "not yet"}</Fact>
           <Fact label="Duration">
             <span data-testid="run-duration">{formatDuration(duration)}</span>
           </Fact>
         </Stack>
       </Paper>
-      {run.data.error ? (
+      {current.error ? (
         <Alert severity="error" sx={{ mb: 2 }} data-testid="run-error">
           <AlertTitle>Switchyard could not run this</AlertTitle>
-          {run.data.error}
+          {current.error}
         </Alert>
       ) : null}
       {actionError ? (
@@ -210,6 +231,24 @@ export function RunView() {
         <Box sx={{ mb: 2 }}>
           <ErrorAlert error={run.error} title="This run could not be refreshed" onRetry={run.reload} />
         </Box>
+      ) : null}
+      {otherWaiting.length ? (
+        <Alert
+          severity="warning"
+          icon={<PanToolOutlinedIcon fontSize="inherit" />}
+          sx={{ mb: 2 }}
+          data-testid="run-waiting-gates"
+        >
+          Waiting for approval:{" "}
+          {otherWaiting.map((j, i) => (
+            <span key={j.id}>
+              {i > 0 ? ", " : ""}
+              <Link component="button" type="button" onClick={() => selectJob(String(j.id))} sx={{ verticalAlign: "baseline" }}>
+                {j.name}
+              </Link>
+            </span>
+          ))}
+        </Alert>
       ) : null}
       <Section title="Jobs">
         {jobs.length ? (
@@ -224,8 +263,10 @@ export function RunView() {
               name: j.name,
               needs: j.needs,
               status: j.status,
+              kind: j.kind,
               detail: [
-                j.durationMs !== null || j.startedAt !== null ? formatDuration(j.durationMs ?? elapsed(j.startedAt, j.finishedAt, now)) : null,
+                j.kind === "approval" && j.status !== "waiting" ? "approval" : null,
+                j.started_at !== null || j.duration_ms !== null ? formatDuration(durationOf(j, now)) : null,
                 j.attempts > 1 ? `attempt ${j.attempts}` : null,
               ]
                 .filter(Boolean)
@@ -244,14 +285,16 @@ export function RunView() {
             <span>
               {selected.name}{" "}
               <Typography component="span" variant="body2" color="text.secondary">
-                · {STATUS_LABEL[selected.status]} · runs on {selected.runner}
+                · {STATUS_LABEL[selected.status]}
+                {isGate ? " · approval" : selected.runner ? ` · runs on ${selected.runner}` : ""}
               </Typography>
             </span>
           }
           testId="job-detail"
         >
           <Box sx={{ px: 2, pt: 1 }}>
-            {selected.reason ? (
+            {/* A gate's decision is its reason: the panel below shows it in full. */}
+            {selected.reason && !(isGate && selected.approval?.decision) ? (
               <Alert severity={isFailure(selected.status) ? "error" : "info"} sx={{ mb: 1 }} data-testid="job-reason">
                 {selected.reason}
               </Alert>
@@ -261,7 +304,7 @@ export function RunView() {
                 {w}
               </Alert>
             ))}
-            <StepList steps={selected.steps} />
+            {isGate ? null : <StepList steps={selected.steps} />}
           </Box>
           <Tabs
             value={tab}
@@ -269,7 +312,7 @@ export function RunView() {
             sx={{ px: 2, mt: 1, borderBottom: 1, borderColor: "divider" }}
             aria-label="Run details"
           >
-            <Tab value="log" label={`Log: ${selected.name}`} data-testid="tab-log" />
+            <Tab value="log" label={`${isGate ? "Approval" : "Log"}: ${selected.name}`} data-testid="tab-log" />
             <Tab
               value="tests"
               label={testTotal ? `Tests (${testCounts ? `${testCounts} failed` : `${testTotal}`})` : "Tests"}
@@ -278,13 +321,25 @@ export function RunView() {
             <Tab value="artifacts" label={`Artifacts (${artifactCount})`} data-testid="tab-artifacts" />
           </Tabs>
           <Box sx={{ p: tab === "log" ? 2 : 0 }} role="tabpanel">
-            {tab === "log" ? (
+            {tab === "log" && isGate ? (
+              <GatePanel
+                key={selected.id}
+                runId={current.id}
+                job={selected}
+                onDecided={() => {
+                  // Stay on this gate to see the decision (the default selection moves on once it ends).
+                  pinJob(String(selected.id));
+                  run.reload();
+                }}
+              />
+            ) : null}
+            {tab === "log" && !isGate ? (
               <LogViewer
                 key={selected.id}
                 jobId={selected.id}
                 live={isActive(selected.status)}
                 steps={selected.steps}
-                fileName={`${summary.project}-run${summary.id}-${selected.name.replace(/[^A-Za-z0-9._-]+/g, "_")}.log`}
+                fileName={`${current.project}-run${current.id}-${selected.name.replace(/[^A-Za-z0-9._-]+/g, "_")}.log`}
               />
             ) : null}
             {tab === "tests" ? (

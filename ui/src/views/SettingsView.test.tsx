@@ -27,7 +27,7 @@ describe("Settings", () => {
     await user.click(save);
     await waitFor(() => expect(backend.argsOf("update_settings")).toHaveLength(1));
     expect(backend.argsOf("update_settings")[0]).toEqual({
-      settings: settings({ notifyOnFixed: false, theme: "dark", closeToTray: true }),
+      settings: settings({ notify_on_fixed: false, theme: "dark", close_to_tray: true }),
     });
     expect(await screen.findByText("Settings saved")).toBeInTheDocument();
     await waitFor(() => expect(document.body).toHaveStyle({ backgroundColor: "#0f1218" }));
@@ -42,7 +42,7 @@ describe("Settings", () => {
     await waitFor(() => expect(document.body).toHaveStyle({ backgroundColor: "#f5f6f8" }));
     await emitEvent(
       "switchyard://settings",
-      settings({ theme: "dark", configProblem: "config.toml:3:1: unknown field `thme`" }),
+      settings({ theme: "dark", config_problem: "config.toml:3:1: unknown field `thme`" }),
     );
     await waitFor(() => expect(document.body).toHaveStyle({ backgroundColor: "#0f1218" }));
     expect(await screen.findByTestId("settings-config-problem")).toHaveTextContent("config.toml:3:1: unknown field `thme`");
@@ -62,7 +62,7 @@ describe("Settings", () => {
   it("pauses notifications for an hour and resumes them", async () => {
     const until = Date.now() + 3_600_000;
     const backend = mockBackend({
-      pause_notifications: ({ minutes }) => settings({ notificationsPausedUntil: minutes ? until : null }),
+      pause_notifications: ({ minutes }) => settings({ notifications_paused_until: minutes ? until : null }),
     });
     const { user } = renderApp("/settings");
     await user.click(await screen.findByTestId("settings-pause"));

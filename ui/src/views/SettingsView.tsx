@@ -48,17 +48,17 @@ function SettingsForm({ saved }: { saved: SettingsDto }) {
   const now = useNow(30_000);
   const dirty =
     draft.theme !== saved.theme ||
-    draft.notifyOnFailure !== saved.notifyOnFailure ||
-    draft.notifyOnFixed !== saved.notifyOnFixed ||
-    draft.closeToTray !== saved.closeToTray;
-  const paused = saved.notificationsPausedUntil !== null && saved.notificationsPausedUntil > now;
+    draft.notify_on_failure !== saved.notify_on_failure ||
+    draft.notify_on_fixed !== saved.notify_on_fixed ||
+    draft.close_to_tray !== saved.close_to_tray;
+  const paused = saved.notifications_paused_until !== null && saved.notifications_paused_until > now;
 
   const save = async () => {
     setBusy(true);
     setError(null);
     try {
       // Pausing has its own command; keep whatever the shell has for it.
-      const result = await updateSettings({ ...draft, notificationsPausedUntil: saved.notificationsPausedUntil });
+      const result = await updateSettings({ ...draft, notifications_paused_until: saved.notifications_paused_until });
       applySaved(result);
       setDraft(result);
       notify("Settings saved", "success");
@@ -74,7 +74,7 @@ function SettingsForm({ saved }: { saved: SettingsDto }) {
     try {
       const result = await pauseNotifications(minutes);
       applySaved(result);
-      setDraft((d) => ({ ...d, notificationsPausedUntil: result.notificationsPausedUntil }));
+      setDraft((d) => ({ ...d, notifications_paused_until: result.notifications_paused_until }));
       notify(minutes ? "Notifications paused for 1 hour" : "Notifications resumed", "info");
     } catch (e) {
       setError(toErrorDto(e));
@@ -83,18 +83,18 @@ function SettingsForm({ saved }: { saved: SettingsDto }) {
 
   return (
     <Box sx={{ maxWidth: 760 }}>
-      {saved.configProblem && (
+      {saved.config_problem && (
         <Alert severity="warning" sx={{ mb: 3 }} data-testid="settings-config-problem">
           The configuration file has a problem, so the last valid settings stay in force until it is fixed:{" "}
           <Box component="span" sx={{ fontFamily: MONO_FONT }}>
-            {saved.configProblem}
+            {saved.config_problem}
           </Box>
         </Alert>
       )}
       <Group title="Data">
         <TextField
           label="Data folder"
-          value={saved.dataDir}
+          value={saved.data_dir}
           fullWidth
           size="small"
           helperText="Projects' history, logs and artifacts are kept here. To move it, start Switchyard with the SWITCHYARD_HOME environment variable set to another folder."
@@ -105,7 +105,7 @@ function SettingsForm({ saved }: { saved: SettingsDto }) {
         />
         <TextField
           label="Configuration file"
-          value={saved.configFile}
+          value={saved.config_file}
           fullWidth
           size="small"
           sx={{ mt: 2 }}
@@ -121,8 +121,8 @@ function SettingsForm({ saved }: { saved: SettingsDto }) {
           <FormControlLabel
             control={
               <Switch
-                checked={draft.notifyOnFailure}
-                onChange={(e) => setDraft({ ...draft, notifyOnFailure: e.target.checked })}
+                checked={draft.notify_on_failure}
+                onChange={(e) => setDraft({ ...draft, notify_on_failure: e.target.checked })}
                 slotProps={testIdInput("settings-notify-failure")}
               />
             }
@@ -131,8 +131,8 @@ function SettingsForm({ saved }: { saved: SettingsDto }) {
           <FormControlLabel
             control={
               <Switch
-                checked={draft.notifyOnFixed}
-                onChange={(e) => setDraft({ ...draft, notifyOnFixed: e.target.checked })}
+                checked={draft.notify_on_fixed}
+                onChange={(e) => setDraft({ ...draft, notify_on_fixed: e.target.checked })}
                 slotProps={testIdInput("settings-notify-fixed")}
               />
             }
@@ -143,7 +143,7 @@ function SettingsForm({ saved }: { saved: SettingsDto }) {
           {paused ? (
             <>
               <Alert severity="info" sx={{ py: 0 }} data-testid="settings-paused">
-                Paused until {formatDateTime(saved.notificationsPausedUntil as number)}
+                Paused until {formatDateTime(saved.notifications_paused_until as number)}
               </Alert>
               <Button variant="outlined" onClick={() => pause(0)} data-testid="settings-resume">
                 Resume now
@@ -174,8 +174,8 @@ function SettingsForm({ saved }: { saved: SettingsDto }) {
         <FormControlLabel
           control={
             <Switch
-              checked={draft.closeToTray}
-              onChange={(e) => setDraft({ ...draft, closeToTray: e.target.checked })}
+              checked={draft.close_to_tray}
+              onChange={(e) => setDraft({ ...draft, close_to_tray: e.target.checked })}
               slotProps={testIdInput("settings-close-to-tray")}
             />
           }

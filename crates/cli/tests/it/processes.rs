@@ -152,3 +152,38 @@ fn logs_follow_prints_lines_as_they_come_and_stops_at_the_end() {
     assert_eq!(ran.stdout, "tick 1\ntick 2\ntick 3\ntick 4\ntick 5\n");
     finish(run, "switchyard run").expect_code(0);
 }
+
+/// A gate in a run that one terminal runs is approved from another: the run
+/// goes on and ends; its progress told how to approve it.
+#[test]
+fn a_gate_is_approved_from_another_terminal() {
+    let sb = Sandbox::new();
+    let dir = sb.project(
+        "gated",
+        "jobs:\n  build: {steps: ['true']}\n  gate: {needs: build, approval: {message: 'Ship it?'}}\n  ship: {needs: gate, steps: ['echo shipped']}\n",
+    );
+    let child = sb.spawn(&["run", dir.to_str().unwrap()]);
+    let waiting = || {
+        let run = sb.run(&["show", "1", "--json"]);
+        run.code == Some(0) && run.json()["jobs"][1]["status"] == "waiting"
+    };
+    assert!(wait_for(30, waiting), "the gate never waited");
+    let shown = sb.run(&["show", "1", "--json"]).expect_code(0).json();
+    assert_eq!(shown["jobs"][1]["kind"], "approval");
+    assert_eq!(shown["jobs"][1]["approval"]["message"], "Ship it?");
+    sb.run(&["approve", "1", "ship"])
+        .expect_code(2)
+        .stderr_has("job `ship` of run 1 is not an approval job");
+    sb.run(&["approve", "1", "gate", "--comment", "go"])
+        .expect_code(0)
+        .stdout_has("approved `gate` of run 1 as ");
+    let ran = finish(child, "switchyard run");
+    assert_eq!(ran.code, Some(0), "{}\n{}", ran.stdout, ran.stderr);
+    ran.stdout_has("⏸ gate waits for approval: Ship it?")
+        .stdout_has("approve: switchyard approve 1 gate");
+    let run = sb.run(&["show", "1", "--json"]).expect_code(0).json();
+    assert_eq!(run["jobs"][1]["status"], "succeeded");
+    assert_eq!(run["jobs"][1]["approval"]["decision"]["approved"], true);
+    assert_eq!(run["jobs"][1]["approval"]["decision"]["comment"], "go");
+    assert_eq!(run["jobs"][2]["status"], "succeeded");
+}

@@ -1,11 +1,11 @@
 //! Talking to one cluster: a `kube::Client` per kubeconfig context, with
 //! every HTTP request counted, and API calls retried with backoff.
 //!
-//! Transient failures (429 Too Many Requests, 5xx, connections refused or
-//! dropped, an expired credential that the client refreshes on the next
-//! request) are retried with jittered exponential backoff until
-//! [`RetryPolicy::give_up_after`]; then, or for any other error, the error is
-//! returned, so a cluster that stays unreachable fails the job with the
+//! Transient failures (408, 429 Too Many Requests, 5xx, connections refused
+//! or dropped) are retried with jittered exponential backoff until
+//! [`RetryPolicy::give_up_after`]; then, or for any other error (a 401 or
+//! 403, an invalid object), the error is returned at once, so a cluster that
+//! stays unreachable, or refuses the credentials, fails the job with the
 //! reason instead of hanging it.
 
 use std::path::Path;
@@ -89,15 +89,19 @@ impl RetryPolicy {
     }
 }
 
-/// Whether trying the same call again later may succeed.
+/// Whether trying the same call again later may succeed: timeouts,
+/// throttling, server errors and dropped connections. A 401 or 403 (the
+/// credentials are not accepted or not allowed), a 400 or 422 (the object
+/// is invalid), a 404 or a credential that cannot be obtained will not get
+/// better by waiting: they fail at once with the reason.
 pub fn is_transient(e: &kube::Error) -> bool {
     match e {
-        kube::Error::Api(status) => matches!(status.code, 401 | 408 | 429 | 500 | 502 | 503 | 504),
+        kube::Error::Api(status) => matches!(status.code, 408 | 429 | 500 | 502 | 503 | 504),
         kube::Error::HyperError(_) | kube::Error::Service(_) => true,
-        kube::Error::Auth(_) => true,
+        kube::Error::Auth(_) => false,
         kube::Error::UpgradeConnection(u) => match u {
             kube::client::UpgradeConnectionError::ProtocolSwitch(code) => {
-                matches!(code.as_u16(), 401 | 408 | 429 | 500 | 502 | 503 | 504)
+                matches!(code.as_u16(), 408 | 429 | 500 | 502 | 503 | 504)
             }
             kube::client::UpgradeConnectionError::GetPendingUpgrade(_) => true,
             _ => false,
@@ -209,17 +213,16 @@ mod tests {
         }
     }
 
-    /// 429 (throttled), 5xx and 401 (an expired token the client refreshes)
-    /// are retried until the call succeeds.
+    /// 429 (throttled), 408 and 5xx are retried until the call succeeds.
     #[tokio::test]
-    async fn throttling_server_errors_and_expired_tokens_are_retried() {
+    async fn throttling_and_server_errors_are_retried() {
         let tries = AtomicU32::new(0);
         let result = fast()
             .run("test", || async {
                 match tries.fetch_add(1, Ordering::SeqCst) {
                     0 => Err(api_error(429, "TooManyRequests")),
                     1 => Err(api_error(503, "ServiceUnavailable")),
-                    2 => Err(api_error(401, "Unauthorized")),
+                    2 => Err(api_error(408, "Timeout")),
                     3 => Err(api_error(500, "InternalError")),
                     _ => Ok("done"),
                 }
@@ -229,10 +232,13 @@ mod tests {
         assert_eq!(tries.load(Ordering::SeqCst), 5);
     }
 
-    /// A refusal (403, 404, 422) is not retried: trying again cannot help.
+    /// A refusal (401, 403, 400, 404, 409, 422) is not retried: trying again
+    /// cannot help. (A 401 used to be retried for a minute, as if the token
+    /// had expired; the client refreshes expiring tokens before using them,
+    /// so a 401 means the credential is refused.)
     #[tokio::test]
     async fn refusals_are_not_retried() {
-        for code in [403, 404, 409, 422] {
+        for code in [400, 401, 403, 404, 409, 422] {
             let tries = AtomicU32::new(0);
             let result: Result<(), _> = fast()
                 .run("test", || async {

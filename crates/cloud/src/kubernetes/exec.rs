@@ -139,6 +139,80 @@ impl Sink for Collect {
     }
 }
 
+/// Writes standard output to a file as it arrives (a tar of artifacts can be
+/// larger than memory should hold) and keeps the first 64 KiB of standard
+/// error for messages.
+pub struct FileSink {
+    file: tokio::fs::File,
+    /// Standard error (the first 64 KiB).
+    pub stderr: Vec<u8>,
+    /// Bytes written.
+    pub written: u64,
+    /// The first write error, if one happened.
+    pub error: Option<std::io::Error>,
+}
+
+impl Sink for FileSink {
+    async fn piece(&mut self, stderr: bool, data: &[u8]) {
+        use tokio::io::AsyncWriteExt;
+        if stderr {
+            let room = (64 * 1024usize).saturating_sub(self.stderr.len());
+            self.stderr.extend_from_slice(&data[..data.len().min(room)]);
+        } else if self.error.is_none() {
+            match self.file.write_all(data).await {
+                Ok(()) => self.written += data.len() as u64,
+                Err(e) => self.error = Some(e),
+            }
+        }
+    }
+}
+
+/// Runs `command` in the pod with `input` on its stdin and writes its
+/// standard output to `path` (created anew); returns how it ended and its
+/// standard error.
+pub async fn output_to_file(
+    api: &Api<Pod>,
+    pod: &str,
+    command: Vec<String>,
+    input: Vec<u8>,
+    path: &std::path::Path,
+) -> Result<Result<Output, std::io::Error>, kube::Error> {
+    let file = match tokio::fs::File::create(path).await {
+        Ok(f) => f,
+        Err(e) => return Ok(Err(e)),
+    };
+    let mut proc = start(api, pod, command, true).await?;
+    let writer = proc.stdin().map(|mut w| {
+        tokio::spawn(async move {
+            let _ = w.write_all(&input).await;
+            let _ = w.shutdown().await;
+        })
+    });
+    let mut sink = FileSink {
+        file,
+        stderr: Vec::new(),
+        written: 0,
+        error: None,
+    };
+    let exit = drain(&mut proc, &mut sink).await;
+    if let Some(w) = writer {
+        w.abort();
+    }
+    proc.abort();
+    if let Some(e) = sink.error {
+        return Ok(Err(e));
+    }
+    use tokio::io::AsyncWriteExt as _;
+    if let Err(e) = sink.file.flush().await {
+        return Ok(Err(e));
+    }
+    Ok(Ok(Output {
+        stdout: Vec::new(),
+        stderr: sink.stderr,
+        exit,
+    }))
+}
+
 /// How long output may still arrive after the session ended.
 const DRAIN_AFTER_END: Duration = Duration::from_millis(300);
 

@@ -272,7 +272,13 @@ pub enum PodState {
     /// Running and ready: steps can start.
     Running,
     /// It will never run steps (failed, evicted, image that cannot be pulled...).
-    Failed(String),
+    Failed {
+        /// Why.
+        reason: String,
+        /// Whether a new pod would fail the same way (an invalid image
+        /// name), rather than by bad luck (an evicted pod).
+        permanent: bool,
+    },
 }
 
 /// Reads a pod's phase, conditions and container states into a [`PodState`].
@@ -295,7 +301,10 @@ pub fn state(pod: &Pod) -> PodState {
                 .or_else(|| status.reason.clone())
                 .or_else(|| terminated_reason(pod))
                 .unwrap_or_else(|| format!("the pod ended ({phase})"));
-            return PodState::Failed(format!("the pod ended ({phase}): {why}"));
+            return PodState::Failed {
+                reason: format!("the pod ended ({phase}): {why}"),
+                permanent: false,
+            };
         }
         _ => {}
     }
@@ -310,8 +319,17 @@ pub fn state(pod: &Pod) -> PodState {
                 format!("{reason}: {msg}")
             };
             match reason.as_str() {
-                "InvalidImageName" | "ErrImageNeverPull" | "CreateContainerError" => {
-                    return PodState::Failed(format!("container cannot start: {text}"));
+                "InvalidImageName" | "ErrImageNeverPull" => {
+                    return PodState::Failed {
+                        reason: format!("container cannot start: {text}"),
+                        permanent: true,
+                    };
+                }
+                "CreateContainerError" => {
+                    return PodState::Failed {
+                        reason: format!("container cannot start: {text}"),
+                        permanent: false,
+                    };
                 }
                 "ErrImagePull" | "ImagePullBackOff" | "CreateContainerConfigError" | "CrashLoopBackOff" => {
                     return PodState::Pending(Some(format!("container cannot start: {text}")));
@@ -320,11 +338,14 @@ pub fn state(pod: &Pod) -> PodState {
             }
         }
         if let Some(t) = cs.state.as_ref().and_then(|s| s.terminated.as_ref()) {
-            return PodState::Failed(format!(
-                "the container ended with exit code {}{}",
-                t.exit_code,
-                t.reason.as_ref().map(|r| format!(" ({r})")).unwrap_or_default()
-            ));
+            return PodState::Failed {
+                reason: format!(
+                    "the container ended with exit code {}{}",
+                    t.exit_code,
+                    t.reason.as_ref().map(|r| format!(" ({r})")).unwrap_or_default()
+                ),
+                permanent: false,
+            };
         }
     }
     for c in status.conditions.iter().flatten() {

@@ -105,7 +105,7 @@ pub fn stream(root: Option<&Path>, tx: mpsc::Sender<Vec<u8>>) -> io::Result<u64>
 
 /// Unpacks a tar read from a pod into `dest`; returns the regular files
 /// written, as paths relative to `dest` with `/` separators.
-pub fn unpack(data: &[u8], dest: &Path) -> io::Result<Vec<String>> {
+pub fn unpack(data: impl io::Read, dest: &Path) -> io::Result<Vec<String>> {
     std::fs::create_dir_all(dest)?;
     let mut archive = tar::Archive::new(data);
     archive.set_preserve_permissions(false);
@@ -152,7 +152,7 @@ mod tests {
         }
         assert_eq!(bytes as usize, data.len());
         let out = dir.path().join("out");
-        let mut files = unpack(&data, &out).unwrap();
+        let mut files = unpack(&data[..], &out).unwrap();
         files.sort();
         assert!(files.contains(&"main.c".to_string()), "{files:?}");
         assert!(files.contains(&".gitignore".to_string()), "{files:?}");

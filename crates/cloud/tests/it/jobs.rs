@@ -222,6 +222,50 @@ jobs:
     t.assert_no_pods_left().await;
 }
 
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Regression: the tar of a job's artifacts was held whole in memory on
+/// its way back from the pod (and a copy of it while unpacking). A big
+/// artifact now streams to disk: the peak memory of Switchyard grows by a
+/// small part of its size.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_artifact_is_copied_back_without_holding_it_in_memory() {
+    const MIB: u64 = 128;
+    let t = TestEnv::new("bigart").await;
+    t.pipeline(&format!(
+        r#"
+jobs:
+  big:
+    runner: kubernetes:it
+    image: busybox:1.37
+    artifacts: [out/*]
+    steps:
+      - mkdir -p out && dd if=/dev/zero of=out/blob bs=1048576 count={MIB} 2>/dev/null
+"#
+    ));
+    let (engine, _) = t.engine(t.settings(), &[]).await;
+    let before = peak_rss_kib();
+    let run = t.run(&engine, RunOptions::default(), LIMIT).await;
+    let grew_mib = peak_rss_kib().saturating_sub(before) / 1024;
+    assert_eq!(run.summary.status, RunStatus::Succeeded, "{run:#?}");
+    let job = job(&run, "big");
+    assert_eq!(job.artifacts.len(), 1, "{job:#?}");
+    assert_eq!(job.artifacts[0].size, MIB * 1024 * 1024);
+    assert!(
+        grew_mib < MIB / 2,
+        "peak memory grew by {grew_mib} MiB while a {MIB} MiB artifact came back"
+    );
+    t.assert_no_pods_left().await;
+}
+
 /// Secret values reach the steps through a Kubernetes Secret (never the pod
 /// spec), are masked in the log, and the Secret is deleted with the pod.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -108,3 +108,105 @@ jobs:
     engine.collect_orphans().await.unwrap();
     t.assert_no_pods_left().await;
 }
+
+/// A kubeconfig with only `token` as its credential, for the test cluster.
+fn kubeconfig_with_token(t: &TestEnv, name: &str, token: &str) -> std::path::PathBuf {
+    let mut kc = Kubeconfig::read_from(&t.kubeconfig).unwrap();
+    let mut user: NamedAuthInfo = kc.auth_infos[0].clone();
+    user.name = name.into();
+    user.auth_info = Some(AuthInfo {
+        token: Some(token.to_string().into()),
+        ..Default::default()
+    });
+    kc.auth_infos = vec![user];
+    for c in &mut kc.contexts {
+        if let Some(ctx) = c.context.as_mut() {
+            ctx.user = Some(name.into());
+        }
+    }
+    let path = t.kubeconfig.with_file_name(format!("kubeconfig-{name}"));
+    std::fs::write(&path, serde_json::to_vec(&kc).unwrap()).unwrap();
+    path
+}
+
+const RETRIED_JOB: &str = r#"
+jobs:
+  j:
+    runner: kubernetes:it
+    image: busybox:1.37
+    retry: 2
+    steps: [echo never]
+"#;
+
+/// Regression: a 401 was taken for a passing problem and retried for a
+/// minute per API call, and then again for each `retry:` attempt. Credentials
+/// the cluster refuses fail the job at once, with the reason, and the job's
+/// `retry:` does not try again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_credential_fails_the_job_at_once() {
+    let t = TestEnv::new("unauth").await;
+    t.pipeline(RETRIED_JOB);
+    let mut settings = t.settings();
+    settings.kubeconfig = Some(kubeconfig_with_token(
+        &t,
+        "nobody",
+        "not-a-token-the-cluster-knows",
+    ));
+    let (engine, _) = t.engine(settings, &[]).await;
+    let started = std::time::Instant::now();
+    let run = t
+        .run(&engine, RunOptions::default(), Duration::from_secs(90))
+        .await;
+    let took = started.elapsed();
+    let j = job(&run, "j");
+    assert_eq!(j.status, switchyard_engine::status::JobStatus::Failed, "{run:#?}");
+    assert_eq!(j.attempts, 1, "a refused credential is not retried: {j:#?}");
+    let reason = j.reason.clone().unwrap_or_default();
+    assert!(
+        reason.contains("Unauthorized") || reason.contains("401"),
+        "{reason}"
+    );
+    assert!(
+        took < Duration::from_secs(20),
+        "took {took:?}: the 401 was retried"
+    );
+}
+
+/// A ServiceAccount without the Role: the 403 says what is not allowed, at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forbidden_request_fails_the_job_at_once_with_what_is_missing() {
+    let t = TestEnv::new("forbid").await;
+    let pp = PostParams::default();
+    let sas: Api<ServiceAccount> = Api::namespaced(t.client.clone(), &t.namespace);
+    let sa: ServiceAccount =
+        serde_json::from_value(serde_json::json!({"metadata": {"name": "norole"}})).unwrap();
+    sas.create(&pp, &sa).await.unwrap();
+    let request: TokenRequest =
+        serde_json::from_value(serde_json::json!({"spec": {"audiences": [], "expirationSeconds": 3600}}))
+            .unwrap();
+    let token = sas
+        .create_token_request("norole", &pp, &request)
+        .await
+        .unwrap()
+        .status
+        .unwrap()
+        .token;
+    t.pipeline(RETRIED_JOB);
+    let mut settings = t.settings();
+    settings.kubeconfig = Some(kubeconfig_with_token(&t, "norole", &token));
+    let (engine, _) = t.engine(settings, &[]).await;
+    let started = std::time::Instant::now();
+    let run = t
+        .run(&engine, RunOptions::default(), Duration::from_secs(90))
+        .await;
+    let took = started.elapsed();
+    let j = job(&run, "j");
+    assert_eq!(j.attempts, 1, "a 403 is not retried: {j:#?}");
+    let reason = j.reason.clone().unwrap_or_default();
+    assert!(reason.contains("forbidden"), "{reason}");
+    assert!(reason.contains("pods"), "says which resource: {reason}");
+    assert!(
+        took < Duration::from_secs(20),
+        "took {took:?}: the 403 was retried"
+    );
+}

@@ -65,8 +65,19 @@ pub struct Job {
     pub junit: Vec<String>,
     /// Value combinations the job is fanned out over.
     pub matrix: IndexMap<String, Vec<String>>,
-    /// The steps, in order.
+    /// The steps, in order (none for an approval job).
     pub steps: Vec<Step>,
+    /// Set for an approval job: a gate that waits for a person.
+    pub approval: Option<Approval>,
+}
+
+/// A manual gate: the job waits (`waiting`) until someone approves it (it
+/// succeeds) or rejects it (it fails), in the app or with `switchyard
+/// approve|reject`; its `timeout` (if any) fails it when nobody decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Approval {
+    /// What is asked, e.g. "Ship 1.4 to production?".
+    pub message: String,
 }
 
 /// How a Kubernetes job's pod is sized and placed: the job's `resources`,

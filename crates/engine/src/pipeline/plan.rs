@@ -54,8 +54,32 @@ pub struct PlannedJob {
     pub artifacts: Vec<String>,
     /// JUnit report globs.
     pub junit: Vec<String>,
-    /// The steps.
+    /// The steps (none for an approval job).
     pub steps: Vec<PlannedStep>,
+    /// What kind of job it is: the scheduler runs each kind its own way.
+    pub kind: JobKind,
+}
+
+/// What kind of work a job is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobKind {
+    /// Steps on a runner.
+    Steps,
+    /// A gate that waits for a person to approve or reject it.
+    Approval {
+        /// What is asked (matrix values substituted).
+        message: String,
+    },
+}
+
+impl JobKind {
+    /// The kind's name, as stored and shown.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            JobKind::Steps => "steps",
+            JobKind::Approval { .. } => "approval",
+        }
+    }
 }
 
 /// One step of a planned job.
@@ -180,6 +204,12 @@ impl Plan {
                         })
                         .collect(),
                     matrix: matrix.clone(),
+                    kind: match &job.approval {
+                        Some(a) => JobKind::Approval {
+                            message: sub(&a.message),
+                        },
+                        None => JobKind::Steps,
+                    },
                 });
                 needs_by_name.push(job.needs.iter().map(|n| n.job.clone()).collect());
             }

@@ -116,9 +116,13 @@ pub struct JobFile {
     reports: Option<ReportsFile>,
     /// Variables whose value combinations fan the job out, e.g. `{os: [linux, mac]}`. Use `${{ matrix.os }}` or `$MATRIX_OS` in steps.
     matrix: Option<IndexMap<EnvName, Vec<Scalar>>>,
-    /// The steps, run in order; a failing step ends the job.
+    /// The steps, run in order; a failing step ends the job. Every job has
+    /// `steps` or `approval`, not both.
     #[schemars(length(min = 1))]
-    steps: Vec<StepFile>,
+    steps: Option<Vec<StepFile>>,
+    /// Makes the job a gate that waits for a person: approved, it succeeds;
+    /// rejected, it fails. Jobs that `need` it wait with it.
+    approval: Option<ApprovalFile>,
     /// Kubernetes jobs: resource requests and limits of the pod.
     resources: Option<ResourcesFile>,
     /// Kubernetes jobs: node labels the pod must be scheduled on.
@@ -130,6 +134,15 @@ pub struct JobFile {
     service_account: Option<String>,
     /// Kubernetes jobs: Secrets with registry credentials for the image.
     image_pull_secrets: Option<OneOrMany<String>>,
+}
+
+/// A manual gate.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct ApprovalFile {
+    /// What is asked, e.g. `Ship 1.4 to production?`.
+    message: String,
 }
 
 /// Resource requests and limits, e.g. `{requests: {cpu: 500m, memory: 1Gi}}`.
@@ -256,7 +269,7 @@ pub fn json_schema() -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::super::load::{
-        JOB_KEYS, PIPELINE_KEYS, REPORT_KEYS, RESOURCES_KEYS, STEP_KEYS, TOLERATION_KEYS,
+        APPROVAL_KEYS, JOB_KEYS, PIPELINE_KEYS, REPORT_KEYS, RESOURCES_KEYS, STEP_KEYS, TOLERATION_KEYS,
     };
     use super::*;
     use std::collections::BTreeSet;
@@ -289,5 +302,6 @@ mod tests {
         assert_eq!(props(&schema, Some("ReportsFile")), set(REPORT_KEYS));
         assert_eq!(props(&schema, Some("ResourcesFile")), set(RESOURCES_KEYS));
         assert_eq!(props(&schema, Some("TolerationFile")), set(TOLERATION_KEYS));
+        assert_eq!(props(&schema, Some("ApprovalFile")), set(APPROVAL_KEYS));
     }
 }

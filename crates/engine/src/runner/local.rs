@@ -25,7 +25,7 @@ use tokio::task::JoinHandle;
 
 use super::process::{group_alive, signal_tree};
 use super::{
-    CollectedFile, JobContext, JobKey, Output, OutputKind, Runner, RunnerError, StepKey, StepOutcome,
+    CollectedFile, JobContext, JobKey, Output, OutputKind, Retry, Runner, RunnerError, StepKey, StepOutcome,
     StepSpec,
 };
 use crate::secrets::ENV_PREFIX;
@@ -135,6 +135,7 @@ fn start_dir(
                 workspace.display()
             ),
             source: None,
+            retry: Retry::Permanent,
         });
     }
     Ok(dir)
@@ -172,7 +173,7 @@ where
 impl Runner for LocalRunner {
     async fn prepare(&self, job: &JobContext) -> Result<(), RunnerError> {
         if !job.workspace.is_dir() {
-            return Err(RunnerError::PrepareFailed(format!(
+            return Err(RunnerError::prepare_permanent(format!(
                 "the workspace {} does not exist",
                 job.workspace.display()
             )));
@@ -226,6 +227,11 @@ impl Runner for LocalRunner {
         }
         let mut child = cmd.spawn().map_err(|e| RunnerError::StartFailed {
             reason: format!("cannot run `sh` in {}: {e}", dir.display()),
+            // Out of processes or memory may pass; a missing shell will not.
+            retry: match e.kind() {
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied => Retry::Permanent,
+                _ => Retry::Transient,
+            },
             source: Some(e),
         })?;
         let pid = child.id().map(|p| p as i32).unwrap_or(0);

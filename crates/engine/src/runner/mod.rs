@@ -153,6 +153,17 @@ pub struct CollectedFile {
     pub path: PathBuf,
 }
 
+/// Whether trying the same thing again may succeed. Decided where an error
+/// is raised, by what failed (a dropped connection or a 503 may pass; a 401,
+/// a 403, an invalid image name or a bad spec will not), never by its text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retry {
+    /// It may work later: a job's `retry:` tries again.
+    Transient,
+    /// It will fail the same way: the job fails at once with the reason.
+    Permanent,
+}
+
 /// Why a runner could not do its work.
 #[derive(Debug, thiserror::Error)]
 pub enum RunnerError {
@@ -165,8 +176,13 @@ pub enum RunnerError {
         reason: String,
     },
     /// The job's environment could not be set up.
-    #[error("could not prepare the job: {0}")]
-    PrepareFailed(String),
+    #[error("could not prepare the job: {reason}")]
+    PrepareFailed {
+        /// What went wrong, and what to do.
+        reason: String,
+        /// Whether another attempt may help.
+        retry: Retry,
+    },
     /// A step's process could not be started.
     #[error("could not start the step: {reason}")]
     StartFailed {
@@ -175,6 +191,8 @@ pub enum RunnerError {
         /// The OS error, if there was one.
         #[source]
         source: Option<std::io::Error>,
+        /// Whether another attempt may help.
+        retry: Retry,
     },
     /// A step was asked about that was never started (an engine bug).
     #[error("the runner knows no step {0:?}")]
@@ -182,9 +200,37 @@ pub enum RunnerError {
     /// Files could not be copied back.
     #[error("could not collect files: {0}")]
     CollectFailed(String),
-    /// Anything else.
+    /// Anything else; worth another attempt.
     #[error("{0}")]
     Other(String),
+}
+
+impl RunnerError {
+    /// A preparation that failed for a reason that may pass.
+    pub fn prepare_transient(reason: impl Into<String>) -> RunnerError {
+        RunnerError::PrepareFailed {
+            reason: reason.into(),
+            retry: Retry::Transient,
+        }
+    }
+
+    /// A preparation that failed for a reason that will not pass by itself.
+    pub fn prepare_permanent(reason: impl Into<String>) -> RunnerError {
+        RunnerError::PrepareFailed {
+            reason: reason.into(),
+            retry: Retry::Permanent,
+        }
+    }
+
+    /// Whether another attempt at the job may succeed.
+    pub fn retry(&self) -> Retry {
+        match self {
+            RunnerError::Unavailable { .. } | RunnerError::UnknownStep(_) => Retry::Permanent,
+            RunnerError::PrepareFailed { retry, .. } => *retry,
+            RunnerError::StartFailed { retry, .. } => *retry,
+            RunnerError::CollectFailed(_) | RunnerError::Other(_) => Retry::Transient,
+        }
+    }
 }
 
 /// Runs the steps of jobs somewhere.

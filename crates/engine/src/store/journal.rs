@@ -77,6 +77,10 @@ enum Row {
     CancelRequested {
         run_id: i64,
     },
+    Decided {
+        run_id: i64,
+        job_id: i64,
+    },
     Project {
         name: String,
     },
@@ -141,6 +145,10 @@ impl Row {
                 seq: chunk.seq,
             },
             Event::CancelRequested { run_id } => Row::CancelRequested { run_id: *run_id },
+            Event::Decided { run_id, job_id } => Row::Decided {
+                run_id: *run_id,
+                job_id: *job_id,
+            },
             Event::Project { name } => Row::Project {
                 name: name.to_string(),
             },
@@ -216,6 +224,7 @@ impl Row {
                 }
             }
             Row::CancelRequested { run_id } => Event::CancelRequested { run_id },
+            Row::Decided { run_id, job_id } => Event::Decided { run_id, job_id },
             Row::Project { name } => Event::Project { name: name.into() },
             Row::ConfigChanged => Event::ConfigChanged,
         }))

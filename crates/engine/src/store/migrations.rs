@@ -139,6 +139,13 @@ CREATE TABLE journal (
 "#,
         redact_stored_remotes,
     ),
+    // 4: job kinds. An approval job keeps what it asks and, once someone
+    // decided, the decision (JSON: approved, by, comment, at).
+    Sql(r#"
+ALTER TABLE jobs ADD COLUMN kind TEXT NOT NULL DEFAULT 'steps';
+ALTER TABLE jobs ADD COLUMN prompt TEXT;
+ALTER TABLE jobs ADD COLUMN decision TEXT;
+"#),
 ];
 
 fn redact_stored_remotes(tx: &Transaction<'_>) -> rusqlite::Result<()> {

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::{Store, StoreError};
 use crate::events::Event;
+pub use crate::lines::LogChunk;
 use crate::status::{JobStatus, RunStatus, StepStatus};
 
 /// A registered project.
@@ -95,6 +96,27 @@ pub struct JobRecord {
     pub tests: TestCounts,
     /// Files kept.
     pub artifacts: Vec<ArtifactRecord>,
+    /// Its kind (`steps`, `approval`).
+    pub kind: String,
+    /// What an approval job asks.
+    pub prompt: Option<String>,
+    /// How an approval job was decided, once it was.
+    pub decision: Option<Decision>,
+}
+
+/// A person's decision on an approval job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Decision {
+    /// Approved (the job succeeds) or rejected (it fails).
+    pub approved: bool,
+    /// Who decided (their login name) and where (`cli`, `desktop`).
+    pub by: String,
+    /// What they said, if anything.
+    pub comment: Option<String>,
+    /// When (Unix ms).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub at: i64,
 }
 
 /// A step of a job's attempt.
@@ -116,6 +138,7 @@ pub struct StepRecord {
 
 /// Test counts of a job.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TestCounts {
     /// Passed tests.
     pub passed: u32,
@@ -127,10 +150,12 @@ pub struct TestCounts {
 
 /// A kept file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ArtifactRecord {
     /// Path relative to the workspace.
     pub path: String,
     /// Size in bytes.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub size: u64,
     /// SHA-256 of the content, hex; also its name in the artifact store.
     pub sha256: String,
@@ -138,6 +163,7 @@ pub struct ArtifactRecord {
 
 /// One test case from a JUnit report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TestResultRecord {
     /// The report file it came from (relative to the workspace).
     pub report: String,
@@ -148,32 +174,15 @@ pub struct TestResultRecord {
     /// Test name.
     pub name: String,
     /// `passed`, `failed` or `skipped`.
+    #[cfg_attr(feature = "ts", ts(type = "\"passed\" | \"failed\" | \"skipped\""))]
     pub status: String,
     /// Duration in ms.
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub duration_ms: Option<i64>,
     /// First line of the failure message.
     pub message: Option<String>,
     /// Failure details (stack trace), shortened.
     pub details: Option<String>,
-}
-
-/// A stored chunk of a job's log.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LogChunk {
-    /// Attempt it belongs to (1-based).
-    pub attempt: u32,
-    /// Order within the job.
-    pub seq: i64,
-    /// Number of the first line (1-based, across the job's attempts).
-    pub first_line: i64,
-    /// Lines in the chunk.
-    pub line_count: i64,
-    /// Time of the first line (Unix ms).
-    pub ts: i64,
-    /// Whether `data` is LZ4-compressed (as stored) or plain.
-    pub compressed: bool,
-    /// Encoded lines (see [`crate::logs`]), compressed when `compressed`.
-    pub data: Vec<u8>,
 }
 
 /// A job to create with a run.
@@ -183,6 +192,10 @@ pub struct NewJob {
     pub name: String,
     /// Runner, as text.
     pub runner: String,
+    /// Its kind (`steps`, `approval`).
+    pub kind: String,
+    /// What an approval job asks.
+    pub prompt: Option<String>,
     /// Names of the jobs it needs.
     pub needs: Vec<String>,
 }
@@ -425,6 +438,62 @@ impl Store {
         .await
     }
 
+    /// Approval jobs that wait for a person: their run, name, message and
+    /// since when they wait; oldest first.
+    pub async fn waiting_gates(&self) -> Result<Vec<(RunSummary, String, String, Option<i64>)>, StoreError> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(&format!(
+                "SELECT {RUN_COLUMNS}, j.name, COALESCE(j.prompt, ''), j.started_at
+                 FROM jobs j JOIN runs r ON r.id = j.run_id JOIN projects p ON p.id = r.project_id
+                 WHERE j.status = 'waiting' AND r.status IN ('queued', 'running')
+                 ORDER BY j.started_at, j.id"
+            ))?;
+            st.query_map([], |r| Ok((run_from_row(r)?, r.get(9)?, r.get(10)?, r.get(11)?)))?
+                .collect()
+        })
+        .await
+    }
+
+    /// For each project that needs attention, the run that makes it so:
+    /// its latest finished run on one of `branches` (or, for a project that
+    /// never ran on one of them, its latest finished run on any branch),
+    /// when that run failed or was interrupted. Cancelled runs do not count.
+    pub async fn failing_projects(&self, branches: &[String]) -> Result<Vec<RunSummary>, StoreError> {
+        let branches = serde_json::to_string(branches).unwrap_or_else(|_| "[]".into());
+        self.read(move |c| {
+            let mut ids_st = c.prepare_cached("SELECT id FROM projects ORDER BY name")?;
+            let ids: Vec<i64> = ids_st.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+            let mut on_default = c.prepare_cached(&format!(
+                "SELECT {RUN_COLUMNS} FROM runs r JOIN projects p ON p.id = r.project_id
+                 WHERE r.project_id = ?1 AND r.branch IN (SELECT value FROM json_each(?2))
+                   AND r.status IN ('succeeded', 'failed', 'interrupted')
+                 ORDER BY r.id DESC LIMIT 1"
+            ))?;
+            let mut any = c.prepare_cached(&format!(
+                "SELECT {RUN_COLUMNS} FROM runs r JOIN projects p ON p.id = r.project_id
+                 WHERE r.project_id = ?1 AND r.status IN ('succeeded', 'failed', 'interrupted')
+                 ORDER BY r.id DESC LIMIT 1"
+            ))?;
+            let mut out = Vec::new();
+            for id in ids {
+                let latest = match on_default
+                    .query_row(params![id, branches], run_from_row)
+                    .optional()?
+                {
+                    Some(run) => Some(run),
+                    None => any.query_row([id], run_from_row).optional()?,
+                };
+                if let Some(run) = latest
+                    && run.status != RunStatus::Succeeded
+                {
+                    out.push(run);
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
     /// How the previous finished run of the same project and branch ended
     /// (to tell "fixed" from "still failing").
     pub async fn previous_outcome(&self, run_id: i64) -> Result<Option<RunStatus>, StoreError> {
@@ -469,7 +538,7 @@ impl Store {
             };
             let mut jobs_st = c.prepare_cached(
                 "SELECT id, name, runner, needs, status, attempts, reason, warnings, started_at, finished_at,
-                        tests_passed, tests_failed, tests_skipped
+                        tests_passed, tests_failed, tests_skipped, kind, prompt, decision
                  FROM jobs WHERE run_id = ?1 ORDER BY idx",
             )?;
             let mut jobs = jobs_st
@@ -492,6 +561,11 @@ impl Store {
                             skipped: r.get(12)?,
                         },
                         artifacts: Vec::new(),
+                        kind: r.get(13)?,
+                        prompt: r.get(14)?,
+                        decision: r
+                            .get::<_, Option<String>>(15)?
+                            .and_then(|d| serde_json::from_str(&d).ok()),
                     })
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
@@ -648,12 +722,13 @@ impl Store {
             )?;
             let run_id = c.last_insert_rowid();
             let mut st = c.prepare_cached(
-                "INSERT INTO jobs (run_id, idx, name, runner, needs, status) VALUES (?1, ?2, ?3, ?4, ?5, 'queued')",
+                "INSERT INTO jobs (run_id, idx, name, runner, needs, status, kind, prompt)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?7)",
             )?;
             let mut ids = Vec::with_capacity(run.jobs.len());
             for (i, job) in run.jobs.iter().enumerate() {
                 let needs = serde_json::to_string(&job.needs).unwrap_or_else(|_| "[]".into());
-                st.execute(params![run_id, i as i64, job.name, job.runner, needs])?;
+                st.execute(params![run_id, i as i64, job.name, job.runner, needs, job.kind, job.prompt])?;
                 ids.push(c.last_insert_rowid());
             }
             Ok(((run_id, ids), vec![run_event(c, run_id)?]))
@@ -878,6 +953,42 @@ impl Store {
         .await
     }
 
+    /// Records a decision on a waiting approval job. Returns `Ok(false)` when
+    /// the job is not an approval job that waits (not yet, or any more).
+    pub async fn decide(&self, run_id: i64, job_id: i64, decision: Decision) -> Result<bool, StoreError> {
+        let text = serde_json::to_string(&decision)
+            .map_err(|e| StoreError::QueryFailed(rusqlite::Error::ToSqlConversionFailure(Box::new(e))))?;
+        self.change(move |c| {
+            let n = c
+                .prepare_cached(
+                    "UPDATE jobs SET decision = ?3
+                     WHERE id = ?2 AND run_id = ?1 AND kind = 'approval' AND status IN ('queued', 'waiting')
+                       AND decision IS NULL",
+                )?
+                .execute(params![run_id, job_id, text])?;
+            let events = if n > 0 {
+                vec![Event::Decided { run_id, job_id }]
+            } else {
+                Vec::new()
+            };
+            Ok((n > 0, events))
+        })
+        .await
+    }
+
+    /// The decision on an approval job, once there is one.
+    pub async fn decision(&self, job_id: i64) -> Result<Option<Decision>, StoreError> {
+        let text: Option<String> = self
+            .read(move |c| {
+                c.prepare_cached("SELECT decision FROM jobs WHERE id = ?1")?
+                    .query_row([job_id], |r| r.get(0))
+                    .optional()
+                    .map(Option::flatten)
+            })
+            .await?;
+        Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
+    }
+
     /// Marks the unfinished steps of a job as failed (its task failed).
     pub async fn end_unfinished_steps(&self, job_id: i64, now: i64) -> Result<(), StoreError> {
         self.write(move |c| {
@@ -927,7 +1038,7 @@ fn end_unfinished(c: &Connection, run_id: i64, status: &str, reason: &str, now: 
     .execute(params![run_id, now, status])?;
     c.prepare_cached(
         "UPDATE jobs SET status = ?4, finished_at = ?2, reason = COALESCE(reason, ?3)
-         WHERE run_id = ?1 AND status IN ('queued', 'running')",
+         WHERE run_id = ?1 AND status IN ('queued', 'running', 'waiting')",
     )?
     .execute(params![run_id, now, reason, status])?;
     c.prepare_cached(

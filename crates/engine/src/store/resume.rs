@@ -92,7 +92,7 @@ impl Store {
     pub async fn job_going(&self, run_id: i64, job_id: i64) -> Result<Option<bool>, StoreError> {
         self.read(move |c| {
             c.query_row(
-                "SELECT j.status IN ('queued', 'running') AND r.status IN ('queued', 'running')
+                "SELECT j.status IN ('queued', 'running', 'waiting') AND r.status IN ('queued', 'running')
                  FROM jobs j JOIN runs r ON r.id = j.run_id WHERE j.id = ?1 AND r.id = ?2",
                 params![job_id, run_id],
                 |r| r.get::<_, bool>(0),
@@ -117,13 +117,13 @@ impl Store {
         for chunk in &chunks {
             state.next_seq = state.next_seq.max(chunk.seq + 1);
             state.next_line = state.next_line.max(chunk.first_line + chunk.line_count);
-            for line in crate::logs::decode(chunk) {
+            for line in crate::lines::decode(chunk) {
                 let Some(step) = line.step else { continue };
                 let entry = state.lines.entry((line.attempt, step)).or_default();
                 match line.stream {
-                    crate::logs::Stream::Stdout => entry.0 += 1,
-                    crate::logs::Stream::Stderr => entry.1 += 1,
-                    crate::logs::Stream::System => {}
+                    crate::lines::Stream::Stdout => entry.0 += 1,
+                    crate::lines::Stream::Stderr => entry.1 += 1,
+                    crate::lines::Stream::System => {}
                 }
             }
         }

@@ -259,7 +259,10 @@ async fn events_announce_every_state_change_in_order() {
             Event::Step { step, status, .. } => format!("step {step} {status}"),
             Event::Log { chunk, .. } => format!("log {} lines", chunk.line_count),
             // Not about the run's states.
-            Event::Project { .. } | Event::CancelRequested { .. } | Event::ConfigChanged => continue,
+            Event::Project { .. }
+            | Event::CancelRequested { .. }
+            | Event::Decided { .. }
+            | Event::ConfigChanged => continue,
         });
     }
     assert_eq!(
@@ -278,5 +281,45 @@ async fn events_announce_every_state_change_in_order() {
         ]
     );
     assert_eq!(run.summary.status, RunStatus::Succeeded);
+    fake.assert_contract();
+}
+
+/// Regression: every failure of the engine to prepare a job was retried
+/// as if it might pass (an invalid image name, a refused credential). A
+/// permanent failure ends the job at once; a transient one uses `retry:`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retry_only_tries_again_what_may_pass() {
+    let yaml = "jobs:\n  bad: {retry: 3, env: {FAKE_PREPARE: permanent}, steps: [ok]}\n  flaky: {retry: 2, env: {FAKE_PREPARE: transient}, steps: [ok]}\n  steps: {retry: 2, steps: [exit 1]}\n";
+    let (env, fake, engine) = fake_env(yaml, 4).await;
+    let run = env.run(&engine, RunOptions::default()).await;
+    let bad = job(&run, "bad");
+    assert_eq!(bad.status, JobStatus::Failed);
+    assert_eq!(bad.attempts, 1, "{bad:#?}");
+    assert!(
+        bad.reason
+            .as_deref()
+            .unwrap_or_default()
+            .contains("the image name is not valid"),
+        "{bad:#?}"
+    );
+    let flaky = job(&run, "flaky");
+    assert_eq!(flaky.attempts, 3, "{flaky:#?}");
+    // A step that exits non-zero is the user's to retry.
+    assert_eq!(job(&run, "steps").attempts, 3);
+    fake.assert_contract();
+}
+
+/// Regression: a runner's progress notes went through an unbounded
+/// channel, so a runner that noted faster than the log took them grew the
+/// engine's memory without limit. The queue is bounded; a flood is cut.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_runner_notes_is_bounded() {
+    let yaml = "jobs:\n  chatty: {env: {FAKE_NOTES: '100000'}, steps: [ok]}\n";
+    let (env, fake, engine) = fake_env(yaml, 4).await;
+    let run = env.run(&engine, RunOptions::default()).await;
+    assert_eq!(run.summary.status, RunStatus::Succeeded);
+    let texts = crate::support::log_texts(&engine, job(&run, "chatty")).await;
+    let notes = texts.iter().filter(|t| t.starts_with("note ")).count();
+    assert!(notes > 0 && notes <= 1000, "{notes} notes were queued");
     fake.assert_contract();
 }

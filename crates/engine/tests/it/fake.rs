@@ -2,7 +2,9 @@
 //! checking the runner lifecycle contract as it goes.
 //!
 //! Step scripts: `ok`, `exit N`, `sleep MS`, `say TEXT`, `fail-first N`
-//! (exits 1 on the first N attempts), `panic TEXT` (the runner panics). Contract violations (a step started
+//! (exits 1 on the first N attempts), `panic TEXT` (the runner panics);
+//! `env: {FAKE_PREPARE: permanent|transient}` fails preparing the job;
+//! `env: {FAKE_NOTES: N}` floods the engine with N notes while preparing. Contract violations (a step started
 //! twice, a step of an unprepared job, cleanup twice or never) are recorded,
 //! and every test asserts there are none.
 
@@ -97,7 +99,30 @@ impl Runner for FakeRunner {
         s.cleaned.remove(&job.key);
         s.prepared.insert(job.key, job.clone());
         s.cancel.insert(job.key, CancellationToken::new());
-        Ok(())
+        // `env: {FAKE_NOTES: N}` sends N notes at once while preparing.
+        if let Some(n) = job
+            .env
+            .iter()
+            .find(|(k, _)| k == "FAKE_NOTES")
+            .and_then(|(_, v)| v.parse::<usize>().ok())
+            && let Some(tx) = &job.notes
+        {
+            for i in 0..n {
+                let _ = tx.try_send(format!("note {i}"));
+            }
+        }
+        // `env: {FAKE_PREPARE: permanent|transient}` makes preparing fail
+        // (after which cleanup is still due).
+        match job
+            .env
+            .iter()
+            .find(|(k, _)| k == "FAKE_PREPARE")
+            .map(|(_, v)| v.as_str())
+        {
+            Some("permanent") => Err(RunnerError::prepare_permanent("the image name is not valid")),
+            Some("transient") => Err(RunnerError::prepare_transient("the cluster did not answer")),
+            _ => Ok(()),
+        }
     }
 
     async fn start(&self, step: StepKey, spec: &StepSpec) -> Result<(), RunnerError> {

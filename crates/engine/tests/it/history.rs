@@ -31,6 +31,8 @@ async fn runs_of_a_dead_engine_are_marked_interrupted_on_start() {
                 jobs: vec![NewJob {
                     name: "a".into(),
                     runner: "local".into(),
+                    kind: "steps".into(),
+                    prompt: None,
                     needs: vec![],
                 }],
             })

@@ -2,6 +2,7 @@
 
 mod dag;
 mod fake;
+mod gates;
 mod history;
 mod junit_reports;
 mod live;

@@ -49,7 +49,7 @@ fn unknown_keys_suggest_the_intended_key() {
     assert_eq!(
         e,
         vec![
-            "switchyard.yaml:4:5: unknown key `colour` in job `a`; expected one of: needs, runner, image, env, working_dir, timeout, retry, if, secrets, artifacts, reports, matrix, steps, resources, node_selector, tolerations, service_account, image_pull_secrets"
+            "switchyard.yaml:4:5: unknown key `colour` in job `a`; expected one of: needs, runner, image, env, working_dir, timeout, retry, if, secrets, artifacts, reports, matrix, steps, approval, resources, node_selector, tolerations, service_account, image_pull_secrets"
         ]
     );
 }
@@ -383,4 +383,43 @@ fn check_never_panics(text: &str) {
             }
         }
     }
+}
+
+#[test]
+fn approval_jobs_are_gates_with_a_message_and_nothing_to_run() {
+    let p = ok(
+        "jobs:\n  test: {steps: [make test]}\n  gate:\n    needs: test\n    timeout: 2h\n    approval: {message: 'Ship to production?'}\n  ship: {needs: gate, steps: [make ship]}\n",
+    );
+    let plan = Plan::new(&p);
+    let gate = plan.jobs.iter().find(|j| j.name == "gate").unwrap();
+    assert_eq!(
+        gate.kind,
+        pipeline::plan::JobKind::Approval {
+            message: "Ship to production?".into()
+        }
+    );
+    assert!(gate.steps.is_empty());
+    assert_eq!(gate.timeout, Some(std::time::Duration::from_secs(7200)));
+
+    let e = errors("jobs:\n  gate:\n    approval: {message: ok?}\n    steps: [make]\n    retry: 2\n");
+    assert_eq!(
+        e,
+        vec![
+            "switchyard.yaml:4:5: `steps` cannot be used in job `gate`, an approval job (it waits for a person and runs nothing); move the work to a job that `needs: gate`",
+            "switchyard.yaml:5:5: `retry` cannot be used in job `gate`, an approval job (it waits for a person and runs nothing); move the work to a job that `needs: gate`",
+        ]
+    );
+    let e = errors("jobs:\n  gate:\n    approval: {mesage: ok?}\n");
+    assert_eq!(
+        e,
+        vec![
+            "switchyard.yaml:3:5: `approval` of job `gate` needs a `message:` saying what is asked, e.g. `message: Ship to production?`",
+            "switchyard.yaml:3:16: unknown key `mesage` in `approval` of job `gate`; did you mean `message`?",
+        ]
+    );
+    let e = errors("jobs:\n  gate:\n    approval: yes\n");
+    assert!(
+        e[0].starts_with("switchyard.yaml:3:15: `approval` of job `gate` must be a mapping"),
+        "{e:?}"
+    );
 }

@@ -1,0 +1,560 @@
+//! The engine's use cases: what a front end asks for, as one method each,
+//! returning the [`crate::views`] both front ends show. The CLI and the
+//! desktop shell call these and add only presentation; the rules (what
+//! needs attention, when to notify, what a folder import writes) live here.
+//!
+//! Every method runs its file and database work off the async runtime.
+
+use std::path::{Path, PathBuf};
+
+use crate::pipeline::plan::{JobKind, Plan};
+use crate::pipeline::{self, Condition, LoadFileError, PIPELINE_FILE};
+use crate::status::RunStatus;
+use crate::store::{RunFilter, TestResultRecord};
+use crate::views::*;
+use crate::{Engine, EngineError, gitinfo, logs, starter};
+
+/// Largest starter pipeline accepted.
+pub const MAX_PIPELINE_BYTES: usize = 1 << 20;
+/// Most runs in one page.
+pub const MAX_RUN_PAGE: u32 = 500;
+/// Most log lines in one window.
+pub const MAX_LOG_PAGE: usize = 5000;
+
+/// Which runs to list.
+#[derive(Debug, Clone, Default)]
+pub struct RunQuery {
+    /// Only this project's.
+    pub project: Option<String>,
+    /// Only runs with this status.
+    pub status: Option<RunStatus>,
+    /// Only runs on this branch.
+    pub branch: Option<String>,
+    /// Only runs older than this id (the previous page's `next_before`).
+    pub before: Option<i64>,
+    /// At most this many (1 to [`MAX_RUN_PAGE`]).
+    pub limit: u32,
+}
+
+fn blocking_failed(what: &str, e: tokio::task::JoinError) -> EngineError {
+    EngineError::Io {
+        what: what.to_string(),
+        source: std::io::Error::other(e.to_string()),
+    }
+}
+
+/// A folder's pipeline: valid with its plan, missing, or invalid with
+/// its problems.
+pub fn pipeline_view(dir: &Path) -> PipelineView {
+    let file = dir.join(PIPELINE_FILE);
+    if !file.is_file() {
+        return PipelineView {
+            state: PipelineState::Missing,
+            diagnostics: Vec::new(),
+            plan: Vec::new(),
+        };
+    }
+    match pipeline::load_file(&file) {
+        Ok(p) => PipelineView {
+            state: PipelineState::Valid,
+            diagnostics: Vec::new(),
+            plan: plan_view(&Plan::new(&p)),
+        },
+        Err(LoadFileError::Invalid(invalid)) => PipelineView {
+            state: PipelineState::Invalid,
+            diagnostics: invalid.diagnostics.iter().map(DiagnosticView::from).collect(),
+            plan: Vec::new(),
+        },
+        Err(e) => PipelineView {
+            state: PipelineState::Invalid,
+            diagnostics: vec![DiagnosticView {
+                line: 1,
+                column: 1,
+                message: e.to_string(),
+            }],
+            plan: Vec::new(),
+        },
+    }
+}
+
+/// A plan as a graph of stages.
+pub fn plan_view(plan: &Plan) -> Vec<PlanJobView> {
+    let stages = plan.stages();
+    plan.jobs
+        .iter()
+        .zip(stages)
+        .map(|(j, stage)| PlanJobView {
+            name: j.name.clone(),
+            needs: j.needs.iter().map(|&n| plan.jobs[n].name.clone()).collect(),
+            stage: stage as u32,
+            runner: match j.kind {
+                JobKind::Steps => j.runner.to_string(),
+                JobKind::Approval { .. } => String::new(),
+            },
+            kind: match j.kind {
+                JobKind::Steps => JobKindView::Steps,
+                JobKind::Approval { .. } => JobKindView::Approval,
+            },
+            condition: match j.condition {
+                Condition::Success => ConditionView::Success,
+                Condition::Failure => ConditionView::Failure,
+                Condition::Always => ConditionView::Always,
+            },
+            steps: j.steps.iter().map(|s| s.name.clone()).collect(),
+        })
+        .collect()
+}
+
+/// Git facts of a folder (remote without credentials) and its last commits.
+pub fn git_view(dir: &Path) -> Option<GitView> {
+    let info = gitinfo::read(dir)?;
+    Some(GitView {
+        branch: info.branch,
+        remote: info.remote.as_deref().map(gitinfo::redact_remote),
+        dirty: info.dirty,
+        commits: gitinfo::recent_commits(dir, 10)
+            .into_iter()
+            .map(|c| CommitView {
+                id: c.id,
+                summary: c.summary,
+                author: c.author,
+                time: rfc3339_at(c.time),
+            })
+            .collect(),
+    })
+}
+
+/// Why a folder is one no project lives in (the root, a home folder, a
+/// system folder), if it is.
+pub fn not_a_project_folder(dir: &Path) -> Option<FolderWarning> {
+    if dir.parent().is_none() {
+        return Some(FolderWarning::RootFolder);
+    }
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    if home
+        .as_deref()
+        .and_then(|h| std::fs::canonicalize(h).ok())
+        .as_deref()
+        == Some(dir)
+    {
+        return Some(FolderWarning::HomeFolder);
+    }
+    const SYSTEM: &[&str] = &[
+        "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib64", "/opt", "/proc", "/root", "/run",
+        "/sbin", "/srv", "/sys", "/tmp", "/usr", "/var",
+    ];
+    SYSTEM
+        .iter()
+        .any(|s| Path::new(s) == dir)
+        .then_some(FolderWarning::SystemFolder)
+}
+
+impl Engine {
+    /// What a folder holds, before importing it: its git facts, its
+    /// pipeline (or a starter for it), whether it is imported already, and
+    /// warnings (a home or system folder).
+    pub async fn inspect_folder(&self, dir: &Path) -> Result<FolderView, EngineError> {
+        let dir = absolute_dir(dir).await?;
+        let imported_as = self.inner.store.project_by_path(&dir).await?.map(|p| p.name);
+        let d = dir.clone();
+        tokio::task::spawn_blocking(move || {
+            let pipeline = pipeline_view(&d);
+            let starter = match pipeline.state {
+                PipelineState::Missing => starter::detect(&d).map(|s| StarterView {
+                    stack: s.stack,
+                    detected_from: s.detected_from,
+                    yaml: s.yaml,
+                }),
+                _ => None,
+            };
+            let name = pipeline::load_file(&d.join(PIPELINE_FILE))
+                .ok()
+                .and_then(|p| p.name)
+                .unwrap_or_else(|| pipeline::name_from_folder(&d));
+            let warnings: Vec<FolderWarning> = not_a_project_folder(&d).into_iter().collect();
+            FolderView {
+                path: d.display().to_string(),
+                name,
+                git: git_view(&d),
+                pipeline,
+                starter,
+                imported_as,
+                warnings,
+            }
+        })
+        .await
+        .map_err(|e| blocking_failed("cannot inspect the folder", e))
+    }
+
+    /// Imports a folder. With `starter`, writes it as the folder's
+    /// `switchyard.yaml` first: only when the folder has none, and only when
+    /// it loads (nothing is written otherwise).
+    pub async fn import_project(
+        &self,
+        dir: &Path,
+        starter: Option<String>,
+    ) -> Result<ProjectView, EngineError> {
+        let dir = absolute_dir(dir).await?;
+        if let Some(yaml) = starter {
+            let file = dir.join(PIPELINE_FILE);
+            tokio::task::spawn_blocking(move || write_starter(&file, &yaml))
+                .await
+                .map_err(|e| blocking_failed("cannot write the pipeline", e))??;
+        }
+        let project = self.import(&dir, None).await?;
+        self.project_view(&project).await
+    }
+
+    async fn project_view(&self, p: &crate::store::Project) -> Result<ProjectView, EngineError> {
+        let last = self.inner.store.runs(Some(p.id), 1, None).await?;
+        Ok(ProjectView::new(p, last.first()))
+    }
+
+    /// Every project with its latest run.
+    pub async fn project_views(&self) -> Result<Vec<ProjectView>, EngineError> {
+        let projects = self.inner.store.projects().await?;
+        let mut out = Vec::with_capacity(projects.len());
+        for p in &projects {
+            out.push(self.project_view(p).await?);
+        }
+        Ok(out)
+    }
+
+    /// A project's page: the project, git facts and pipeline now, branches run.
+    pub async fn project_detail(&self, name: &str) -> Result<ProjectDetailView, EngineError> {
+        let project = self.project(name).await?;
+        let branches = self.inner.store.branches(project.id).await?;
+        let view = self.project_view(&project).await?;
+        let dir = project.path.clone();
+        let (git, pipeline) = tokio::task::spawn_blocking(move || (git_view(&dir), pipeline_view(&dir)))
+            .await
+            .map_err(|e| blocking_failed("cannot read the project", e))?;
+        Ok(ProjectDetailView {
+            project: view,
+            git,
+            pipeline,
+            branches,
+        })
+    }
+
+    /// One page of runs.
+    pub async fn list_runs(&self, query: RunQuery) -> Result<RunPage, EngineError> {
+        let project_id = match &query.project {
+            Some(name) => Some(self.project(name).await?.id),
+            None => None,
+        };
+        let limit = query.limit.clamp(1, MAX_RUN_PAGE);
+        let runs = self
+            .inner
+            .store
+            .runs_filtered(&RunFilter {
+                project_id,
+                status: query.status,
+                branch: query.branch,
+                before: query.before,
+                limit,
+            })
+            .await?;
+        let next_before = if runs.len() == limit as usize {
+            runs.last().map(|r| r.id)
+        } else {
+            None
+        };
+        Ok(RunPage {
+            runs: runs.iter().map(RunSummaryView::from).collect(),
+            next_before,
+        })
+    }
+
+    /// One run, as the CLI's `show --json` and the desktop show it.
+    pub async fn run_view(&self, id: i64) -> Result<RunView, EngineError> {
+        Ok(RunView::from(&self.run(id).await?))
+    }
+
+    /// What needs attention now: runs going, and failing projects. The
+    /// Overview, the tray and notifications all follow this one rule.
+    pub async fn attention(&self) -> Result<Attention, EngineError> {
+        let branches = self.config().projects.default_branches.clone();
+        let store = &self.inner.store;
+        let active = store.active_runs().await?;
+        let failing = store.failing_projects(&branches).await?;
+        let waiting = store
+            .waiting_gates()
+            .await?
+            .into_iter()
+            .map(|(run, job, message, since)| WaitingGateView {
+                run: RunSummaryView::from(&run),
+                job,
+                message,
+                since: rfc3339(since),
+            })
+            .collect();
+        Ok(Attention {
+            active: active.iter().map(RunSummaryView::from).collect(),
+            waiting,
+            failing: failing.iter().map(RunSummaryView::from).collect(),
+        })
+    }
+
+    /// The Overview.
+    pub async fn overview(&self) -> Result<OverviewView, EngineError> {
+        let attention = self.attention().await?;
+        let recent = self.inner.store.runs(None, 20, None).await?;
+        let projects = self.inner.store.projects().await?.len() as u32;
+        Ok(OverviewView {
+            active: attention.active,
+            waiting: attention.waiting,
+            recent: recent.iter().map(RunSummaryView::from).collect(),
+            failing: attention.failing,
+            default_branches: self.config().projects.default_branches.clone(),
+            projects,
+        })
+    }
+
+    /// Whether the history is empty (a first start).
+    pub async fn is_empty(&self) -> Result<bool, EngineError> {
+        Ok(self.inner.store.projects().await?.is_empty()
+            && self.inner.store.runs(None, 1, None).await?.is_empty())
+    }
+
+    /// The desktop notification due for a run that just ended, as the
+    /// settings say (`notify_on_failure`, `notify_on_fixed`, a pause): a
+    /// failure names the failing job and why; a success after a failing run
+    /// on the same branch says it is fixed. `None` when nothing is due.
+    pub async fn notification_for(&self, run_id: i64) -> Result<Option<Notification>, EngineError> {
+        let desktop = self.config().desktop.clone();
+        if desktop.paused(crate::store::now_ms()) {
+            return Ok(None);
+        }
+        let run = self.run(run_id).await?;
+        let previous = self.inner.store.previous_outcome(run_id).await?;
+        Ok(notification(
+            &run,
+            previous,
+            desktop.notify_on_failure,
+            desktop.notify_on_fixed,
+        ))
+    }
+
+    /// The desktop notification due when an approval job of a run starts
+    /// waiting (none while notifications are paused).
+    pub async fn gate_notification(
+        &self,
+        run_id: i64,
+        job: &str,
+    ) -> Result<Option<Notification>, EngineError> {
+        if self.config().desktop.paused(crate::store::now_ms()) {
+            return Ok(None);
+        }
+        let run = self.run(run_id).await?;
+        let Some(j) = run.jobs.iter().find(|j| j.name == job) else {
+            return Ok(None);
+        };
+        Ok(Some(Notification {
+            run_id,
+            summary: format!("{} run #{run_id} waits for approval", run.summary.project),
+            body: format!("{job}: {}", j.prompt.as_deref().unwrap_or("approve or reject it")),
+        }))
+    }
+
+    /// Lines `from..from + count` (1-based, at most [`MAX_LOG_PAGE`]) of a
+    /// job's log, and how many there are so far.
+    pub async fn read_log(&self, job_id: i64, from: i64, count: usize) -> Result<logs::LogPage, EngineError> {
+        Ok(logs::page(&self.inner.store, job_id, from, count.clamp(1, MAX_LOG_PAGE)).await?)
+    }
+
+    /// The next line of a job's log (after `from`, or before it backwards)
+    /// holding `query`, ignoring case.
+    pub async fn search_log(
+        &self,
+        job_id: i64,
+        query: &str,
+        from: i64,
+        backwards: bool,
+    ) -> Result<Option<i64>, EngineError> {
+        Ok(logs::search(&self.inner.store, job_id, query, from, backwards).await?)
+    }
+
+    /// Writes a job's whole log as text to `path`.
+    pub async fn export_log(&self, job_id: i64, path: &Path) -> Result<(), EngineError> {
+        let chunks = self.inner.store.log_chunks(job_id, None).await?;
+        let path = path.to_path_buf();
+        tokio::task::spawn_blocking(move || -> Result<(), EngineError> {
+            use std::io::Write;
+            let io = |e: std::io::Error| EngineError::Io {
+                what: format!("cannot write {}", path.display()),
+                source: e,
+            };
+            let file = std::fs::File::create(&path).map_err(io)?;
+            let mut out = std::io::BufWriter::new(file);
+            for chunk in &chunks {
+                for line in logs::decode(chunk) {
+                    writeln!(out, "{}", line.text).map_err(io)?;
+                }
+            }
+            out.flush().map_err(io)
+        })
+        .await
+        .map_err(|e| blocking_failed("cannot write the log", e))?
+    }
+
+    /// The latest runs over all projects, newest first.
+    pub async fn recent_runs(&self, limit: u32) -> Result<Vec<RunSummaryView>, EngineError> {
+        let runs = self
+            .inner
+            .store
+            .runs(None, limit.clamp(1, MAX_RUN_PAGE), None)
+            .await?;
+        Ok(runs.iter().map(RunSummaryView::from).collect())
+    }
+
+    /// A run's status (cheap, for followers that poll).
+    pub async fn run_status(&self, id: i64) -> Result<RunStatus, EngineError> {
+        self.inner
+            .store
+            .run_status(id)
+            .await?
+            .ok_or(EngineError::RunNotFound(id))
+    }
+
+    /// The lines of a job's log in the chunks after chunk `after` (all when
+    /// `None`), and the last chunk read (to pass as `after` next time).
+    pub async fn log_since(
+        &self,
+        job_id: i64,
+        after: Option<i64>,
+    ) -> Result<(Vec<logs::LogLine>, Option<i64>), EngineError> {
+        let chunks = self.inner.store.log_chunks(job_id, after).await?;
+        let last = chunks.last().map(|c| c.seq).or(after);
+        Ok((chunks.iter().flat_map(logs::decode).collect(), last))
+    }
+
+    /// A job's test cases, failures first.
+    pub async fn test_results(&self, job_id: i64) -> Result<Vec<TestResultRecord>, EngineError> {
+        Ok(self.inner.store.test_results(job_id).await?)
+    }
+}
+
+/// The notification rule, on a run and how the previous run of its
+/// project and branch ended.
+pub fn notification(
+    run: &crate::store::RunDetails,
+    previous: Option<RunStatus>,
+    on_failure: bool,
+    on_fixed: bool,
+) -> Option<Notification> {
+    let s = &run.summary;
+    let branch = s
+        .branch
+        .as_deref()
+        .map(|b| format!(" on {b}"))
+        .unwrap_or_default();
+    match s.status {
+        RunStatus::Failed if on_failure => {
+            let culprit = run
+                .jobs
+                .iter()
+                .find(|j| j.status.is_failure())
+                .map(|j| format!("{}: {}", j.name, j.reason.as_deref().unwrap_or("failed")))
+                .unwrap_or_else(|| run.error.clone().unwrap_or_default());
+            Some(Notification {
+                run_id: s.id,
+                summary: format!("{} run #{} failed{branch}", s.project, s.id),
+                body: culprit,
+            })
+        }
+        RunStatus::Succeeded
+            if on_fixed && matches!(previous, Some(RunStatus::Failed | RunStatus::Interrupted)) =>
+        {
+            Some(Notification {
+                run_id: s.id,
+                summary: format!("{} is fixed{branch}", s.project),
+                body: format!("run #{} succeeded after a failing run", s.id),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// An absolute folder that exists, with symbolic links resolved.
+async fn absolute_dir(dir: &Path) -> Result<PathBuf, EngineError> {
+    if !dir.is_absolute() {
+        return Err(EngineError::NotADirectory {
+            path: dir.to_path_buf(),
+        });
+    }
+    let d = dir.to_path_buf();
+    tokio::task::spawn_blocking(move || match std::fs::canonicalize(&d) {
+        Ok(p) if p.is_dir() => Ok(p),
+        _ => Err(EngineError::NotADirectory { path: d }),
+    })
+    .await
+    .map_err(|e| blocking_failed("cannot read the folder", e))?
+}
+
+/// Writes a starter pipeline: never over an existing file, never one
+/// that would not load.
+fn write_starter(file: &Path, yaml: &str) -> Result<(), EngineError> {
+    if file.exists() {
+        return Err(EngineError::PipelineExists {
+            file: file.to_path_buf(),
+        });
+    }
+    if yaml.len() > MAX_PIPELINE_BYTES {
+        return Err(EngineError::PipelineTooLarge {
+            bytes: yaml.len(),
+            max: MAX_PIPELINE_BYTES,
+        });
+    }
+    pipeline::load(file, yaml).map_err(LoadFileError::Invalid)?;
+    // Created, not truncated: a file that appeared meanwhile is kept.
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(file)
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                EngineError::PipelineExists {
+                    file: file.to_path_buf(),
+                }
+            } else {
+                EngineError::Io {
+                    what: format!("cannot write {}", file.display()),
+                    source: e,
+                }
+            }
+        })?;
+    f.write_all(yaml.as_bytes()).map_err(|e| EngineError::Io {
+        what: format!("cannot write {}", file.display()),
+        source: e,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn home_root_and_system_folders_are_not_project_folders() {
+        assert_eq!(
+            not_a_project_folder(Path::new("/")),
+            Some(FolderWarning::RootFolder)
+        );
+        assert_eq!(
+            not_a_project_folder(Path::new("/etc")),
+            Some(FolderWarning::SystemFolder)
+        );
+        assert_eq!(
+            not_a_project_folder(Path::new("/usr")),
+            Some(FolderWarning::SystemFolder)
+        );
+        if let Some(home) = std::env::var_os("HOME").and_then(|h| std::fs::canonicalize(h).ok()) {
+            assert_eq!(not_a_project_folder(&home), Some(FolderWarning::HomeFolder));
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let project = std::fs::canonicalize(dir.path()).unwrap().join("shop");
+        std::fs::create_dir(&project).unwrap();
+        assert_eq!(not_a_project_folder(&project), None);
+    }
+}

@@ -1,0 +1,78 @@
+// Generated from src-tauri/src/commands.rs and src-tauri/src/ipc.rs by
+// `cargo test -p switchyard-desktop`; do not edit by hand.
+
+import type { DeepLinkDto } from "./DeepLinkDto";
+import type { ErrorCode } from "./ErrorCode";
+import type { FirstRunDto } from "./FirstRunDto";
+import type { FolderView } from "./FolderView";
+import type { LogAppendDto } from "./LogAppendDto";
+import type { LogPage } from "./LogPage";
+import type { NavigateDto } from "./NavigateDto";
+import type { OverviewView } from "./OverviewView";
+import type { ProjectDetailView } from "./ProjectDetailView";
+import type { ProjectView } from "./ProjectView";
+import type { ProjectsChangedDto } from "./ProjectsChangedDto";
+import type { RunEventDto } from "./RunEventDto";
+import type { RunPage } from "./RunPage";
+import type { RunStatus } from "./RunStatus";
+import type { RunSummaryView } from "./RunSummaryView";
+import type { RunView } from "./RunView";
+import type { SettingsDto } from "./SettingsDto";
+import type { TestResultRecord } from "./TestResultRecord";
+
+/** Every command: its arguments and its result. */
+export interface Commands {
+  overview: { args: Record<string, never>; result: OverviewView };
+  list_projects: { args: Record<string, never>; result: Array<ProjectView> };
+  inspect_folder: { args: { path: string }; result: FolderView };
+  import_project: { args: { path: string; pipeline_yaml: string | null }; result: ProjectView };
+  project_detail: { args: { name: string }; result: ProjectDetailView };
+  list_runs: { args: { project: string | null; status: RunStatus | null; branch: string | null; before: number | null; limit: number }; result: RunPage };
+  get_run: { args: { id: number }; result: RunView };
+  start_run: { args: { project: string; jobs: Array<string>; in_place: boolean }; result: number };
+  cancel_run: { args: { id: number }; result: null };
+  decide_job: { args: { run_id: number; job: string; approved: boolean; comment: string | null }; result: null };
+  read_log: { args: { job_id: number; from: number; count: number }; result: LogPage };
+  search_log: { args: { job_id: number; query: string; from: number; backwards: boolean }; result: number | null };
+  save_log: { args: { job_id: number; path: string }; result: null };
+  test_results: { args: { job_id: number }; result: Array<TestResultRecord> };
+  get_settings: { args: Record<string, never>; result: SettingsDto };
+  update_settings: { args: { settings: SettingsDto }; result: SettingsDto };
+  pause_notifications: { args: { minutes: number }; result: SettingsDto };
+  first_run: { args: Record<string, never>; result: FirstRunDto };
+  import_demo: { args: Record<string, never>; result: ProjectView };
+  pending_deep_link: { args: Record<string, never>; result: DeepLinkDto | null };
+  ui_ready: { args: Record<string, never>; result: null };
+}
+
+/** Every error code a command can reject with. */
+export const ERROR_CODES: readonly ErrorCode[] = [
+  "not_found",
+  "invalid_input",
+  "invalid_pipeline",
+  "conflict",
+  "already_finished",
+  "internal",
+];
+
+/** Every event's name (`{id}`, `{job_id}`: filled in). */
+export const EVENT_NAMES = {
+  runs: "switchyard://runs",
+  run: "switchyard://run/{id}",
+  log: "switchyard://log/{job_id}",
+  projects: "switchyard://projects",
+  deep_link: "switchyard://deep-link",
+  navigate: "switchyard://navigate",
+  settings: "switchyard://settings",
+} as const;
+
+/** Every event's payload. */
+export interface EventPayloads {
+  runs: RunSummaryView;
+  run: RunEventDto;
+  log: LogAppendDto;
+  projects: ProjectsChangedDto;
+  deep_link: DeepLinkDto;
+  navigate: NavigateDto;
+  settings: SettingsDto;
+}
