@@ -5,7 +5,7 @@
 //! them and nothing else of the app's.
 
 /// The names of the commands declared in `commands! { ... }`: each
-/// `fn name(state ...` inside it.
+/// `fn name(` inside it (the arguments may follow on the next lines).
 fn declared_commands(source: &str) -> Vec<String> {
     let Some(start) = source.find("commands! {") else {
         return Vec::new();
@@ -13,7 +13,8 @@ fn declared_commands(source: &str) -> Vec<String> {
     source[start..]
         .lines()
         .filter_map(|l| l.trim().strip_prefix("fn "))
-        .filter_map(|rest| rest.split_once("(state").map(|(name, _)| name.trim().to_string()))
+        .filter_map(|rest| rest.split_once('(').map(|(name, _)| name.trim().to_string()))
+        .filter(|name| !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
         .collect()
 }
 
