@@ -85,6 +85,10 @@ pub fn run() {
         .plugin(tauri_plugin_dialog::init())
         .invoke_handler(commands::handler())
         .setup(move |app| {
+            tracing::debug!(
+                ms = state::STARTED.get().map(|s| s.elapsed().as_millis()).unwrap_or(0),
+                "opening the engine"
+            );
             // An invalid config.toml does not keep the app from starting: it
             // runs on the defaults and Settings shows the problem.
             let mut config = switchyard_engine::EngineConfig::new(home.clone());
@@ -96,6 +100,10 @@ pub fn run() {
             ));
             let engine = tauri::async_runtime::block_on(switchyard_cloud::open_with(config))
                 .map_err(|e| format!("cannot start Switchyard: {e}"))?;
+            tracing::info!(
+                ms = state::STARTED.get().map(|s| s.elapsed().as_millis()).unwrap_or(0),
+                "engine open"
+            );
             app.manage(AppState::new(engine));
 
             #[cfg(any(target_os = "linux", windows))]
