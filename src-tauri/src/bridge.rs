@@ -45,8 +45,8 @@ async fn forward(app: &AppHandle, event: Event) {
                 &event_name("run", Some(run_id)),
                 RunEventDto::Run { run_id, status },
             );
-            if let Ok(run) = state.engine.run_view(run_id).await {
-                let _ = app.emit(&event_name("runs", None), run.summary());
+            if let Ok(summary) = state.engine.run_summary(run_id).await {
+                let _ = app.emit(&event_name("runs", None), summary);
             }
             if status.is_terminal() {
                 match state.engine.notification_for(run_id).await {
@@ -85,8 +85,8 @@ async fn forward(app: &AppHandle, event: Event) {
             let _ = app.emit(&event_name("run", Some(run_id)), payload);
             // Lists that show what a run's jobs are doing (a gate waiting in
             // the Overview) follow job changes too.
-            if let Ok(run) = state.engine.run_view(run_id).await {
-                let _ = app.emit(&event_name("runs", None), run.summary());
+            if let Ok(summary) = state.engine.run_summary(run_id).await {
+                let _ = app.emit(&event_name("runs", None), summary);
             }
         }
         Event::Step {

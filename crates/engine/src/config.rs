@@ -28,8 +28,9 @@
 //! image = "alpine:3.20"          # for jobs without `image:`
 //! ```
 //!
-//! [`ConfigFile`] holds the current configuration: it notices when the file
-//! changed (its modification time and size) and loads it again; a file that
+//! [`ConfigFile`] holds the current configuration and, when asked
+//! ([`ConfigFile::reload_if_changed`]; the engine asks every second), notices
+//! that the file changed (its modification time and size) and loads it again; a file that
 //! became invalid keeps the last good configuration in force and reports the
 //! problem. Writes go through [`ConfigFile::edit`], which keeps comments and
 //! layout (toml_edit), refuses an edit whose result would not load, and
@@ -374,9 +375,11 @@ impl ConfigFile {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The configuration in force (checking the file for changes first).
+    /// The configuration in force. It does not look at the file: whoever
+    /// holds the `ConfigFile` calls [`reload_if_changed`](Self::reload_if_changed)
+    /// to pick up edits (the engine does every second), so this is cheap
+    /// enough for hot paths such as the runner limits.
     pub fn current(&self) -> Arc<Config> {
-        self.reload_if_changed();
         self.lock().config.clone()
     }
 

@@ -297,8 +297,8 @@ impl Engine {
 
     /// Marks runs whose engine is gone as interrupted.
     async fn recover(&self) -> Result<(), EngineError> {
+        // Lock files of the instances found dead go with the sweep at open.
         let unfinished = self.inner.store.unfinished_runs().await?;
-        let mut dead_owners = Vec::new();
         for run in unfinished {
             let alive = match &run.owner {
                 Some(owner) if owner == &self.inner.owner => true,
@@ -321,13 +321,8 @@ impl Engine {
                     .store
                     .interrupt_run(run.id, "Switchyard stopped while the run was going".into())
                     .await?;
-                if let Some(owner) = run.owner {
-                    dead_owners.push(owner);
-                }
             }
         }
-        // Their lock files went with the sweep at open (or go with the next).
-        drop(dead_owners);
         Ok(())
     }
 

@@ -408,6 +408,18 @@ impl Engine {
         Ok(runs.iter().map(RunSummaryView::from).collect())
     }
 
+    /// One run as listed, without its jobs (cheap, for lists that follow
+    /// every change of a run).
+    pub async fn run_summary(&self, id: i64) -> Result<RunSummaryView, EngineError> {
+        let run = self
+            .inner
+            .store
+            .run_summary(id)
+            .await?
+            .ok_or(EngineError::RunNotFound(id))?;
+        Ok(RunSummaryView::from(&run))
+    }
+
     /// A run's status (cheap, for followers that poll).
     pub async fn run_status(&self, id: i64) -> Result<RunStatus, EngineError> {
         self.inner

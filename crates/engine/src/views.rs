@@ -91,13 +91,6 @@ pub struct RunView {
     pub jobs: Vec<JobView>,
 }
 
-impl RunView {
-    /// The summary part (for lists and events).
-    pub fn summary(&self) -> RunSummaryView {
-        self.summary.clone()
-    }
-}
-
 impl From<&RunDetails> for RunView {
     fn from(run: &RunDetails) -> Self {
         RunView {

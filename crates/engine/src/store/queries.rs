@@ -603,6 +603,18 @@ impl Store {
         .await
     }
 
+    /// A run as listed, without its jobs, if it exists.
+    pub async fn run_summary(&self, id: i64) -> Result<Option<RunSummary>, StoreError> {
+        self.read(move |c| {
+            c.prepare_cached(&format!(
+                "SELECT {RUN_COLUMNS} FROM runs r JOIN projects p ON p.id = r.project_id WHERE r.id = ?1"
+            ))?
+            .query_row([id], run_from_row)
+            .optional()
+        })
+        .await
+    }
+
     /// The status of a run, if it exists.
     pub async fn run_status(&self, id: i64) -> Result<Option<RunStatus>, StoreError> {
         self.read(move |c| {
