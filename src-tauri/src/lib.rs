@@ -14,6 +14,7 @@ pub mod dto;
 pub mod error;
 pub mod ipc;
 pub mod notify;
+pub mod scheme;
 pub mod settings;
 pub mod state;
 pub mod tray;
@@ -53,6 +54,58 @@ fn init_tracing(home: &Home) {
     }
 }
 
+/// What `switchyard-desktop ARG` prints instead of starting, for the
+/// arguments a packaged binary is expected to answer.
+fn early_answer(arg: &str) -> Option<String> {
+    match arg {
+        "--version" | "-V" => Some(format!("switchyard-desktop {}", env!("CARGO_PKG_VERSION"))),
+        "--help" | "-h" => Some(format!(
+            "switchyard-desktop {}: Switchyard's desktop app.\n\n\
+             Usage: switchyard-desktop [switchyard://LINK]\n\n\
+             A link opens that page (a second launch hands it to the running app).\n\
+             The command-line interface is `switchyard`; see `switchyard --help`.",
+            env!("CARGO_PKG_VERSION")
+        )),
+        _ => None,
+    }
+}
+
+/// Registers this binary for `switchyard://` links, or leaves them to an
+/// installed package (see [`scheme`]).
+#[cfg(target_os = "linux")]
+fn claim_scheme(app: &AppHandle) {
+    use scheme::SchemeAction;
+    let Ok(exe) = std::env::current_exe() else {
+        return;
+    };
+    let system = scheme::find_system_handler(&scheme::system_data_dirs(
+        std::env::var_os("XDG_DATA_DIRS").as_deref(),
+    ));
+    let force = std::env::var_os("SWITCHYARD_REGISTER_SCHEME").is_some_and(|v| v == "1");
+    match scheme::decide(&exe, system, std::env::var_os("PATH").as_deref(), force) {
+        SchemeAction::Register => {
+            if let Err(e) = app.deep_link().register_all() {
+                tracing::warn!(error = %e, "cannot register the switchyard:// scheme");
+            }
+        }
+        SchemeAction::UseInstalled { entry } => {
+            // A handler a development build registered for the user would
+            // shadow the package's entry: drop it.
+            if let Err(e) = app.deep_link().unregister("switchyard") {
+                tracing::warn!(error = %e, "cannot drop the per-user switchyard:// handler");
+            }
+            tracing::info!(entry = %entry.display(), "switchyard:// links go to the installed app");
+        }
+        SchemeAction::LeaveToInstalled { entry, program } => tracing::info!(
+            entry = %entry.display(),
+            program,
+            exe = %exe.display(),
+            "an installed Switchyard handles switchyard:// links; this build leaves them to it \
+             (set SWITCHYARD_REGISTER_SCHEME=1 to send them here)"
+        ),
+    }
+}
+
 fn handle_links(app: &AppHandle, urls: Vec<String>) {
     for url in urls {
         let link = deeplink::parse(&url);
@@ -66,6 +119,13 @@ fn handle_links(app: &AppHandle, urls: Vec<String>) {
 /// history cannot be opened.
 pub fn run() {
     let _ = state::STARTED.set(std::time::Instant::now());
+    // Answered before anything starts (no window, no engine), like the CLI's.
+    if let Some(arg) = std::env::args().nth(1)
+        && let Some(text) = early_answer(&arg)
+    {
+        println!("{text}");
+        return;
+    }
     let home = match Home::from_env() {
         Ok(h) => h,
         Err(e) => {
@@ -106,7 +166,11 @@ pub fn run() {
             );
             app.manage(AppState::new(engine));
 
-            #[cfg(any(target_os = "linux", windows))]
+            #[cfg(target_os = "linux")]
+            if std::env::var_os("SWITCHYARD_NO_SCHEME_REGISTRATION").is_none() {
+                claim_scheme(app.handle());
+            }
+            #[cfg(windows)]
             if std::env::var_os("SWITCHYARD_NO_SCHEME_REGISTRATION").is_none()
                 && let Err(e) = app.deep_link().register_all()
             {

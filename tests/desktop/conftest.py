@@ -23,6 +23,13 @@ import fake_notifications
 import sni_watcher
 from webdriver import Session
 
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "installed_package(program=None): a system-wide Switchyard.desktop whose Exec is program "
+        "(default: the app under test) and a stale per-user handler, before the app starts")
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 SHOTS = Path(os.environ.get("SWITCHYARD_SCREENSHOTS", ROOT / "target" / "desktop-screenshots"))
@@ -189,6 +196,27 @@ def app(request, bus):
         "SWITCHYARD_READY_FILE": str(root / "ready-ms"),
         "NO_AT_BRIDGE": "1",
     })
+    marker = request.node.get_closest_marker("installed_package")
+    if marker is not None:
+        # A system-wide desktop entry, as the .deb installs it, whose Exec is
+        # the marker's program; and a per-user handler an earlier development
+        # build registered (its binary long gone), as the default.
+        share = root / "system-share"
+        (share / "applications").mkdir(parents=True)
+        (share / "applications" / "Switchyard.desktop").write_text(
+            "[Desktop Entry]\nType=Application\nName=Switchyard\n"
+            f"Exec={marker.args[0] if marker.args else binary()} %u\n"
+            "MimeType=x-scheme-handler/switchyard;\n")
+        # First, so it wins over an entry a real package put in /usr/share.
+        env["XDG_DATA_DIRS"] = f"{share}:/usr/local/share:/usr/share"
+        apps = home / ".local" / "share" / "applications"
+        apps.mkdir(parents=True)
+        (apps / "switchyard-desktop-handler.desktop").write_text(
+            "[Desktop Entry]\nType=Application\nName=Switchyard\n"
+            "Exec=\"/tmp/gone/switchyard-desktop\" %u\nMimeType=x-scheme-handler/switchyard\n"
+            "NoDisplay=true\n")
+        (home / ".config" / "mimeapps.list").write_text(
+            "[Default Applications]\nx-scheme-handler/switchyard=switchyard-desktop-handler.desktop\n")
     bus.notifications.sent.clear()
     # Everything that can fail before the driver runs comes first; from the
     # driver's start on, the `finally` below stops it whatever happens.

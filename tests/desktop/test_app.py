@@ -11,7 +11,10 @@ import textwrap
 import time
 from pathlib import Path
 
+import pytest
+
 import sni_watcher
+from conftest import binary
 
 
 def write_project(root: Path, name: str, pipeline: str, files=None) -> Path:
@@ -386,3 +389,32 @@ def test_a_gate_waits_in_the_app_and_is_approved_there(app, bus):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def _user_handler(app):
+    home = Path(app.env["HOME"])
+    handler = (home / ".local" / "share" / "applications" / "switchyard-desktop-handler.desktop").read_text()
+    mimeapps = (home / ".config" / "mimeapps.list").read_text()
+    return handler, mimeapps
+
+
+@pytest.mark.installed_package("/usr/bin/switchyard-desktop")
+def test_a_development_build_leaves_links_to_the_installed_package(app):
+    """A build from the repository used to register itself as the user's
+    switchyard:// handler on start, shadowing an installed package, so links
+    kept going to that build after the package was installed."""
+    handler, mimeapps = _user_handler(app)
+    assert str(binary()) not in handler, handler
+    assert "/tmp/gone/switchyard-desktop" in handler
+    log = (app.home / "switchyard-desktop.log").read_text()
+    assert "this build leaves them to it" in log
+
+
+@pytest.mark.installed_package()
+def test_the_installed_app_drops_a_stale_per_user_handler(app):
+    """When the running binary is the one the system-wide entry starts, a
+    per-user handler left by a development build no longer takes the links."""
+    handler, mimeapps = _user_handler(app)
+    assert "x-scheme-handler/switchyard" not in handler, handler
+    assert "switchyard-desktop-handler.desktop" not in mimeapps, mimeapps
+    assert str(binary()) not in handler

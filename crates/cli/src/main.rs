@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use switchyard_engine::pipeline::{self, PIPELINE_FILE, plan::Plan};
 use switchyard_engine::status::RunStatus;
 use switchyard_engine::workspace::WorkspaceSource;
@@ -144,6 +144,22 @@ enum Command {
     },
     /// Print the JSON Schema of switchyard.yaml (for editors).
     Schema,
+    /// Print a shell completion script (the packages install them already).
+    ///
+    /// bash: `switchyard completions bash > ~/.local/share/bash-completion/completions/switchyard`;
+    /// zsh: into a folder on `$fpath` as `_switchyard`; fish:
+    /// `~/.config/fish/completions/switchyard.fish`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), or write one page per command into DIR
+    /// (`switchyard.1`, `switchyard-run.1`, ...). The packages install them.
+    #[command(hide = true)]
+    Man {
+        /// Write every page into this folder instead of printing the main one.
+        dir: Option<PathBuf>,
+    },
 }
 
 /// A failure of a command: what to print and which exit code to use.
@@ -219,6 +235,32 @@ async fn dispatch(command: Command) -> CmdResult {
         Command::Schema => {
             let schema = pipeline::schema::json_schema();
             println!("{}", serde_json::to_string_pretty(&schema).unwrap_or_default());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "switchyard", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man { dir: Some(dir) } => {
+            clap_mangen::generate_to(Cli::command(), &dir).map_err(|e| Failure {
+                code: 1,
+                message: format!("cannot write the manual pages into {}: {e}", dir.display()),
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man { dir: None } => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut out)
+                .map_err(|e| Failure {
+                    code: 1,
+                    message: format!("cannot render the manual page: {e}"),
+                })?;
+            use std::io::Write as _;
+            std::io::stdout().write_all(&out).map_err(|e| Failure {
+                code: 1,
+                message: format!("cannot write the manual page: {e}"),
+            })?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Import { dir, name } => {
