@@ -1,5 +1,5 @@
-import { useEffect } from "react";
-import { HashRouter, Route, Routes } from "react-router";
+import { useEffect, useState } from "react";
+import { createHashRouter, Route, RouterProvider, Routes } from "react-router";
 
 import { uiReadyOnce } from "./api";
 import { DeepLinks } from "./components/DeepLinks";
@@ -53,11 +53,13 @@ export function Root() {
   );
 }
 
-/** The app is served from Tauri's asset protocol: routes live in the hash. */
+/**
+ * The app is served from Tauri's asset protocol: routes live in the hash. A
+ * data router (one catch-all route around `Root`, whose `<Routes>` match the
+ * rest), so that a view can hold the user back with `useBlocker` (Settings
+ * with unsaved changes).
+ */
 export function App() {
-  return (
-    <HashRouter>
-      <Root />
-    </HashRouter>
-  );
+  const [router] = useState(() => createHashRouter([{ path: "*", element: <Root /> }]));
+  return <RouterProvider router={router} />;
 }

@@ -159,6 +159,11 @@ function skipToStringTerminator(input: string, i: number): number {
  * would (progress bars).
  */
 export function parseAnsi(input: string, initial: AnsiStyle = {}): AnsiSpan[] {
+  return parseAnsiLine(input, initial).spans;
+}
+
+/** parseAnsi, and the style in force at the end of the line (for the next line). */
+function parseAnsiLine(input: string, initial: AnsiStyle): { spans: AnsiSpan[]; style: AnsiStyle } {
   let style: AnsiStyle = { ...initial };
   let spans: AnsiSpan[] = [];
   let text = "";
@@ -257,7 +262,37 @@ export function parseAnsi(input: string, initial: AnsiStyle = {}): AnsiSpan[] {
     i = j;
   }
   flush();
-  return spans;
+  return { spans, style };
+}
+
+/**
+ * ESC written as text by XML report writers, in front of a CSI sequence:
+ * pytest's junitxml writes the ESC that XML 1.0 forbids as the text "#x1B"
+ * ("#x1B[91m"); other writers escape it twice, so "&#x1B;" / "&#27;" (or
+ * "&amp;#x1B;") is left as text once the XML is read. Only an introducer that
+ * a CSI sequence follows is taken for ESC; any other "#x1B" stays text.
+ */
+const ESCAPED_ESC = /(?:&(?:amp;)?#0*27;?|(?:&(?:amp;)?)?#[xX]0*1[bB];?)(?=\[[0-9;:?]*[A-Za-z])/g;
+
+/** Turns the textual forms of ESC ("#x1B[", "&#x1B;[", "&#27;[") back into ESC. */
+export function unescapeAnsi(input: string): string {
+  return input.includes("#") ? input.replace(ESCAPED_ESC, ESC) : input;
+}
+
+/**
+ * Splits a multi-line text (a test failure, a stack trace) into lines of
+ * styled spans; a style set on one line carries on to the next, as in a
+ * terminal. Textual ESC forms (see unescapeAnsi) count as ESC.
+ */
+export function parseAnsiLines(input: string): AnsiSpan[][] {
+  let style: AnsiStyle = {};
+  return unescapeAnsi(input)
+    .split(/\r?\n/)
+    .map((line) => {
+      const parsed = parseAnsiLine(line, style);
+      style = parsed.style;
+      return parsed.spans;
+    });
 }
 
 /** The text of a line without any escape sequence. */

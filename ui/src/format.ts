@@ -1,4 +1,6 @@
-// Display formats for times, durations and sizes.
+// Display formats for times, durations and sizes. Absolute times use
+// formatDateTime ("2025-01-15 14:03:07", local), durations formatDuration
+// ("1m 05s"), everywhere.
 
 /** "850 ms", "4.2 s", "1m 05s", "2h 03m". */
 export function formatDuration(ms: number | null | undefined): string {
@@ -58,19 +60,23 @@ export function formatRelative(time: number, now: number): string {
   return new Date(time).toLocaleDateString();
 }
 
-/** Full local date and time. */
-export function formatDateTime(time: number): string {
-  return new Date(time).toLocaleString();
-}
-
 function pad(n: number, width = 2): string {
   return String(n).padStart(width, "0");
 }
 
-/** "14:03:07.120" in local time, for log lines. */
-export function formatClock(time: number): string {
+/**
+ * "2025-01-15 14:03:07": a point in time in local time, the same everywhere
+ * (run header, run history, log timestamps, gates, settings). Not locale
+ * dependent, so times read and sort the same in every view.
+ */
+export function formatDateTime(time: number): string {
+  if (!Number.isFinite(time)) return "—";
   const d = new Date(time);
-  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+  if (Number.isNaN(d.getTime())) return "—";
+  return (
+    `${pad(d.getFullYear(), 4)}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ` +
+    `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`
+  );
 }
 
 /** "512 B", "1.5 KiB", "12.0 MiB". */

@@ -5,10 +5,16 @@ import { createContext, useCallback, useContext, useMemo, useState, type ReactNo
 type Notify = (message: string, severity?: AlertColor) => void;
 
 const NotifyContext = createContext<Notify>(() => {});
+const DismissContext = createContext<() => void>(() => {});
 
 /** Shows a short message at the bottom of the window. */
 export function useNotify(): Notify {
   return useContext(NotifyContext);
+}
+
+/** Hides the message shown, if any (a new deep link dismisses the previous one's). */
+export function useDismissNotice(): () => void {
+  return useContext(DismissContext);
 }
 
 interface Notice {
@@ -24,10 +30,11 @@ export function NotifyProvider({ children }: { children: ReactNode }) {
     setNotice((n) => ({ id: (n?.id ?? 0) + 1, message, severity }));
     setOpen(true);
   }, []);
+  const dismiss = useCallback(() => setOpen(false), []);
   const value = useMemo(() => notify, [notify]);
   return (
     <NotifyContext.Provider value={value}>
-      {children}
+      <DismissContext.Provider value={dismiss}>{children}</DismissContext.Provider>
       <Snackbar
         key={notice?.id}
         open={open && notice !== null}

@@ -1,11 +1,12 @@
 import CssBaseline from "@mui/material/CssBaseline";
 import { ThemeProvider } from "@mui/material/styles";
 import useMediaQuery from "@mui/material/useMediaQuery";
-import { createContext, useContext, useEffect, useMemo, type ReactNode } from "react";
+import { createContext, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
 
 import { getSettings, onSettings } from "./api";
 import type { ErrorDto } from "./bindings/ErrorDto";
 import type { SettingsDto } from "./bindings/SettingsDto";
+import type { ThemeDto } from "./bindings/ThemeDto";
 import { useLoader } from "./hooks";
 import { createAppTheme, type ThemeMode } from "./theme";
 
@@ -16,6 +17,11 @@ interface SettingsContextValue {
   applySaved: (settings: SettingsDto) => void;
   reload: () => void;
   mode: ThemeMode;
+  /**
+   * Shows a theme that is not saved yet (Settings, while editing); null goes
+   * back to the saved one.
+   */
+  previewTheme: (theme: ThemeDto | null) => void;
 }
 
 const SettingsContext = createContext<SettingsContextValue | null>(null);
@@ -26,11 +32,15 @@ export function useSettings(): SettingsContextValue {
   return ctx;
 }
 
-/** Loads the settings once and applies the theme (system follows the OS live). */
+/**
+ * Loads the settings once and applies the theme (system follows the OS live),
+ * or the theme being previewed while the settings are edited.
+ */
 export function SettingsProvider({ children }: { children: ReactNode }) {
   const loader = useLoader("settings", getSettings);
   const prefersDark = useMediaQuery("(prefers-color-scheme: dark)", { noSsr: true });
-  const preference = loader.data?.theme ?? "system";
+  const [preview, previewTheme] = useState<ThemeDto | null>(null);
+  const preference = preview ?? loader.data?.theme ?? "system";
   const mode: ThemeMode =
     preference === "dark" ? "dark" : preference === "light" ? "light" : prefersDark ? "dark" : "light";
   const theme = useMemo(() => createAppTheme(mode), [mode]);
@@ -53,7 +63,7 @@ export function SettingsProvider({ children }: { children: ReactNode }) {
     };
   }, [mutate]);
   const value = useMemo<SettingsContextValue>(
-    () => ({ settings: data, error, applySaved: (s) => mutate(() => s), reload, mode }),
+    () => ({ settings: data, error, applySaved: (s) => mutate(() => s), reload, mode, previewTheme }),
     [data, error, mutate, reload, mode],
   );
   return (

@@ -2,6 +2,7 @@ import { screen, waitFor } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 
 import { mockBackend } from "./test/backend";
+import { folder } from "./test/fixtures";
 import { currentPath, renderApp } from "./test/render";
 
 describe("Keyboard shortcuts", () => {
@@ -44,5 +45,40 @@ describe("Keyboard shortcuts", () => {
     expect(currentPath()).toBe("/settings");
     await user.click(screen.getByTestId("nav-overview"));
     await waitFor(() => expect(currentPath()).toBe("/"));
+  });
+
+  it("keeps g o working after a radio button or a switch was clicked", async () => {
+    mockBackend();
+    const { user } = renderApp("/settings");
+    // The theme already chosen: clicking it changes nothing but focuses the radio.
+    const radio = await screen.findByTestId("settings-theme-system");
+    await user.click(radio);
+    expect(radio).toHaveFocus();
+    await user.keyboard("go");
+    await waitFor(() => expect(currentPath()).toBe("/"));
+
+    await user.keyboard("gs");
+    await waitFor(() => expect(currentPath()).toBe("/settings"));
+    // A switch turned off and on again: focused, nothing left unsaved.
+    const toggle = await screen.findByTestId("settings-close-to-tray");
+    await user.click(toggle);
+    await user.click(toggle);
+    expect(toggle).toHaveFocus();
+    await user.keyboard("go");
+    await waitFor(() => expect(currentPath()).toBe("/"));
+  });
+
+  it("still leaves keys alone in a text area", async () => {
+    mockBackend({
+      inspect_folder: ({ path }) => folder({ path, pipeline: { state: "missing", plan: [], diagnostics: [] } }),
+    });
+    const { user } = renderApp("/projects");
+    await user.click(await screen.findByTestId("import-button"));
+    await user.type(screen.getByTestId("import-path-input"), "/src/tool{Enter}");
+    const editor = await screen.findByTestId("import-starter-yaml");
+    await user.clear(editor);
+    await user.type(editor, "go");
+    expect(editor).toHaveValue("go");
+    expect(currentPath()).toBe("/projects");
   });
 });

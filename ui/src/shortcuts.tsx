@@ -33,11 +33,15 @@ const GLOBAL_SHORTCUTS: { key: string; description: string }[] = [
 
 const GO_TO: Record<string, string> = { o: "/", p: "/projects", s: "/settings" };
 
+/** Inputs that take no typed text: keys pressed on them are shortcuts. */
+const NON_TEXT_INPUTS = new Set(["checkbox", "radio", "button", "submit", "reset", "range", "color", "file", "image"]);
+
+/** Whether keys go into `target` as typed text (a text field, a text area, a select, contenteditable). */
 function isEditable(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;
   if (target.isContentEditable) return true;
-  const tag = target.tagName;
-  return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT";
+  if (target instanceof HTMLInputElement) return !NON_TEXT_INPUTS.has(target.type);
+  return target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement;
 }
 
 function modalOpen(): boolean {
@@ -47,7 +51,8 @@ function modalOpen(): boolean {
 /**
  * Single-key shortcuts: `g` then o/p/s to go to a view, `?` for help, and keys
  * that views register while they are shown (`r`, `/`, `n`, `N`, `f`). Keys typed
- * into text fields and keys pressed while a dialog is open are left alone.
+ * into text fields and keys pressed while a dialog is open are left alone; a
+ * focused checkbox, radio button or switch does not take them.
  */
 export function ShortcutsProvider({ children }: { children: ReactNode }) {
   const navigate = useNavigate();

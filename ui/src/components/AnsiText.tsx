@@ -1,6 +1,7 @@
-import { memo, useMemo, type CSSProperties, type ReactNode } from "react";
+import { useTheme } from "@mui/material/styles";
+import { Fragment, memo, useMemo, type CSSProperties, type ReactNode } from "react";
 
-import { colorToCss, hasControls, parseAnsi, type AnsiSpan, type AnsiStyle } from "../ansi";
+import { ANSI_DARK, ANSI_LIGHT, colorToCss, hasControls, parseAnsi, parseAnsiLines, type AnsiSpan, type AnsiStyle } from "../ansi";
 
 /** Longest part of one line that is drawn; the rest is summarised. */
 export const MAX_LINE_CHARS = 10_000;
@@ -11,6 +12,21 @@ export interface AnsiColors {
   background: string;
   highlight: string;
   highlightText: string;
+}
+
+/** The ANSI colours of the current theme (light or dark), as the log shows them. */
+export function useAnsiColors(): AnsiColors {
+  const mode = useTheme().palette.mode;
+  return useMemo<AnsiColors>(() => {
+    const dark = mode === "dark";
+    return {
+      palette: dark ? ANSI_DARK : ANSI_LIGHT,
+      foreground: dark ? "#d6dde6" : "#1f2328",
+      background: dark ? "#0b0e13" : "#fbfbfc",
+      highlight: dark ? "#8a6d00" : "#ffe58a",
+      highlightText: dark ? "#ffffff" : "#1f2328",
+    };
+  }, [mode]);
 }
 
 function escapeRegExp(s: string): string {
@@ -139,4 +155,33 @@ export const AnsiText = memo(function AnsiText({ text, colors, highlight }: Ansi
     return out;
   }, [spans, highlight, colors]);
   return <>{content}</>;
+});
+
+/**
+ * A multi-line text with ANSI colours (a test failure, a stack trace): lines
+ * kept, styles carried from line to line, escape sequences (also the "#x1B["
+ * text that XML report writers leave) never shown. Drawn as text spans.
+ */
+export const AnsiLines = memo(function AnsiLines({ text }: { text: string }) {
+  const colors = useAnsiColors();
+  const lines = useMemo(() => parseAnsiLines(text), [text]);
+  return (
+    <>
+      {lines.map((spans, li) => (
+        <Fragment key={li}>
+          {li > 0 ? "\n" : null}
+          {spans.map((span, si) => {
+            const css = cssFor(span.style, colors);
+            return css ? (
+              <span key={si} style={css}>
+                {span.text}
+              </span>
+            ) : (
+              <Fragment key={si}>{span.text}</Fragment>
+            );
+          })}
+        </Fragment>
+      ))}
+    </>
+  );
 });

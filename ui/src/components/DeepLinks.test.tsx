@@ -79,4 +79,27 @@ describe("Deep links", () => {
     await emitEvent("switchyard://navigate", { route: "https://example.invalid/" });
     expect(currentPath()).toBe("/runs/12");
   });
+
+  it("clears a refused link's error when the next link opens an import, so the import does not look failed", async () => {
+    mockBackend({ ...projectAndRun, inspect_folder: ({ path }) => folder({ path }) });
+    renderApp("/");
+    await screen.findByText("Overview", { selector: "h1" });
+    await emitEvent("switchyard://deep-link", { kind: "invalid", url: "switchyard://nope", reason: "unknown link" });
+    expect(await screen.findByTestId("deep-link-error")).toHaveTextContent("unknown link");
+    await emitEvent("switchyard://deep-link", { kind: "import", path: "/home/dev/src/shop" });
+    expect(await screen.findByTestId("import-name")).toHaveTextContent("shop");
+    await waitFor(() => expect(screen.queryByTestId("deep-link-error")).not.toBeInTheDocument());
+  });
+
+  it("dismisses the previous link's notice when a new link arrives", async () => {
+    mockBackend({ ...projectAndRun, inspect_folder: ({ path }) => folder({ path }), import_project: () => detail().project });
+    const { user } = renderApp("/");
+    await screen.findByText("Overview", { selector: "h1" });
+    await emitEvent("switchyard://deep-link", { kind: "import", path: "/home/dev/src/shop" });
+    await user.click(await screen.findByTestId("import-confirm"));
+    expect(await screen.findByTestId("notice")).toHaveTextContent("Imported shop.");
+    await emitEvent("switchyard://deep-link", { kind: "run", id: 12 });
+    await waitFor(() => expect(currentPath()).toBe("/runs/12"));
+    await waitFor(() => expect(screen.queryByTestId("notice")).not.toBeInTheDocument());
+  });
 });

@@ -10,6 +10,7 @@ import type { DeepLinkDto } from "../bindings/DeepLinkDto";
 import type { NavigateDto } from "../bindings/NavigateDto";
 import { useSubscription } from "../hooks";
 import { useImport } from "../importing";
+import { useDismissNotice } from "../notify";
 
 let pendingAsked = false;
 
@@ -21,10 +22,15 @@ let pendingAsked = false;
 export function DeepLinks() {
   const navigate = useNavigate();
   const { openImport } = useImport();
-  const [invalid, setInvalid] = useState<{ url: string; reason: string } | null>(null);
+  const dismissNotice = useDismissNotice();
+  // The last refused link; kept while its message closes so the text does not vanish mid-animation.
+  const [invalid, setInvalid] = useState<{ url: string; reason: string; open: boolean } | null>(null);
 
   const handle = useCallback(
     (link: DeepLinkDto) => {
+      // A new link starts afresh: the previous link's error or notice must not sit over what this one opens.
+      setInvalid((i) => (i ? { ...i, open: false } : i));
+      dismissNotice();
       switch (link.kind) {
         case "run":
           navigate(`/runs/${link.id}`);
@@ -36,11 +42,11 @@ export function DeepLinks() {
           openImport(link.path);
           break;
         case "invalid":
-          setInvalid({ url: link.url, reason: link.reason });
+          setInvalid({ url: link.url, reason: link.reason, open: true });
           break;
       }
     },
-    [navigate, openImport],
+    [navigate, openImport, dismissNotice],
   );
 
   useEffect(() => {
@@ -63,8 +69,14 @@ export function DeepLinks() {
   });
 
   return (
-    <Snackbar open={invalid !== null} anchorOrigin={{ vertical: "top", horizontal: "center" }}>
-      <Alert severity="error" variant="filled" onClose={() => setInvalid(null)} data-testid="deep-link-error" sx={{ maxWidth: 640 }}>
+    <Snackbar open={invalid?.open ?? false} anchorOrigin={{ vertical: "top", horizontal: "center" }}>
+      <Alert
+        severity="error"
+        variant="filled"
+        onClose={() => setInvalid((i) => (i ? { ...i, open: false } : i))}
+        data-testid="deep-link-error"
+        sx={{ maxWidth: 640 }}
+      >
         <AlertTitle>This link can't be opened</AlertTitle>
         {invalid?.reason}
         <Box component="div" sx={{ mt: 0.5, opacity: 0.85, wordBreak: "break-all", fontSize: 13 }}>

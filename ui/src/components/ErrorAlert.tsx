@@ -2,6 +2,7 @@ import Alert from "@mui/material/Alert";
 import AlertTitle from "@mui/material/AlertTitle";
 import Box from "@mui/material/Box";
 import Button from "@mui/material/Button";
+import { useEffect, useRef } from "react";
 
 import type { DiagnosticView } from "../bindings/DiagnosticView";
 import type { ErrorDto } from "../bindings/ErrorDto";
@@ -36,12 +37,26 @@ export interface ErrorAlertProps {
   title?: string;
   onRetry?: () => void;
   testId?: string;
+  /**
+   * Scrolls the error into view and focuses it when it appears (and for each
+   * new error), for an error that answers a click elsewhere.
+   */
+  focusOnShow?: boolean;
 }
 
 /** An error where it happened: the shell's message, and the diagnostics of an invalid pipeline. */
-export function ErrorAlert({ error, title, onRetry, testId = "error-message" }: ErrorAlertProps) {
+export function ErrorAlert({ error, title, onRetry, testId = "error-message", focusOnShow = false }: ErrorAlertProps) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const el = ref.current;
+    if (!focusOnShow || !el) return;
+    el.scrollIntoView?.({ block: "nearest" });
+    el.focus({ preventScroll: true });
+  }, [focusOnShow, error]);
   return (
     <Alert
+      ref={ref}
+      tabIndex={focusOnShow ? -1 : undefined}
       severity="error"
       data-testid={testId}
       data-code={error.code}

@@ -242,4 +242,43 @@ describe("Import dialog", () => {
     expect(backend.argsOf("inspect_folder")).toEqual([{ path: "/drop/here" }]);
     expect(backend.argsOf("import_project")).toEqual([]);
   });
+
+  it("brings the error of a failed 'Save pipeline and import' into view and focuses it", async () => {
+    const scrolled: Element[] = [];
+    const original = Element.prototype.scrollIntoView;
+    Element.prototype.scrollIntoView = function (this: Element) {
+      scrolled.push(this);
+    };
+    try {
+      mockBackend({
+        inspect_folder: ({ path }) =>
+          folder({
+            path,
+            name: "tool",
+            pipeline: { state: "missing", plan: [], diagnostics: [] },
+            starter: { stack: "Rust (Cargo)", detected_from: "Cargo.toml", yaml: "jobs:\n  test:\n    steps: []\n" },
+          }),
+        import_project: () => {
+          throw errorDto("invalid_pipeline", "the pipeline has 1 problem", [
+            { line: 3, column: 12, message: "`steps` of job `test` is empty" },
+          ]);
+        },
+      });
+      const { user } = await openDialogAndInspect("/src/tool");
+      const confirm = await screen.findByTestId("import-confirm");
+      expect(confirm).toHaveTextContent("Save pipeline and import");
+      await user.click(confirm);
+
+      const error = await screen.findByTestId("import-error");
+      expect(error).toHaveAttribute("role", "alert");
+      expect(error).toHaveTextContent("the pipeline has 1 problem");
+      await waitFor(() => expect(error).toHaveFocus());
+      expect(scrolled).toContain(error);
+      // Next to the button, not at the end of the scrolled content above it.
+      expect(screen.getByTestId("import-dialog")).not.toContainElement(error);
+      expect(currentPath()).toBe("/projects");
+    } finally {
+      Element.prototype.scrollIntoView = original;
+    }
+  });
 });

@@ -347,12 +347,13 @@ export function ImportDialog({ open, initialPath, onClose, onImported, onOpenExi
             </Box>
           </Box>
         ) : null}
-        {importError ? (
-          <Box sx={{ mt: 2 }}>
-            <ErrorAlert error={importError} title="The import failed" testId="import-error" />
-          </Box>
-        ) : null}
       </DialogContent>
+      {importError ? (
+        // Next to the button that failed, outside the scrolled content: always in view.
+        <Box sx={{ px: 3, pt: 2, maxHeight: "40vh", overflowY: "auto", flexShrink: 0 }}>
+          <ErrorAlert error={importError} title="The import failed" testId="import-error" focusOnShow />
+        </Box>
+      ) : null}
       <DialogActions>
         <Button onClick={onClose} disabled={busy} data-testid="import-cancel">
           Cancel

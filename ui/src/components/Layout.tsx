@@ -12,16 +12,32 @@ import ListItemText from "@mui/material/ListItemText";
 import Stack from "@mui/material/Stack";
 import Typography from "@mui/material/Typography";
 import type { ReactNode } from "react";
-import { NavLink, useLocation } from "react-router";
+import { Link as RouterLink, useLocation } from "react-router";
 
 import { useShortcutsHelp } from "../shortcuts";
 
 const DRAWER_WIDTH = 216;
 
+/** Whether `pathname` is `prefix` or below it ("/projects" matches "/projects/shop", not "/projectsX"). */
+function under(pathname: string, prefix: string): boolean {
+  return pathname === prefix || pathname.startsWith(`${prefix}/`);
+}
+
+/**
+ * The entries and the routes each one is the parent of (see AppRoutes in
+ * App.tsx): a run belongs to its project (its breadcrumb reads Projects ›
+ * project › Run), so `/runs/<id>` lights up Projects.
+ */
 const NAV = [
-  { to: "/", label: "Overview", icon: <DashboardIcon />, testId: "nav-overview", match: (p: string) => p === "/" || p.startsWith("/runs") },
-  { to: "/projects", label: "Projects", icon: <FolderIcon />, testId: "nav-projects", match: (p: string) => p.startsWith("/projects") },
-  { to: "/settings", label: "Settings", icon: <SettingsIcon />, testId: "nav-settings", match: (p: string) => p.startsWith("/settings") },
+  { to: "/", label: "Overview", icon: <DashboardIcon />, testId: "nav-overview", match: (p: string) => p === "/" },
+  {
+    to: "/projects",
+    label: "Projects",
+    icon: <FolderIcon />,
+    testId: "nav-projects",
+    match: (p: string) => under(p, "/projects") || under(p, "/runs"),
+  },
+  { to: "/settings", label: "Settings", icon: <SettingsIcon />, testId: "nav-settings", match: (p: string) => under(p, "/settings") },
 ];
 
 export function Layout({ children }: { children: ReactNode }) {
@@ -50,9 +66,9 @@ export function Layout({ children }: { children: ReactNode }) {
               return (
                 <ListItemButton
                   key={item.to}
-                  component={NavLink}
+                  // A plain link: the highlight and aria-current follow `match`, not NavLink's own URL test.
+                  component={RouterLink}
                   to={item.to}
-                  end={item.to === "/"}
                   selected={active}
                   aria-current={active ? "page" : undefined}
                   data-testid={item.testId}

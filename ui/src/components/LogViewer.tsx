@@ -18,7 +18,6 @@ import {
   useCallback,
   useEffect,
   useLayoutEffect,
-  useMemo,
   useRef,
   useState,
   useSyncExternalStore,
@@ -26,17 +25,16 @@ import {
   type ReactNode,
 } from "react";
 
-import { ANSI_DARK, ANSI_LIGHT } from "../ansi";
 import { onLog, pickLogSavePath, readLog, saveLog, searchLog, toErrorDto } from "../api";
 import type { ErrorDto } from "../bindings/ErrorDto";
 import type { LogAppendDto } from "../bindings/LogAppendDto";
 import type { StepView } from "../bindings/StepView";
-import { formatClock, formatCount } from "../format";
+import { formatCount, formatDateTime } from "../format";
 import { useSubscription } from "../hooks";
 import { useNotify } from "../notify";
 import { useShortcut } from "../shortcuts";
 import { MONO_FONT } from "../theme";
-import { AnsiText, type AnsiColors } from "./AnsiText";
+import { AnsiText, useAnsiColors } from "./AnsiText";
 import { ErrorAlert } from "./ErrorAlert";
 import { LogStore } from "../logStore";
 
@@ -228,16 +226,7 @@ export function LogViewer({ jobId, live, fileName, steps, height = "min(68vh, 88
   useShortcut("N", "Previous match in the log", () => void search(true), query.trim() !== "");
   useShortcut("f", "Follow the log on/off", toggleFollow);
 
-  const colors = useMemo<AnsiColors>(() => {
-    const dark = theme.palette.mode === "dark";
-    return {
-      palette: dark ? ANSI_DARK : ANSI_LIGHT,
-      foreground: dark ? "#d6dde6" : "#1f2328",
-      background: dark ? "#0b0e13" : "#fbfbfc",
-      highlight: dark ? "#8a6d00" : "#ffe58a",
-      highlightText: dark ? "#ffffff" : "#1f2328",
-    };
-  }, [theme.palette.mode]);
+  const colors = useAnsiColors();
 
   // ---- Rows -------------------------------------------------------------------
   const gutter = `${Math.max(4, String(total).length) + 1}ch`;
@@ -273,7 +262,7 @@ export function LogViewer({ jobId, live, fileName, steps, height = "min(68vh, 88
         </span>
         {showTimestamps ? (
           <span className="ts" data-testid="log-timestamp">
-            {line ? formatClock(line.ts) : ""}
+            {line ? formatDateTime(line.ts) : ""}
           </span>
         ) : null}
         {marker ? (

@@ -26,7 +26,7 @@ export const HISTORY_PAGE = 100;
 /** The filter value that means "any" ("*" is not a valid git branch name). */
 const ALL = "*";
 const ROW_HEIGHT = 44;
-const COLUMNS = "96px 150px minmax(120px, 1.2fr) 130px minmax(120px, 1fr) 110px";
+const COLUMNS = "96px 150px minmax(120px, 1.2fr) 130px minmax(160px, 1fr) 110px";
 
 interface HistoryState {
   key: string;
@@ -262,8 +262,8 @@ export function RunHistory({ project, branches }: { project: string; branches: s
                     {run.commit ? shortCommit(run.commit) : "—"}
                     {run.dirty ? " *" : ""}
                   </Box>
-                  <span role="cell" title={when !== null ? formatDateTime(when) : undefined}>
-                    {when !== null ? formatRelative(when, now) : "—"}
+                  <span role="cell" title={when !== null ? formatRelative(when, now) : undefined}>
+                    {when !== null ? formatDateTime(when) : "—"}
                   </span>
                   <span role="cell">{formatDuration(durationOf(run, now))}</span>
                 </Box>

@@ -11,11 +11,12 @@ import Radio from "@mui/material/Radio";
 import RadioGroup from "@mui/material/RadioGroup";
 import Stack from "@mui/material/Stack";
 import Typography from "@mui/material/Typography";
-import { useState } from "react";
+import { useMemo, useState } from "react";
 
 import { startRun, toErrorDto } from "../api";
 import type { ErrorDto } from "../bindings/ErrorDto";
 import type { PlanJobView } from "../bindings/PlanJobView";
+import { neededBy } from "../plan";
 import { GateIcon } from "../status";
 import { ErrorAlert } from "./ErrorAlert";
 
@@ -29,11 +30,15 @@ export interface RunOptionsDialogProps {
 
 /** Which jobs to run, and where: a copy of the working tree (default) or the folder itself. */
 export function RunOptionsDialog({ open, project, plan, onClose, onStarted }: RunOptionsDialogProps) {
+  // The jobs the user ticked; the jobs they need are added to them (`needed`).
   const [selected, setSelected] = useState<Set<string>>(() => new Set(plan.map((j) => j.name)));
   const [inPlace, setInPlace] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ErrorDto | null>(null);
-  const all = selected.size === plan.length;
+  const needed = useMemo(() => neededBy(plan, selected), [plan, selected]);
+  // Exactly the jobs that will run, in plan order.
+  const running = plan.filter((j) => selected.has(j.name) || needed.has(j.name)).map((j) => j.name);
+  const all = running.length === plan.length;
   // Gates run nowhere: they wait for a person.
   const runners = [...new Set(plan.filter((j) => j.kind !== "approval").map((j) => j.runner))];
 
@@ -50,7 +55,7 @@ export function RunOptionsDialog({ open, project, plan, onClose, onStarted }: Ru
     setError(null);
     try {
       // No job list means the whole pipeline.
-      const jobs = all ? [] : plan.filter((j) => selected.has(j.name)).map((j) => j.name);
+      const jobs = all ? [] : running;
       const id = await startRun(project, jobs, inPlace);
       onStarted(id);
     } catch (e) {
@@ -69,46 +74,65 @@ export function RunOptionsDialog({ open, project, plan, onClose, onStarted }: Ru
             <Button size="small" onClick={() => setSelected(new Set(plan.map((j) => j.name)))} disabled={all}>
               All
             </Button>
-            <Button size="small" onClick={() => setSelected(new Set())} disabled={selected.size === 0}>
+            <Button size="small" onClick={() => setSelected(new Set())} disabled={running.length === 0}>
               None
             </Button>
           </Box>
         </Stack>
         <Box role="group" aria-label="Jobs to run" sx={{ display: "flex", flexDirection: "column", mb: 2 }}>
-          {plan.map((j) => (
-            <FormControlLabel
-              key={j.name}
-              control={
-                <Checkbox
-                  checked={selected.has(j.name)}
-                  onChange={() => toggle(j.name)}
-                  slotProps={{ input: { "aria-label": j.name, ...({ "data-testid": "run-option-job" } as object) } }}
-                />
-              }
-              label={
-                <Box component="span" data-testid="run-option-label" data-kind={j.kind}>
-                  <Typography component="span" sx={{ fontWeight: 600 }}>
-                    {j.name}
-                  </Typography>
-                  <Typography component="span" variant="body2" color="text.secondary">
-                    {" "}
-                    · stage {j.stage}
-                    {j.needs.length ? ` · needs ${j.needs.join(", ")}` : ""} ·{" "}
-                    {j.kind === "approval" ? (
-                      <>
-                        <GateIcon size={15} /> approval (waits for a person)
-                      </>
-                    ) : (
-                      j.runner
-                    )}
-                  </Typography>
-                </Box>
-              }
-            />
-          ))}
+          {plan.map((j) => {
+            const neededFor = needed.get(j.name);
+            return (
+              <FormControlLabel
+                key={j.name}
+                control={
+                  <Checkbox
+                    checked={selected.has(j.name) || !!neededFor}
+                    // A job a ticked job needs runs anyway: untick the jobs that need it first.
+                    disabled={!!neededFor}
+                    onChange={() => toggle(j.name)}
+                    slotProps={{ input: { "aria-label": j.name, ...({ "data-testid": "run-option-job" } as object) } }}
+                  />
+                }
+                label={
+                  <>
+                    <Box component="span" data-testid="run-option-label" data-kind={j.kind}>
+                      <Typography component="span" sx={{ fontWeight: 600 }}>
+                        {j.name}
+                      </Typography>
+                      <Typography component="span" variant="body2" color="text.secondary">
+                        {" "}
+                        · stage {j.stage}
+                        {j.needs.length ? ` · needs ${j.needs.join(", ")}` : ""} ·{" "}
+                        {j.kind === "approval" ? (
+                          <>
+                            <GateIcon size={15} /> approval (waits for a person)
+                          </>
+                        ) : (
+                          j.runner
+                        )}
+                      </Typography>
+                    </Box>
+                    {neededFor ? (
+                      <Typography
+                        component="span"
+                        variant="body2"
+                        color="primary"
+                        sx={{ ml: 1, fontStyle: "italic" }}
+                        data-testid="run-option-needed-by"
+                        data-job={j.name}
+                      >
+                        included: needed by {neededFor.join(", ")}
+                      </Typography>
+                    ) : null}
+                  </>
+                }
+              />
+            );
+          })}
         </Box>
         <Typography variant="body2" color="text.secondary" sx={{ mb: 1 }}>
-          The jobs that the selected ones need run too.
+          The jobs that the ticked ones need are included: they run too.
         </Typography>
         <Typography variant="body2" color="text.secondary" sx={{ mb: 2 }} data-testid="run-options-runner">
           Runs on: {runners.join(", ") || "local"}
@@ -141,8 +165,8 @@ export function RunOptionsDialog({ open, project, plan, onClose, onStarted }: Ru
         <Button onClick={onClose} disabled={busy}>
           Cancel
         </Button>
-        <Button variant="contained" onClick={start} disabled={busy || selected.size === 0} data-testid="run-options-confirm">
-          {busy ? "Starting…" : all ? "Run all jobs" : `Run ${selected.size} job${selected.size === 1 ? "" : "s"}`}
+        <Button variant="contained" onClick={start} disabled={busy || running.length === 0} data-testid="run-options-confirm">
+          {busy ? "Starting…" : all ? "Run all jobs" : `Run ${running.length} job${running.length === 1 ? "" : "s"}`}
         </Button>
       </DialogActions>
     </Dialog>

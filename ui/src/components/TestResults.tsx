@@ -15,6 +15,7 @@ import type { TestResultRecord } from "../bindings/TestResultRecord";
 import { formatDuration } from "../format";
 import { useLoader } from "../hooks";
 import { MONO_FONT } from "../theme";
+import { AnsiLines } from "./AnsiText";
 import { ErrorAlert } from "./ErrorAlert";
 
 const SHOW_STEP = 300;
@@ -47,8 +48,13 @@ function TestRow({ test, showJob }: { test: Row; showJob: boolean }) {
             {test.name}
           </Typography>
           {failed && test.message ? (
-            <Typography variant="body2" color="error" sx={{ fontFamily: MONO_FONT, fontSize: 12, wordBreak: "break-word" }} data-testid="test-message">
-              {test.message}
+            <Typography
+              variant="body2"
+              color="error"
+              sx={{ fontFamily: MONO_FONT, fontSize: 12, wordBreak: "break-word" }}
+              data-testid="test-message"
+            >
+              <AnsiLines text={test.message} />
             </Typography>
           ) : null}
         </Box>
@@ -90,7 +96,7 @@ function TestRow({ test, showJob }: { test: Row; showJob: boolean }) {
               overflow: "auto",
             }}
           >
-            {test.details ?? test.message}
+            <AnsiLines text={test.details ?? test.message ?? ""} />
           </Box>
           <Typography variant="caption" color="text.secondary">
             {test.suite ? `Suite ${test.suite} · ` : ""}

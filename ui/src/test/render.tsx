@@ -1,6 +1,6 @@
 import { render, screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { MemoryRouter, useLocation } from "react-router";
+import { createMemoryRouter, RouterProvider, useLocation } from "react-router";
 
 import { Root } from "../App";
 
@@ -12,12 +12,22 @@ function LocationProbe() {
 /** Renders the whole app (providers, layout, listeners) at `route`. */
 export function renderApp(route = "/") {
   const user = userEvent.setup();
-  const utils = render(
-    <MemoryRouter initialEntries={[route]}>
-      <Root />
-      <LocationProbe />
-    </MemoryRouter>,
+  // A data router, as in the app (App.tsx), so that useBlocker works.
+  const router = createMemoryRouter(
+    [
+      {
+        path: "*",
+        element: (
+          <>
+            <Root />
+            <LocationProbe />
+          </>
+        ),
+      },
+    ],
+    { initialEntries: [route] },
   );
+  const utils = render(<RouterProvider router={router} />);
   return { user, ...utils };
 }
 

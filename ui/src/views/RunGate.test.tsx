@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 
 import type { DecisionView } from "../bindings/DecisionView";
 import type { RunView } from "../bindings/RunView";
+import { formatDateTime } from "../format";
 import { emitEvent, errorDto, mockBackend, type Backend } from "../test/backend";
 import { gate, iso, job, NOW, run } from "../test/fixtures";
 import { currentSearch, renderApp } from "../test/render";
@@ -129,7 +130,7 @@ describe("Approval gates on the run page", () => {
     });
     const shown = await screen.findByTestId("gate-decision");
     expect(shown).toHaveAttribute("data-approved", "true");
-    expect(shown).toHaveTextContent(`Approved by ana (desktop) · looks good · ${new Date(NOW).toLocaleString()}`);
+    expect(shown).toHaveTextContent(`Approved by ana (desktop) · looks good · ${formatDateTime(NOW)}`);
     expect(node("release")).toHaveAttribute("data-status", "succeeded");
     expect(screen.queryByTestId("gate-approve")).not.toBeInTheDocument();
     expect(screen.queryByTestId("gate-reject")).not.toBeInTheDocument();
@@ -221,7 +222,7 @@ describe("Approval gates on the run page", () => {
     });
     const { user } = renderApp("/runs/12?job=20");
     const shown = await screen.findByTestId("gate-decision");
-    expect(shown).toHaveTextContent(`Rejected by bob (cli) · not on a Friday · ${new Date(NOW - 5000).toLocaleString()}`);
+    expect(shown).toHaveTextContent(`Rejected by bob (cli) · not on a Friday · ${formatDateTime(NOW - 5000)}`);
     expect(screen.getByTestId("gate-panel")).toHaveAttribute("data-status", "failed");
     expect(screen.getByTestId("gate-message")).toHaveTextContent("Ship this build to production?");
     expect(screen.queryByTestId("gate-approve")).not.toBeInTheDocument();

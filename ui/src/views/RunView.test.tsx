@@ -2,8 +2,9 @@ import { screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 
 import type { RunView } from "../bindings/RunView";
+import { formatDateTime } from "../format";
 import { emitEvent, errorDto, mockBackend } from "../test/backend";
-import { iso, job, NOW, run } from "../test/fixtures";
+import { iso, job, logLine, NOW, run } from "../test/fixtures";
 import { currentPath, currentSearch, renderApp } from "../test/render";
 
 const emptyLog = () => ({ lines: [], total: 0 });
@@ -153,7 +154,7 @@ describe("Run view", () => {
     expect(first).toBeGreaterThanOrEqual(5);
     await waitFor(() => expect(seconds()).toBeGreaterThan(first), { timeout: 3000 });
     expect(duration).toHaveTextContent(/^\d+(\.\d)? s$/);
-    expect(screen.getByText(new Date(Date.parse(current.created_at)).toLocaleString())).toBeInTheDocument();
+    expect(screen.getByText(formatDateTime(Date.parse(current.created_at)))).toBeInTheDocument();
 
     current = { ...current, status: "succeeded", finished_at: iso(Date.now()), duration_ms: 65_000 };
     await emitEvent("switchyard://run/12", { kind: "run", run_id: 12, status: "succeeded" });
@@ -303,5 +304,79 @@ describe("Run view", () => {
     renderApp("/runs/999");
     expect(await screen.findByText("Run #999 does not exist")).toBeInTheDocument();
     expect(screen.getByText("no run with id 999; `switchyard runs` lists them")).toBeInTheDocument();
+  });
+
+  it("keeps the watched job selected when the run ends instead of jumping to the first job", async () => {
+    // `build` is done, `test` runs: the page opens on `test`, the job being watched.
+    const build = job({ id: 100, name: "build" });
+    const test = job({ id: 101, name: "test", status: "running", needs: ["build"], finished_at: null, duration_ms: null });
+    let current = run({ id: 12, status: "running", finished_at: null, duration_ms: null, jobs: [build, test] });
+    const backend = mockBackend({ get_run: () => current, read_log: emptyLog });
+    renderApp("/runs/12");
+    await screen.findByTestId("run-status");
+    const pressed = () => screen.getAllByTestId("job-node").filter((n) => n.getAttribute("aria-pressed") === "true");
+    expect(pressed().map((n) => n.getAttribute("data-job"))).toEqual(["test"]);
+    expect(screen.getByTestId("tab-log")).toHaveTextContent("Log: test");
+    await waitFor(() => expect(backend.argsOf("read_log").at(-1)).toMatchObject({ job_id: 101 }));
+
+    current = { ...current, status: "succeeded", finished_at: iso(NOW), duration_ms: 60_000, jobs: [build, { ...test, status: "succeeded" }] };
+    await emitEvent("switchyard://run/12", { kind: "job", run_id: 12, job_id: 101, job: "test", status: "succeeded", attempt: 1, reason: null });
+    await emitEvent("switchyard://run/12", { kind: "run", run_id: 12, status: "succeeded" });
+    await waitFor(() => expect(screen.getByTestId("run-status")).toHaveAttribute("data-status", "succeeded"));
+    await waitFor(() => expect(nodeStatus("test")).toBe("succeeded"));
+
+    expect(pressed().map((n) => n.getAttribute("data-job"))).toEqual(["test"]);
+    expect(screen.getByTestId("tab-log")).toHaveTextContent("Log: test");
+    expect(screen.getByTestId("job-detail")).toHaveTextContent("test · Succeeded");
+    expect(backend.argsOf("read_log").every((a) => a.job_id === 101)).toBe(true);
+  });
+
+  it("labels the tests and artifacts tabs as the whole run's, not the selected job's", async () => {
+    mockBackend({
+      get_run: () =>
+        run({
+          id: 12,
+          jobs: [
+            job({ id: 100, name: "lint" }),
+            job({
+              id: 101,
+              name: "test",
+              tests: { passed: 2, failed: 0, skipped: 1 },
+              artifacts: [{ path: "report.html", size: 10, sha256: "b".repeat(64) }],
+            }),
+          ],
+        }),
+      read_log: emptyLog,
+      test_results: () => [],
+    });
+    const { user } = renderApp("/runs/12?job=100");
+    const logTab = await screen.findByTestId("tab-log");
+    expect(logTab).toHaveTextContent("Log: lint");
+    // `lint` has no tests or artifacts: the counts are the run's, and say so.
+    expect(screen.getByTestId("tab-tests")).toHaveTextContent(/^Run tests \(3\)$/);
+    expect(screen.getByTestId("tab-artifacts")).toHaveTextContent(/^Run artifacts \(1\)$/);
+    await user.click(screen.getByTestId("tab-tests"));
+    expect(screen.getByTestId("run-scope-note")).toHaveTextContent("Tests of all 2 jobs of run #12, not only lint");
+    await user.click(screen.getByTestId("tab-artifacts"));
+    expect(screen.getByTestId("run-scope-note")).toHaveTextContent("Artifacts of all 2 jobs of run #12, not only lint");
+    await user.click(screen.getByTestId("tab-log"));
+    expect(screen.queryByTestId("run-scope-note")).not.toBeInTheDocument();
+  });
+
+  it("shows the header's times and the log's timestamps in the one format, YYYY-MM-DD HH:MM:SS", async () => {
+    const created = new Date(2025, 0, 15, 9, 3, 7).getTime();
+    const lineTime = new Date(2025, 0, 15, 9, 4, 5, 120).getTime();
+    mockBackend({
+      get_run: () => run({ id: 12, created_at: iso(created), started_at: iso(created + 2000), duration_ms: 65_000 }),
+      read_log: () => ({ lines: [logLine(1, "hello", { ts: lineTime })], total: 1 }),
+    });
+    const { user } = renderApp("/runs/12");
+    const header = (await screen.findByTestId("run-duration")).closest(".MuiPaper-root") as HTMLElement;
+    expect(within(header).getByText("2025-01-15 09:03:07")).toBeInTheDocument();
+    expect(within(header).getByText("2025-01-15 09:03:09")).toBeInTheDocument();
+    expect(screen.getByTestId("run-duration")).toHaveTextContent("1m 05s");
+    await waitFor(() => expect(screen.getAllByTestId("log-line")).toHaveLength(1));
+    await user.click(screen.getByTestId("log-timestamps"));
+    expect(screen.getByTestId("log-timestamp")).toHaveTextContent(/^2025-01-15 09:04:05$/);
   });
 });

@@ -36,7 +36,11 @@ import { MONO_FONT } from "../theme";
 
 type TabName = "log" | "tests" | "artifacts";
 
-/** What to show first: a gate waiting for a person, else a failure, else what is running. */
+/**
+ * What to show when no job was chosen: a gate waiting for a person, else the
+ * first failure, else what is running, else the first job. Picked once per
+ * run and then kept (see `autoPick`), so the panel never jumps as jobs end.
+ */
 function defaultJob(jobs: JobView[]): JobView | undefined {
   return (
     jobs.find((j) => j.status === "waiting") ??
@@ -67,6 +71,8 @@ export function RunView() {
   const [search, setSearch] = useSearchParams();
   const run = useLoader(valid ? `run:${id}` : null, () => getRun(id), mergeRun);
   const [tab, setTab] = useState<TabName>("log");
+  // The job picked by default when none was chosen, kept across updates so the panel does not jump as the run moves on.
+  const [autoPick, setAutoPick] = useState<{ run: number; job: number } | null>(null);
   const [actionError, setActionError] = useState<ErrorDto | null>(null);
   const [cancelling, setCancelling] = useState(false);
 
@@ -105,14 +111,20 @@ export function RunView() {
   // `?job=<job id>` (a click on a job), or `?job_name=<name>` (a link from elsewhere: the Overview's gates).
   const selectedParam = Number(search.get("job"));
   const selectedName = search.get("job_name");
-  const selected =
-    jobs.find((j) => j.id === selectedParam) ?? jobs.find((j) => j.name === selectedName) ?? defaultJob(jobs);
+  const chosen = jobs.find((j) => j.id === selectedParam) ?? jobs.find((j) => j.name === selectedName);
+  const kept = autoPick?.run === current.id ? jobs.find((j) => j.id === autoPick.job) : undefined;
+  const selected = chosen ?? kept ?? defaultJob(jobs);
+  if (!chosen && !kept && selected) {
+    // First render of this run without a choice: remember the default (React re-renders at once).
+    setAutoPick({ run: current.id, job: selected.id });
+  }
   const duration = durationOf(current, now);
   const createdAt = toMs(current.created_at);
   const startedAt = toMs(current.started_at);
   const testCounts = jobs.reduce((n, j) => n + j.tests.failed, 0);
   const testTotal = jobs.reduce((n, j) => n + j.tests.passed + j.tests.failed + j.tests.skipped, 0);
   const artifactCount = jobs.reduce((n, j) => n + j.artifacts.length, 0);
+  const jobsOfRun = `${jobs.length === 1 ? "the job" : `all ${jobs.length} jobs`} of run #${current.id}`;
   const isGate = selected?.kind === "approval";
   // Gates waiting for a person other than the one shown below.
   const otherWaiting = jobs.filter((j) => j.status === "waiting" && j.id !== selected?.id);
@@ -310,24 +322,38 @@ export function RunView() {
             value={tab}
             onChange={(_, v: TabName) => setTab(v)}
             sx={{ px: 2, mt: 1, borderBottom: 1, borderColor: "divider" }}
-            aria-label="Run details"
+            aria-label="Job log and run results"
           >
+            {/* The selected job's own tab on the left; the whole run's results apart, on the right. */}
             <Tab value="log" label={`${isGate ? "Approval" : "Log"}: ${selected.name}`} data-testid="tab-log" />
             <Tab
               value="tests"
-              label={testTotal ? `Tests (${testCounts ? `${testCounts} failed` : `${testTotal}`})` : "Tests"}
+              label={testTotal ? `Run tests (${testCounts ? `${testCounts} failed` : `${testTotal}`})` : "Run tests"}
+              title={`Tests of ${jobsOfRun}`}
               data-testid="tab-tests"
+              sx={{ ml: "auto" }}
             />
-            <Tab value="artifacts" label={`Artifacts (${artifactCount})`} data-testid="tab-artifacts" />
+            <Tab
+              value="artifacts"
+              label={`Run artifacts (${artifactCount})`}
+              title={`Artifacts of ${jobsOfRun}`}
+              data-testid="tab-artifacts"
+            />
           </Tabs>
           <Box sx={{ p: tab === "log" ? 2 : 0 }} role="tabpanel">
+            {tab !== "log" ? (
+              <Typography variant="body2" color="text.secondary" sx={{ px: 2, pt: 1.5 }} data-testid="run-scope-note">
+                {tab === "tests" ? "Tests" : "Artifacts"} of {jobsOfRun}
+                {jobs.length > 1 ? `, not only ${selected.name}` : ""}.
+              </Typography>
+            ) : null}
             {tab === "log" && isGate ? (
               <GatePanel
                 key={selected.id}
                 runId={current.id}
                 job={selected}
                 onDecided={() => {
-                  // Stay on this gate to see the decision (the default selection moves on once it ends).
+                  // Stay on this gate to see the decision.
                   pinJob(String(selected.id));
                   run.reload();
                 }}

@@ -1,10 +1,10 @@
-import { act, screen, waitFor } from "@testing-library/react";
+import { act, screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 
 import { emitEvent, errorDto, mockBackend } from "../test/backend";
 import { settings } from "../test/fixtures";
 import { setPrefersDark } from "../test/media";
-import { renderApp } from "../test/render";
+import { currentPath, renderApp } from "../test/render";
 
 describe("Settings", () => {
   it("shows the data folder read-only with how to move it", async () => {
@@ -82,5 +82,81 @@ describe("Settings", () => {
     await user.click(await screen.findByTestId("settings-notify-failure"));
     await user.click(screen.getByTestId("settings-save"));
     expect(await screen.findByText(/read-only file system/)).toBeInTheDocument();
+  });
+
+  it("previews a chosen theme at once and reverts it when the change is discarded", async () => {
+    const backend = mockBackend({ get_settings: () => settings({ theme: "light" }) });
+    const { user } = renderApp("/settings");
+    await screen.findByTestId("settings-data-dir");
+    await waitFor(() => expect(document.body).toHaveStyle({ backgroundColor: "#f5f6f8" }));
+    await user.click(screen.getByTestId("settings-theme-dark"));
+    // Applied while editing, before any save.
+    await waitFor(() => expect(document.body).toHaveStyle({ backgroundColor: "#0f1218" }));
+    expect(backend.argsOf("update_settings")).toEqual([]);
+    await user.click(screen.getByTestId("settings-reset"));
+    await waitFor(() => expect(document.body).toHaveStyle({ backgroundColor: "#f5f6f8" }));
+    expect(screen.getByTestId("settings-theme-light")).toBeChecked();
+  });
+
+  it("reverts a previewed theme when the user leaves without saving", async () => {
+    mockBackend({ get_settings: () => settings({ theme: "light" }) });
+    const { user } = renderApp("/settings");
+    await user.click(await screen.findByTestId("settings-theme-dark"));
+    await waitFor(() => expect(document.body).toHaveStyle({ backgroundColor: "#0f1218" }));
+    await user.click(screen.getByTestId("nav-overview"));
+    await user.click(within(await screen.findByRole("dialog", { name: "Discard unsaved changes?" })).getByRole("button", { name: "Discard" }));
+    await waitFor(() => expect(currentPath()).toBe("/"));
+    await waitFor(() => expect(document.body).toHaveStyle({ backgroundColor: "#f5f6f8" }));
+  });
+
+  it("keeps Save and Discard in view at the bottom of the window however long the page is", async () => {
+    mockBackend();
+    const { user } = renderApp("/settings");
+    await user.click(await screen.findByTestId("settings-notify-failure"));
+    const bar = screen.getByTestId("settings-actions");
+    expect(bar).toHaveStyle({ position: "sticky", bottom: "0px" });
+    expect(bar).toContainElement(screen.getByTestId("settings-save"));
+    expect(bar).toContainElement(screen.getByTestId("settings-reset"));
+    expect(screen.getByTestId("settings-save")).toBeEnabled();
+    expect(bar).toHaveTextContent("Unsaved changes");
+  });
+
+  it("asks before leaving with unsaved changes instead of dropping them silently", async () => {
+    const backend = mockBackend();
+    const { user } = renderApp("/settings");
+    await user.click(await screen.findByTestId("settings-notify-failure"));
+    expect(screen.getByTestId("settings-notify-failure")).not.toBeChecked();
+
+    await user.click(screen.getByTestId("nav-projects"));
+    const ask = await screen.findByRole("dialog", { name: "Discard unsaved changes?" });
+    expect(currentPath()).toBe("/settings");
+    await user.click(within(ask).getByRole("button", { name: "Stay" }));
+    await waitFor(() => expect(screen.queryByRole("dialog", { name: "Discard unsaved changes?" })).toBeNull());
+    expect(currentPath()).toBe("/settings");
+    // The edit is still there, still unsaved.
+    expect(screen.getByTestId("settings-notify-failure")).not.toBeChecked();
+    expect(screen.getByTestId("settings-save")).toBeEnabled();
+
+    // A shortcut asks too.
+    await user.keyboard("go");
+    await user.click(within(await screen.findByRole("dialog", { name: "Discard unsaved changes?" })).getByRole("button", { name: "Stay" }));
+    await waitFor(() => expect(screen.queryByRole("dialog", { name: "Discard unsaved changes?" })).toBeNull());
+    expect(currentPath()).toBe("/settings");
+
+    await user.click(screen.getByTestId("nav-projects"));
+    await user.click(within(await screen.findByRole("dialog", { name: "Discard unsaved changes?" })).getByRole("button", { name: "Discard" }));
+    await waitFor(() => expect(currentPath()).toBe("/projects"));
+    expect(backend.argsOf("update_settings")).toEqual([]);
+  });
+
+  it("leaves without asking when nothing changed or the changes were saved", async () => {
+    mockBackend({ update_settings: ({ settings: s }) => s });
+    const { user } = renderApp("/settings");
+    await user.click(await screen.findByTestId("settings-notify-failure"));
+    await user.click(screen.getByTestId("settings-save"));
+    expect(await screen.findByText("Settings saved")).toBeInTheDocument();
+    await user.click(screen.getByTestId("nav-projects"));
+    await waitFor(() => expect(currentPath()).toBe("/projects"));
+    expect(screen.queryByRole("dialog", { name: "Discard unsaved changes?" })).toBeNull();
   });
 });

@@ -1,8 +1,14 @@
 import Alert from "@mui/material/Alert";
 import Box from "@mui/material/Box";
 import Button from "@mui/material/Button";
+import Dialog from "@mui/material/Dialog";
+import DialogActions from "@mui/material/DialogActions";
+import DialogContent from "@mui/material/DialogContent";
+import DialogContentText from "@mui/material/DialogContentText";
+import DialogTitle from "@mui/material/DialogTitle";
 import FormControlLabel from "@mui/material/FormControlLabel";
 import FormLabel from "@mui/material/FormLabel";
+import GlobalStyles from "@mui/material/GlobalStyles";
 import Paper from "@mui/material/Paper";
 import Radio from "@mui/material/Radio";
 import RadioGroup from "@mui/material/RadioGroup";
@@ -10,7 +16,8 @@ import Stack from "@mui/material/Stack";
 import Switch from "@mui/material/Switch";
 import TextField from "@mui/material/TextField";
 import Typography from "@mui/material/Typography";
-import { useState, type ReactNode } from "react";
+import { useEffect, useState, type ReactNode } from "react";
+import { useBlocker } from "react-router";
 
 import { pauseNotifications, toErrorDto, updateSettings } from "../api";
 import type { ErrorDto } from "../bindings/ErrorDto";
@@ -40,7 +47,7 @@ function testIdInput(id: string) {
 }
 
 function SettingsForm({ saved }: { saved: SettingsDto }) {
-  const { applySaved } = useSettings();
+  const { applySaved, previewTheme } = useSettings();
   const notify = useNotify();
   const [draft, setDraft] = useState<SettingsDto>(saved);
   const [busy, setBusy] = useState(false);
@@ -52,6 +59,18 @@ function SettingsForm({ saved }: { saved: SettingsDto }) {
     draft.notify_on_fixed !== saved.notify_on_fixed ||
     draft.close_to_tray !== saved.close_to_tray;
   const paused = saved.notifications_paused_until !== null && saved.notifications_paused_until > now;
+
+  // The theme being chosen shows at once; the saved one is back when the
+  // change is undone or the page is left without saving.
+  useEffect(() => {
+    previewTheme(draft.theme === saved.theme ? null : draft.theme);
+  }, [draft.theme, saved.theme, previewTheme]);
+  useEffect(() => () => previewTheme(null), [previewTheme]);
+
+  // Leaving the page (a link, a shortcut, a deep link) with unsaved changes asks first.
+  const blocker = useBlocker(
+    ({ currentLocation, nextLocation }) => dirty && currentLocation.pathname !== nextLocation.pathname,
+  );
 
   const save = async () => {
     setBusy(true);
@@ -182,19 +201,60 @@ function SettingsForm({ saved }: { saved: SettingsDto }) {
           label="Closing the window keeps Switchyard running in the tray"
         />
       </Group>
-      {error ? (
-        <Box sx={{ mb: 2 }}>
-          <ErrorAlert error={error} title="The settings could not be saved" />
-        </Box>
-      ) : null}
-      <Stack direction="row" gap={1}>
-        <Button variant="contained" onClick={save} disabled={!dirty || busy} data-testid="settings-save">
-          {busy ? "Saving…" : "Save"}
-        </Button>
-        <Button onClick={() => setDraft(saved)} disabled={!dirty || busy} data-testid="settings-reset">
-          Undo changes
-        </Button>
-      </Stack>
+      {/* Always in view at the bottom of the window, however long the page;
+          the page scrolls what it brings into view above the bar, never under it. */}
+      <GlobalStyles styles={{ html: { scrollPaddingBottom: 96 } }} />
+      <Box
+        data-testid="settings-actions"
+        sx={{
+          position: "sticky",
+          bottom: 0,
+          zIndex: (t) => t.zIndex.appBar,
+          bgcolor: "background.default",
+          borderTop: 1,
+          borderColor: "divider",
+          py: 1.5,
+        }}
+      >
+        {error ? (
+          <Box sx={{ mb: 1.5 }}>
+            <ErrorAlert error={error} title="The settings could not be saved" />
+          </Box>
+        ) : null}
+        <Stack direction="row" gap={1} alignItems="center">
+          <Button variant="contained" onClick={save} disabled={!dirty || busy} data-testid="settings-save">
+            {busy ? "Saving…" : "Save"}
+          </Button>
+          <Button onClick={() => setDraft(saved)} disabled={!dirty || busy} data-testid="settings-reset">
+            Discard changes
+          </Button>
+          {dirty ? (
+            <Typography variant="body2" color="text.secondary" sx={{ ml: 1 }} data-testid="settings-unsaved">
+              Unsaved changes
+            </Typography>
+          ) : null}
+        </Stack>
+      </Box>
+      <Dialog
+        open={blocker.state === "blocked"}
+        onClose={() => blocker.reset?.()}
+        aria-labelledby="settings-leave-title"
+        maxWidth="xs"
+        fullWidth
+      >
+        <DialogTitle id="settings-leave-title">Discard unsaved changes?</DialogTitle>
+        <DialogContent>
+          <DialogContentText>Your changes to the settings are not saved. Leaving this page discards them.</DialogContentText>
+        </DialogContent>
+        <DialogActions>
+          <Button onClick={() => blocker.reset?.()} autoFocus data-testid="settings-leave-stay">
+            Stay
+          </Button>
+          <Button color="error" onClick={() => blocker.proceed?.()} data-testid="settings-leave-discard">
+            Discard
+          </Button>
+        </DialogActions>
+      </Dialog>
     </Box>
   );
 }

@@ -1,0 +1,72 @@
+import { render, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it, vi } from "vitest";
+
+import type { PlanJobView } from "../bindings/PlanJobView";
+import { mockBackend } from "../test/backend";
+import { planJob } from "../test/fixtures";
+import { RunOptionsDialog } from "./RunOptionsDialog";
+
+// report needs test, which needs build; lint stands alone.
+const plan: PlanJobView[] = [
+  planJob({ name: "build" }),
+  planJob({ name: "lint" }),
+  planJob({ name: "test", needs: ["build"], stage: 2 }),
+  planJob({ name: "report", needs: ["test"], stage: 3 }),
+];
+
+function renderDialog() {
+  const user = userEvent.setup();
+  const onStarted = vi.fn();
+  render(<RunOptionsDialog open project="shop" plan={plan} onClose={() => {}} onStarted={onStarted} />);
+  const dialog = screen.getByTestId("run-options");
+  const box = (name: string) => within(dialog).getByRole("checkbox", { name });
+  return { user, onStarted, dialog, box };
+}
+
+describe("Run options dialog", () => {
+  it("ticks the jobs a ticked job needs, transitively, and counts exactly the jobs that will run", async () => {
+    const backend = mockBackend({ start_run: () => 41 });
+    const { user, onStarted, box } = renderDialog();
+    await user.click(screen.getByRole("button", { name: "None" }));
+    expect(screen.getByTestId("run-options-confirm")).toBeDisabled();
+
+    await user.click(box("report"));
+    // report needs test, test needs build: all three run, and are shown ticked.
+    expect(box("report")).toBeChecked();
+    expect(box("test")).toBeChecked();
+    expect(box("build")).toBeChecked();
+    expect(box("lint")).not.toBeChecked();
+    const needed = screen.getAllByTestId("run-option-needed-by");
+    expect(needed.map((n) => n.getAttribute("data-job"))).toEqual(["build", "test"]);
+    expect(needed[0]).toHaveTextContent("needed by test");
+    expect(needed[1]).toHaveTextContent("needed by report");
+    expect(screen.getByTestId("run-options-confirm")).toHaveTextContent("Run 3 jobs");
+
+    await user.click(screen.getByTestId("run-options-confirm"));
+    await waitFor(() => expect(onStarted).toHaveBeenCalledWith(41));
+    expect(backend.argsOf("start_run")).toEqual([{ project: "shop", jobs: ["build", "test", "report"], in_place: false }]);
+  });
+
+  it("does not count a job as left out when a ticked job still needs it", async () => {
+    const backend = mockBackend({ start_run: () => 42 });
+    const { user, onStarted, box } = renderDialog();
+    expect(screen.getByTestId("run-options-confirm")).toHaveTextContent("Run all jobs");
+
+    // report still needs test: un-ticking test cannot leave it out.
+    await user.click(box("test"));
+    expect(box("test")).toBeChecked();
+    expect(screen.getByTestId("run-options-confirm")).toHaveTextContent("Run all jobs");
+
+    // Without report, nothing needs test any more.
+    await user.click(box("report"));
+    expect(box("report")).not.toBeChecked();
+    expect(box("test")).not.toBeChecked();
+    expect(box("build")).toBeChecked();
+    expect(screen.getByTestId("run-options-confirm")).toHaveTextContent("Run 2 jobs");
+
+    await user.click(screen.getByTestId("run-options-confirm"));
+    await waitFor(() => expect(onStarted).toHaveBeenCalledWith(42));
+    expect(backend.argsOf("start_run")).toEqual([{ project: "shop", jobs: ["build", "lint"], in_place: false }]);
+  });
+});
