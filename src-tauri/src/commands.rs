@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use switchyard_engine::RunOptions;
 use switchyard_engine::logs::LogPage;
+use switchyard_engine::secrets::SecretScope;
 use switchyard_engine::status::RunStatus;
 use switchyard_engine::store::TestResultRecord;
 use switchyard_engine::usecases::RunQuery;
@@ -37,6 +38,7 @@ ts_named!(
     LogAppendDto,
     ProjectsChangedDto,
     NavigateDto,
+    SecretView,
 );
 
 /// Longest comment on a decision.
@@ -216,5 +218,23 @@ commands! {
     fn ui_ready(state) -> () {
         state.mark_ready();
         Ok(())
+    }
+
+    /// Every secret's name, scope and age (never a value).
+    fn list_secrets(state) -> Vec<SecretView> {
+        Ok(state.engine.secret_views().await?)
+    }
+
+    /// Stores (or rotates) a secret in the OS keyring. The value crosses IPC
+    /// this once and is never sent back.
+    fn set_secret(state, name: String, project: Option<String>, value: String) -> SecretView {
+        let scope = project.map_or(SecretScope::Global, SecretScope::Project);
+        Ok(state.engine.set_secret(scope, &name, secrecy::SecretString::from(value)).await?)
+    }
+
+    /// Removes a secret from the OS keyring; false when there was none.
+    fn remove_secret(state, name: String, project: Option<String>) -> bool {
+        let scope = project.map_or(SecretScope::Global, SecretScope::Project);
+        Ok(state.engine.remove_secret(scope, &name).await?)
     }
 }

@@ -24,6 +24,12 @@ pub enum ErrorCode {
     Conflict,
     /// The run has already ended.
     AlreadyFinished,
+    /// A pipeline names a secret no source has (the message says where it
+    /// looked and how to set it).
+    MissingSecret,
+    /// The OS keyring cannot be reached, is locked or refused; the message
+    /// says how to get or unlock one.
+    SecretStore,
     /// Switchyard itself failed (disk, database); the message says what.
     Internal,
 }
@@ -36,6 +42,8 @@ impl ErrorCode {
         ErrorCode::InvalidPipeline,
         ErrorCode::Conflict,
         ErrorCode::AlreadyFinished,
+        ErrorCode::MissingSecret,
+        ErrorCode::SecretStore,
         ErrorCode::Internal,
     ];
 }
@@ -80,6 +88,9 @@ impl From<EngineError> for ErrorDto {
             EngineError::NotWaiting { .. } => ErrorCode::Conflict,
             EngineError::PipelineExists { .. } => ErrorCode::Conflict,
             EngineError::PipelineTooLarge { .. } => ErrorCode::InvalidInput,
+            EngineError::SecretMissing { .. } => ErrorCode::MissingSecret,
+            EngineError::InvalidSecret(_) => ErrorCode::InvalidInput,
+            EngineError::Secrets(_) => ErrorCode::SecretStore,
             EngineError::Config(switchyard_engine::config::ConfigError::Invalid { .. }) => {
                 ErrorCode::InvalidInput
             }

@@ -151,7 +151,7 @@ pub fn run() {
             );
             // An invalid config.toml does not keep the app from starting: it
             // runs on the defaults and Settings shows the problem.
-            let mut config = switchyard_engine::EngineConfig::new(home.clone());
+            let mut config = switchyard_cloud::engine_config(home.clone());
             let config_path = home
                 .config_file()
                 .map_err(|e| format!("cannot start Switchyard: {e}"))?;

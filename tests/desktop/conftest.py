@@ -155,10 +155,11 @@ class App:
         self.home = home
         self.env = env
 
-    def cli(self, *args, check=True):
+    def cli(self, *args, check=True, input=None):
         """Runs the switchyard CLI on the app's data dir (a second process)."""
         cli = os.environ.get("SWITCHYARD_CLI_BIN")
-        out = subprocess.run([cli, *args], env=self.env, capture_output=True, text=True, timeout=120)
+        out = subprocess.run([cli, *args], env=self.env, capture_output=True, text=True, timeout=120,
+                             input=input)
         if check and out.returncode != 0:
             raise AssertionError(f"switchyard {' '.join(args)} failed:\n{out.stdout}\n{out.stderr}")
         return out

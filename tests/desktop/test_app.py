@@ -418,3 +418,43 @@ def test_the_installed_app_drops_a_stale_per_user_handler(app):
     assert "x-scheme-handler/switchyard" not in handler, handler
     assert "switchyard-desktop-handler.desktop" not in mimeapps, mimeapps
     assert str(binary()) not in handler
+
+
+def _files_holding(root: Path, needle: bytes):
+    return [str(p) for p in root.rglob("*") if p.is_file() and needle in p.read_bytes()]
+
+
+def test_keyring_secrets_reach_a_run_started_in_the_app_and_never_its_files(app):
+    """Secrets from the OS keyring (set with the CLI) reach a job the app
+    starts, and no file of the app (history, logs, its own log, config) nor
+    the page ever holds a value. A missing one stops the run before it starts."""
+    value = f"k3yring-v4lue-{os.getpid()}"
+    project = write_project(app.root, "vaulted", """
+        name: vaulted
+        jobs:
+          deploy:
+            secrets: [DESKTOP_TOKEN]
+            steps:
+              - run: echo "token=$DESKTOP_TOKEN"
+              - run: test "$(printf %s "$DESKTOP_TOKEN" | wc -c)" -gt 10
+        """)
+    app.cli("import", str(project))
+    # Without the secret, starting says which secret and where it looked.
+    app.second_launch("switchyard://projects/vaulted")
+    app.wait_route("/projects/vaulted")
+    app.s.wait_for("[data-testid=run-button]").click()
+    app.s.wait_for("[data-testid=run-options-confirm]").click()
+    app.s.wait_for("[data-testid=run-options-error]", timeout=15,
+                   condition=lambda e: "DESKTOP_TOKEN" in e.text and "keyring" in e.text,
+                   what="the missing-secret message")
+    app.cli("secrets", "set", "DESKTOP_TOKEN", "--project", "vaulted", input=value + "\n")
+    app.s.find("[data-testid=run-options-confirm]").click()
+    app.wait_route("/runs/")
+    wait_status(app, "[data-testid=run-status]", {"succeeded"}, timeout=60)
+    app.s.wait_for("[data-testid=log-line]", condition=lambda e: "token=***" in e.text,
+                   what="the masked secret in the log")
+    assert value not in app.s.find("body").text
+    time.sleep(0.5)
+    hits = _files_holding(app.home, value.encode())
+    assert not hits, f"the secret value was written to {hits}"
+    assert (app.home / "switchyard-desktop.log").exists()

@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use clap::{CommandFactory, Parser, Subcommand};
 use switchyard_engine::pipeline::{self, PIPELINE_FILE, plan::Plan};
+use switchyard_engine::secrets::SecretScope;
 use switchyard_engine::status::RunStatus;
 use switchyard_engine::workspace::WorkspaceSource;
 use switchyard_engine::{Engine, EngineError, Home, RunOptions};
@@ -144,6 +145,9 @@ enum Command {
     },
     /// Print the JSON Schema of switchyard.yaml (for editors).
     Schema,
+    /// Secrets in the OS keyring: set, list, remove (values are never shown).
+    #[command(subcommand)]
+    Secrets(SecretsCommand),
     /// Print a shell completion script (the packages install them already).
     ///
     /// bash: `switchyard completions bash > ~/.local/share/bash-completion/completions/switchyard`;
@@ -159,6 +163,35 @@ enum Command {
     Man {
         /// Write every page into this folder instead of printing the main one.
         dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum SecretsCommand {
+    /// Store a secret in the OS keyring. The value comes from stdin when it
+    /// is not a terminal (one trailing newline is dropped), else from a
+    /// hidden prompt; never from the command line. Setting a name that
+    /// exists in that scope rotates it.
+    Set {
+        /// The name pipelines use (`secrets: [NAME]`).
+        name: String,
+        /// Only for this project (shadows a global secret of the same name).
+        #[arg(long, value_name = "PROJECT")]
+        project: Option<String>,
+    },
+    /// List secrets: name, scope, project and when each was set or rotated.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a secret from the OS keyring.
+    Rm {
+        /// The name.
+        name: String,
+        /// The project's secret rather than the global one.
+        #[arg(long, value_name = "PROJECT")]
+        project: Option<String>,
     },
 }
 
@@ -263,6 +296,7 @@ async fn dispatch(command: Command) -> CmdResult {
             })?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Secrets(command) => secrets(command).await,
         Command::Import { dir, name } => {
             let engine = open_engine().await?;
             let project = engine.import(&dir, name.as_deref()).await?;
@@ -468,4 +502,88 @@ async fn cancel(run_id: i64) -> CmdResult {
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+fn scope_of(project: Option<String>) -> SecretScope {
+    project.map_or(SecretScope::Global, SecretScope::Project)
+}
+
+async fn secrets(command: SecretsCommand) -> CmdResult {
+    match command {
+        SecretsCommand::Set { name, project } => {
+            // The name is checked before a value is asked for.
+            switchyard_engine::secrets::check_name(&name).map_err(input_error)?;
+            let value = read_secret_value(&name)?;
+            let engine = open_engine().await?;
+            let view = engine.set_secret(scope_of(project), &name, value).await?;
+            let what = if view.rotations > 0 { "rotated" } else { "stored" };
+            let scope = match &view.project {
+                Some(p) => format!("project {p}"),
+                None => "global".into(),
+            };
+            eprintln!("{what} secret {} ({scope}) in the OS keyring", view.name);
+            Ok(ExitCode::SUCCESS)
+        }
+        SecretsCommand::List { json } => {
+            let engine = open_engine().await?;
+            output::print_secrets(&engine.secret_views().await?, json);
+            Ok(ExitCode::SUCCESS)
+        }
+        SecretsCommand::Rm { name, project } => {
+            let engine = open_engine().await?;
+            let scope = scope_of(project);
+            if engine.remove_secret(scope.clone(), &name).await? {
+                eprintln!("removed secret {name} ({scope})");
+                Ok(ExitCode::SUCCESS)
+            } else {
+                Err(Failure {
+                    code: 1,
+                    message: format!("no {scope} secret named {name}; `switchyard secrets list` shows them"),
+                })
+            }
+        }
+    }
+}
+
+/// A secret's value from stdin (not a terminal) or a hidden prompt.
+fn read_secret_value(name: &str) -> Result<secrecy::SecretString, Failure> {
+    use std::io::{IsTerminal as _, Read as _};
+    let limit = switchyard_engine::secrets::MAX_VALUE;
+    let mut value = if std::io::stdin().is_terminal() {
+        console::Term::stderr()
+            .write_str(&format!("value of {name} (hidden): "))
+            .and_then(|()| console::Term::stderr().read_secure_line())
+            .map_err(|e| Failure {
+                code: 1,
+                message: format!("cannot read the value from the terminal: {e}"),
+            })?
+    } else {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .take(limit as u64 + 2)
+            .read_to_end(&mut bytes)
+            .map_err(|e| Failure {
+                code: 1,
+                message: format!("cannot read the value from stdin: {e}"),
+            })?;
+        String::from_utf8(bytes)
+            .map_err(|_| input_error(format!("the value of {name} on stdin is not UTF-8 text")))?
+    };
+    if value.ends_with('\n') {
+        value.pop();
+        if value.ends_with('\r') {
+            value.pop();
+        }
+    }
+    if value.is_empty() {
+        return Err(input_error(format!(
+            "no value for {name}: pipe it in (`printf %s \"$VALUE\" | switchyard secrets set {name}`) or type it at the prompt"
+        )));
+    }
+    if value.len() > limit {
+        return Err(input_error(format!(
+            "the value of {name} is longer than {limit} bytes"
+        )));
+    }
+    Ok(secrecy::SecretString::from(value))
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde::Serialize;
 use switchyard_engine::logs::{LogLine, Stream};
 use switchyard_engine::store::{JobRecord, RunDetails, RunSummary};
-use switchyard_engine::views::{ProjectView, RunSummaryView};
+use switchyard_engine::views::{ProjectView, RunSummaryView, SecretView};
 use switchyard_engine::{Engine, EngineError};
 
 fn duration_ms(start: Option<i64>, end: Option<i64>) -> Option<i64> {
@@ -346,5 +346,35 @@ pub async fn print_logs(
             return Ok(());
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// `switchyard secrets list`: names, scopes and ages; never a value.
+pub fn print_secrets(secrets: &[SecretView], json: bool) {
+    if json {
+        print_json(&secrets);
+        return;
+    }
+    if secrets.is_empty() {
+        println!("no secrets yet; store one with `switchyard secrets set NAME`");
+        return;
+    }
+    let width = secrets.iter().map(|s| s.name.len()).max().unwrap_or(4).max(4);
+    println!(
+        "{:width$}  {:11}  {:20}  {:20}  ROTATIONS",
+        "NAME", "SCOPE", "PROJECT", "UPDATED"
+    );
+    for s in secrets {
+        println!(
+            "{:width$}  {:11}  {:20}  {:20}  {}",
+            s.name,
+            s.scope,
+            s.project.as_deref().unwrap_or("-"),
+            s.updated_at
+                .as_deref()
+                .map(|t| t.get(..19).unwrap_or(t).replace('T', " "))
+                .unwrap_or_else(|| "-".into()),
+            s.rotations
+        );
     }
 }

@@ -3,10 +3,12 @@
 //!
 //! The engine never depends on this crate. Both front ends (the CLI, the
 //! desktop app) open their engine with [`open`], which wires what this build
-//! has: the history, the configuration, the secret sources, and the
+//! has: the history, the configuration, the secret sources (the OS keyring,
+//! [`keyring`]), and the
 //! runners (the engine's own `local`, and `kubernetes:<target>` from
 //! [`kubernetes::Provider`]).
 
+pub mod keyring;
 pub mod kubernetes;
 
 use std::sync::Arc;
@@ -19,8 +21,15 @@ use switchyard_engine::{Engine, EngineConfig, EngineError, Home};
 /// build: the one way both front ends open it, so a run behaves the same
 /// whichever started it.
 pub async fn open(home: Home) -> Result<Engine, EngineError> {
-    let config = EngineConfig::new(home);
-    open_with(config).await
+    open_with(engine_config(home)).await
+}
+
+/// The engine's options as both front ends start from: the embedded
+/// defaults, with secrets from the OS keyring (after the environment).
+pub fn engine_config(home: Home) -> EngineConfig {
+    let mut config = EngineConfig::new(home);
+    config.secrets = Arc::new(keyring::KeyringStore::new());
+    config
 }
 
 /// [`open`] with the engine's options set by the caller (a run's

@@ -25,7 +25,7 @@ use crate::pipeline::plan::{JobKind, Plan, UnknownJob};
 use crate::pipeline::{self, LoadFileError, PIPELINE_FILE};
 use crate::runner::Runners;
 use crate::runner::limits::Limits;
-use crate::secrets::{EnvSecretStore, SecretStore};
+use crate::secrets::{NoStore, SecretStore};
 use crate::status::RunStatus;
 use crate::store::journal;
 use crate::store::{Project, RunDetails, RunSummary, Store};
@@ -57,13 +57,13 @@ pub struct EngineConfig {
 }
 
 impl EngineConfig {
-    /// Embedded defaults: the local runner, secrets from the environment,
-    /// the home's config file.
+    /// Embedded defaults: the local runner, secrets from the environment
+    /// only (front ends add the OS keyring), the home's config file.
     pub fn new(home: Home) -> EngineConfig {
         EngineConfig {
             home,
             parallelism: None,
-            secrets: Arc::new(EnvSecretStore),
+            secrets: Arc::new(NoStore),
             runners: Runners::new(),
             config: None,
         }
@@ -659,6 +659,7 @@ impl Engine {
     /// runtime) and announces its progress as events.
     pub async fn start_run(&self, project: &Project, options: RunOptions) -> Result<RunHandle, EngineError> {
         let (plan, text) = self.plan_and_text(project, &options.jobs)?;
+        self.check_secrets(&project.name, &plan).await?;
         let git = git_facts(&project.path).await;
         let token = CancellationToken::new();
         let (id, job_ids) = self

@@ -89,6 +89,27 @@ pub enum EngineError {
         /// The limit.
         max: usize,
     },
+    /// A pipeline names a secret no source has.
+    #[error(
+        "secret `{name}` is not set ({looked}); set it with `switchyard secrets set {name}{scope_flag}` or in the app's Secrets view"
+    )]
+    SecretMissing {
+        /// The name.
+        name: String,
+        /// Where it was looked for.
+        looked: String,
+        /// ` --project P` to suggest, or empty.
+        scope_flag: String,
+    },
+    /// A secret's name is not acceptable.
+    #[error("{0}")]
+    InvalidSecret(String),
+    /// The secret store failed (no keyring running, locked, refused).
+    #[error(transparent)]
+    Secrets(#[from] crate::secrets::SecretError),
+    /// A task of the engine itself failed (a bug).
+    #[error("internal error: {0}; please report it")]
+    Internal(String),
     /// The run has already ended.
     #[error("run {id} has already ended ({status})")]
     RunFinished {
@@ -125,6 +146,8 @@ impl EngineError {
                 | EngineError::NotWaiting { .. }
                 | EngineError::PipelineExists { .. }
                 | EngineError::PipelineTooLarge { .. }
+                | EngineError::SecretMissing { .. }
+                | EngineError::InvalidSecret(_)
         )
     }
 }

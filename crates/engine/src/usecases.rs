@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use crate::pipeline::plan::{JobKind, Plan};
 use crate::pipeline::{self, Condition, LoadFileError, PIPELINE_FILE};
+use crate::secrets::SecretScope;
 use crate::status::RunStatus;
 use crate::store::{RunFilter, TestResultRecord};
 use crate::views::*;
@@ -540,6 +541,181 @@ fn write_starter(file: &Path, yaml: &str) -> Result<(), EngineError> {
     f.write_all(yaml.as_bytes()).map_err(|e| EngineError::Io {
         what: format!("cannot write {}", file.display()),
         source: e,
+    })
+}
+
+/// Secrets: values in the store (the OS keyring), names and ages in the
+/// history. See [`crate::secrets`].
+impl Engine {
+    /// Fails when a job of the plan names a secret that no source has, before
+    /// anything of the run is recorded or started.
+    pub(crate) async fn check_secrets(&self, project: &str, plan: &Plan) -> Result<(), EngineError> {
+        let mut names: Vec<String> = plan.jobs.iter().flat_map(|j| j.secrets.iter().cloned()).collect();
+        names.sort();
+        names.dedup();
+        if names.is_empty() {
+            return Ok(());
+        }
+        let store = self.inner.secrets.clone();
+        let project = project.to_string();
+        tokio::task::spawn_blocking(move || {
+            for name in names {
+                if crate::secrets::resolve(store.as_ref(), &project, &name)?.is_none() {
+                    return Err(EngineError::SecretMissing {
+                        looked: crate::secrets::looked_in(store.as_ref(), &project, &name),
+                        scope_flag: format!(" --project {project}"),
+                        name,
+                    });
+                }
+            }
+            Ok(())
+        })
+        .await
+        .map_err(|e| EngineError::Internal(format!("the secret check failed: {e}")))?
+    }
+
+    /// Stores a secret's value in the store and records that it was set (or,
+    /// when the name existed in that scope, rotated). The value is never
+    /// written anywhere else.
+    pub async fn set_secret(
+        &self,
+        scope: SecretScope,
+        name: &str,
+        value: secrecy::SecretString,
+    ) -> Result<SecretView, EngineError> {
+        use secrecy::ExposeSecret;
+        crate::secrets::check_name(name).map_err(EngineError::InvalidSecret)?;
+        let len = value.expose_secret().len();
+        if len == 0 {
+            return Err(EngineError::InvalidSecret(format!(
+                "the value of secret `{name}` is empty"
+            )));
+        }
+        if len > crate::secrets::MAX_VALUE {
+            return Err(EngineError::InvalidSecret(format!(
+                "the value of secret `{name}` is {len} bytes; at most {} are accepted",
+                crate::secrets::MAX_VALUE
+            )));
+        }
+        let scope = self.checked_scope(scope).await?;
+        let store = self.inner.secrets.clone();
+        let (s, n) = (scope.clone(), name.to_string());
+        tokio::task::spawn_blocking(move || store.set(&s, &n, &value))
+            .await
+            .map_err(|e| EngineError::Internal(format!("storing the secret failed: {e}")))??;
+        let (kind, project, n) = (
+            scope.kind(),
+            scope.project().unwrap_or("").to_string(),
+            name.to_string(),
+        );
+        let now = crate::store::now_ms();
+        let row = self
+            .inner
+            .store
+            .write(move |c| {
+                c.execute(
+                    "INSERT INTO secrets (scope, project, name, created_at, updated_at, rotations)
+                     VALUES (?1, ?2, ?3, ?4, ?4, 0)
+                     ON CONFLICT (scope, project, name)
+                     DO UPDATE SET updated_at = ?4, rotations = rotations + 1",
+                    rusqlite::params![kind, project, n, now],
+                )?;
+                c.query_row(
+                    "SELECT scope, project, name, created_at, updated_at, rotations FROM secrets
+                     WHERE scope = ?1 AND project = ?2 AND name = ?3",
+                    rusqlite::params![kind, project, n],
+                    secret_row,
+                )
+            })
+            .await?;
+        Ok(row)
+    }
+
+    /// Every secret: those of the store (from the history's index) and the
+    /// `SWITCHYARD_SECRET_<NAME>` variables of this process. Never values.
+    pub async fn secret_views(&self) -> Result<Vec<SecretView>, EngineError> {
+        let mut views = self
+            .inner
+            .store
+            .read(|c| {
+                c.prepare(
+                    "SELECT scope, project, name, created_at, updated_at, rotations FROM secrets
+                     ORDER BY name, scope, project",
+                )?
+                .query_map([], secret_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .await?;
+        let mut env: Vec<String> = std::env::vars_os()
+            .filter_map(|(k, _)| k.into_string().ok())
+            .filter_map(|k| k.strip_prefix(crate::secrets::ENV_PREFIX).map(str::to_string))
+            .filter(|n| crate::secrets::check_name(n).is_ok())
+            .collect();
+        env.sort();
+        views.extend(env.into_iter().map(|name| SecretView {
+            name,
+            scope: "environment".into(),
+            project: None,
+            created_at: None,
+            updated_at: None,
+            rotations: 0,
+        }));
+        Ok(views)
+    }
+
+    /// Removes a secret from the store and the index; `false` when neither
+    /// had it.
+    pub async fn remove_secret(&self, scope: SecretScope, name: &str) -> Result<bool, EngineError> {
+        crate::secrets::check_name(name).map_err(EngineError::InvalidSecret)?;
+        let scope = match scope {
+            // A removed project's secrets can still be removed.
+            SecretScope::Project(p) => match self.project(&p).await {
+                Ok(project) => SecretScope::Project(project.name),
+                Err(_) => SecretScope::Project(p),
+            },
+            s => s,
+        };
+        let store = self.inner.secrets.clone();
+        let (s, n) = (scope.clone(), name.to_string());
+        let in_store = tokio::task::spawn_blocking(move || store.remove(&s, &n))
+            .await
+            .map_err(|e| EngineError::Internal(format!("removing the secret failed: {e}")))??;
+        let (kind, project, n) = (
+            scope.kind(),
+            scope.project().unwrap_or("").to_string(),
+            name.to_string(),
+        );
+        let in_index = self
+            .inner
+            .store
+            .write(move |c| {
+                c.execute(
+                    "DELETE FROM secrets WHERE scope = ?1 AND project = ?2 AND name = ?3",
+                    rusqlite::params![kind, project, n],
+                )
+            })
+            .await?;
+        Ok(in_store || in_index > 0)
+    }
+
+    /// A project scope names an imported project (by its canonical name).
+    async fn checked_scope(&self, scope: SecretScope) -> Result<SecretScope, EngineError> {
+        Ok(match scope {
+            SecretScope::Project(p) => SecretScope::Project(self.project(&p).await?.name),
+            s => s,
+        })
+    }
+}
+
+fn secret_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SecretView> {
+    let project: String = r.get(1)?;
+    Ok(SecretView {
+        scope: r.get(0)?,
+        project: (!project.is_empty()).then_some(project),
+        name: r.get(2)?,
+        created_at: Some(rfc3339_at(r.get(3)?)),
+        updated_at: Some(rfc3339_at(r.get(4)?)),
+        rotations: r.get(5)?,
     })
 }
 

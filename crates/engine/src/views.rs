@@ -621,3 +621,23 @@ mod tests {
         );
     }
 }
+
+/// A secret's name, scope and age (`switchyard secrets list --json`; never
+/// its value).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct SecretView {
+    /// The name pipelines use.
+    pub name: String,
+    /// `global`, `project`, or `environment` (a `SWITCHYARD_SECRET_<NAME>`
+    /// variable of this process, which wins over both).
+    pub scope: String,
+    /// The project of a project secret.
+    pub project: Option<String>,
+    /// When it was first set (unknown for the environment).
+    pub created_at: Option<String>,
+    /// When it was last set or rotated (unknown for the environment).
+    pub updated_at: Option<String>,
+    /// How many times its value was replaced.
+    pub rotations: i64,
+}

@@ -17,6 +17,7 @@ import type { RunPage } from "./RunPage";
 import type { RunStatus } from "./RunStatus";
 import type { RunSummaryView } from "./RunSummaryView";
 import type { RunView } from "./RunView";
+import type { SecretView } from "./SecretView";
 import type { SettingsDto } from "./SettingsDto";
 import type { TestResultRecord } from "./TestResultRecord";
 
@@ -43,6 +44,9 @@ export interface Commands {
   import_demo: { args: Record<string, never>; result: ProjectView };
   pending_deep_link: { args: Record<string, never>; result: DeepLinkDto | null };
   ui_ready: { args: Record<string, never>; result: null };
+  list_secrets: { args: Record<string, never>; result: Array<SecretView> };
+  set_secret: { args: { name: string; project: string | null; value: string }; result: SecretView };
+  remove_secret: { args: { name: string; project: string | null }; result: boolean };
 }
 
 /** Every error code a command can reject with. */
@@ -52,6 +56,8 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   "invalid_pipeline",
   "conflict",
   "already_finished",
+  "missing_secret",
+  "secret_store",
   "internal",
 ];
 

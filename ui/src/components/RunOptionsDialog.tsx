@@ -157,7 +157,7 @@ export function RunOptionsDialog({ open, project, plan, onClose, onStarted }: Ru
         </RadioGroup>
         {error ? (
           <Box sx={{ mt: 2 }}>
-            <ErrorAlert error={error} title="The run could not start" />
+            <ErrorAlert error={error} title="The run could not start" testId="run-options-error" focusOnShow />
           </Box>
         ) : null}
       </DialogContent>

@@ -279,14 +279,17 @@ fn secrets_from_the_environment_are_masked_and_not_inherited() {
     let db = std::fs::read(sb.home.join("switchyard.db")).unwrap();
     assert!(!db.windows(12).any(|w| w == b"tok-9f8e7d6c"));
 
-    // Without the variable the job fails and says how to set it.
-    let e = sb
-        .run(&["run", dir.to_str().unwrap(), "--json"])
-        .expect_code(1)
-        .json();
+    // Without the variable (nor a keyring item) the run does not start and
+    // says where it looked and how to set it.
+    let e = sb.run(&["run", dir.to_str().unwrap(), "--json"]).expect_code(2);
+    e.stderr_has("secret `API_TOKEN` is not set")
+        .stderr_has("SWITCHYARD_SECRET_API_TOKEN in the environment")
+        .stderr_has("switchyard secrets set API_TOKEN --project sec");
+    let runs = sb.run(&["runs", "--json"]).expect_code(0).json();
     assert_eq!(
-        e["jobs"][0]["reason"],
-        "secret `API_TOKEN` is not set; set it with `export SWITCHYARD_SECRET_API_TOKEN=...` before running Switchyard"
+        runs.as_array().unwrap().len(),
+        1,
+        "a run was recorded for the refused start"
     );
 }
 

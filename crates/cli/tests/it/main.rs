@@ -3,5 +3,6 @@
 
 mod commands;
 mod processes;
+mod secrets;
 mod support;
 mod validate;

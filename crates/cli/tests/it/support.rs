@@ -111,6 +111,26 @@ impl Sandbox {
         }
     }
 
+    /// Runs the binary with `input` on its stdin (a pipe, not a terminal).
+    pub fn run_stdin(&self, args: &[&str], input: &str) -> Ran {
+        use std::io::Write as _;
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        Ran {
+            cmd: format!("switchyard {}", args.join(" ")),
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
     /// Starts the binary in the background, output piped.
     pub fn spawn(&self, args: &[&str]) -> Child {
         self.command(args)

@@ -231,24 +231,28 @@ impl JobRun {
                 return fail(e.to_string(), false);
             }
         };
-        // Secrets are looked up before anything starts, so a missing one fails fast.
+        // Secrets are looked up before anything starts, so a missing one fails fast
+        // (the run checked them all before its first job; this is the value).
         let mut secrets = Vec::new();
         for name in &self.job.secrets {
-            match self.inner.secrets.get(name) {
-                Ok(Some(value)) => secrets.push((name.clone(), value)),
-                Ok(None) => {
-                    let msg = format!(
-                        "secret `{name}` is not set; {}",
-                        self.inner.secrets.how_to_set(name)
-                    );
+            let store = self.inner.secrets.clone();
+            let (project, lookup) = (self.project.to_string(), name.clone());
+            let found = tokio::task::spawn_blocking(move || {
+                crate::secrets::resolve(store.as_ref(), &project, &lookup)
+                    .map_err(|e| e.to_string())
+                    .and_then(|v| {
+                        v.ok_or_else(|| crate::secrets::looked_in(store.as_ref(), &project, &lookup))
+                    })
+            })
+            .await
+            .unwrap_or_else(|e| Err(format!("the secret lookup failed: {e}")));
+            match found {
+                Ok((value, _)) => secrets.push((name.clone(), value)),
+                Err(why) => {
+                    let msg = format!("secret `{name}` is not available: {why}");
                     logs.system(None, &msg).await;
                     self.skip_steps(attempt, 0).await;
                     return fail(msg, false);
-                }
-                Err(e) => {
-                    logs.system(None, &e.to_string()).await;
-                    self.skip_steps(attempt, 0).await;
-                    return fail(e.to_string(), false);
                 }
             }
         }

@@ -146,6 +146,19 @@ ALTER TABLE jobs ADD COLUMN kind TEXT NOT NULL DEFAULT 'steps';
 ALTER TABLE jobs ADD COLUMN prompt TEXT;
 ALTER TABLE jobs ADD COLUMN decision TEXT;
 "#),
+    // 5: which secrets exist and when they were set or rotated. Never a
+    // value: values live in the OS keyring. `project` is '' for global ones.
+    Sql(r#"
+CREATE TABLE secrets (
+    scope      TEXT NOT NULL,
+    project    TEXT NOT NULL DEFAULT '',
+    name       TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    rotations  INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (scope, project, name)
+);
+"#),
 ];
 
 fn redact_stored_remotes(tx: &Transaction<'_>) -> rusqlite::Result<()> {

@@ -224,20 +224,60 @@ jobs:
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_missing_secret_fails_the_job_with_how_to_set_it() {
+async fn a_missing_secret_fails_the_run_before_any_job_starts() {
     let env = Env::new();
-    env.pipeline("jobs:\n  deploy:\n    secrets: [SY_TEST_NOT_SET_ANYWHERE]\n    steps: [echo hi]\n");
-    let engine = env.engine().await;
-    let run = env.run(&engine, RunOptions::default()).await;
-    let deploy = job(&run, "deploy");
-    assert_eq!(deploy.status, JobStatus::Failed);
-    assert_eq!(
-        deploy.reason.as_deref(),
-        Some(
-            "secret `SY_TEST_NOT_SET_ANYWHERE` is not set; set it with `export SWITCHYARD_SECRET_SY_TEST_NOT_SET_ANYWHERE=...` before running Switchyard"
-        )
+    env.pipeline(
+        "jobs:\n  build:\n    steps: [touch built]\n  deploy:\n    needs: build\n    secrets: [SY_TEST_NOT_SET_ANYWHERE]\n    steps: [echo hi]\n",
     );
-    assert_eq!(deploy.steps[0].status, StepStatus::Skipped);
+    let engine = env.engine().await;
+    let project = engine.import(&env.project, None).await.unwrap();
+    let err = match engine.start_run(&project, RunOptions::default()).await {
+        Err(e) => e,
+        Ok(_) => panic!("a run that needs a missing secret started"),
+    };
+    let message = err.to_string();
+    assert!(err.is_input_error(), "{message}");
+    for part in [
+        "secret `SY_TEST_NOT_SET_ANYWHERE` is not set",
+        "SWITCHYARD_SECRET_SY_TEST_NOT_SET_ANYWHERE in the environment",
+        "project `",
+        "switchyard secrets set SY_TEST_NOT_SET_ANYWHERE --project",
+    ] {
+        assert!(message.contains(part), "{part:?} not in: {message}");
+    }
+    // Nothing ran and nothing was recorded.
+    assert!(!env.project.join("built").exists());
+    assert!(engine.runs(None, 10).await.unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_project_secret_shadows_a_global_one() {
+    let env = Env::new();
+    env.pipeline(
+        "name: shadow\njobs:\n  show:\n    secrets: [SY_TEST_SHADOWED, SY_TEST_GLOBAL_ONLY]\n    steps:\n      - run: printf '%s %s' \"$SY_TEST_SHADOWED\" \"$SY_TEST_GLOBAL_ONLY\" > seen\n",
+    );
+    let engine = env
+        .engine_with_secrets(&[
+            ("SY_TEST_SHADOWED", "global-value"),
+            ("shadow/SY_TEST_SHADOWED", "project-value"),
+            ("SY_TEST_GLOBAL_ONLY", "only-global"),
+            ("other/SY_TEST_GLOBAL_ONLY", "another-projects"),
+        ])
+        .await;
+    let run = env
+        .run(
+            &engine,
+            RunOptions {
+                in_place: true,
+                ..Default::default()
+            },
+        )
+        .await;
+    assert_eq!(job(&run, "show").status, JobStatus::Succeeded);
+    assert_eq!(
+        std::fs::read_to_string(env.project.join("seen")).unwrap(),
+        "project-value only-global"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -138,14 +138,42 @@ pub fn read_pids(path: &Path) -> Vec<i32> {
 pub struct MapSecrets(pub std::collections::HashMap<String, String>);
 
 impl switchyard_engine::secrets::SecretStore for MapSecrets {
+    /// Keys: `NAME` for a global secret, `PROJECT/NAME` for a project's.
     fn get(
         &self,
+        scope: &switchyard_engine::secrets::SecretScope,
         name: &str,
     ) -> Result<Option<secrecy::SecretString>, switchyard_engine::secrets::SecretError> {
-        Ok(self.0.get(name).map(|v| secrecy::SecretString::from(v.clone())))
+        let key = match scope {
+            switchyard_engine::secrets::SecretScope::Global => name.to_string(),
+            switchyard_engine::secrets::SecretScope::Project(p) => format!("{p}/{name}"),
+        };
+        Ok(self.0.get(&key).map(|v| secrecy::SecretString::from(v.clone())))
     }
 
-    fn how_to_set(&self, name: &str) -> String {
-        format!("add {name} to the test's map")
+    fn set(
+        &self,
+        _scope: &switchyard_engine::secrets::SecretScope,
+        name: &str,
+        _value: &secrecy::SecretString,
+    ) -> Result<(), switchyard_engine::secrets::SecretError> {
+        Err(switchyard_engine::secrets::SecretError {
+            action: "store",
+            name: name.to_string(),
+            store: self.describe(),
+            reason: "the test's map is read-only".into(),
+        })
+    }
+
+    fn remove(
+        &self,
+        _scope: &switchyard_engine::secrets::SecretScope,
+        _name: &str,
+    ) -> Result<bool, switchyard_engine::secrets::SecretError> {
+        Ok(false)
+    }
+
+    fn describe(&self) -> String {
+        "the test's map".into()
     }
 }
