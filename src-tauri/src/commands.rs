@@ -7,13 +7,13 @@
 
 use std::path::{Path, PathBuf};
 
-use switchyard_engine::RunOptions;
 use switchyard_engine::logs::LogPage;
 use switchyard_engine::secrets::SecretScope;
 use switchyard_engine::status::RunStatus;
 use switchyard_engine::store::TestResultRecord;
 use switchyard_engine::usecases::RunQuery;
 use switchyard_engine::views::*;
+use switchyard_engine::{RerunMode, RunOptions, Trigger};
 
 use crate::dto::*;
 use crate::error::{ErrorCode, ErrorDto};
@@ -39,10 +39,16 @@ ts_named!(
     ProjectsChangedDto,
     NavigateDto,
     SecretView,
+    ExportedArtifact,
+    RemovedProject,
+    LogMatchCount,
+    TestOutcomeView,
 );
 
 /// Longest comment on a decision.
 const MAX_COMMENT: usize = 2000;
+/// Most jobs at once a run may ask for.
+const MAX_PARALLELISM: u32 = 1024;
 /// Longest search text.
 const MAX_QUERY: usize = 1000;
 /// Longest pause of notifications, in minutes (a week).
@@ -113,14 +119,51 @@ commands! {
     }
 
     /// Starts a run of the chosen jobs (all when empty); returns its id.
-    fn start_run(state, project: String, jobs: Vec<String>, in_place: bool) -> i64 {
+    fn start_run(state, project: String, jobs: Vec<String>, in_place: bool, from_link: bool, parallelism: Option<u32>) -> i64 {
+        if parallelism.is_some_and(|p| p == 0 || p > MAX_PARALLELISM) {
+            return Err(ErrorDto::invalid(format!("a run's parallelism is 1 to {MAX_PARALLELISM} jobs at once")));
+        }
         let project = state.engine.project(&project).await?;
         let options = RunOptions {
             jobs,
             in_place,
+            parallelism: parallelism.map(|p| p as usize),
+            trigger: if from_link { Trigger::Link } else { Trigger::App },
             ..Default::default()
         };
         Ok(state.engine.start_run(&project, options).await?.id)
+    }
+
+    /// Runs again what a run ran: `same` (its chosen jobs, place and
+    /// options), `failed` (its jobs that did not succeed) or `job` (one job).
+    /// What those need runs too.
+    fn rerun(state, run_id: i64, mode: String, job: Option<String>) -> i64 {
+        let mode = match (mode.as_str(), job) {
+            ("same", None) => RerunMode::Same,
+            ("failed", None) => RerunMode::Failed,
+            ("job", Some(job)) => RerunMode::Job(job),
+            _ => return Err(ErrorDto::invalid("a re-run is `same`, `failed`, or `job` with a job name")),
+        };
+        Ok(state.engine.rerun(run_id, mode, Trigger::App).await?.id)
+    }
+
+    /// Copies a run's artifacts (or one job's) into a folder the user chose.
+    fn save_artifacts(state, run_id: i64, job: Option<String>, dir: String) -> Vec<ExportedArtifact> {
+        let dir = absolute(&dir)?;
+        Ok(state.engine.export_artifacts(run_id, job.as_deref(), &dir, false).await?)
+    }
+
+    /// Opens one artifact with the system's handler, or (`reveal`) shows it
+    /// in the file manager. Returns the copy that was opened.
+    fn open_artifact(state, job_id: i64, path: String, reveal: bool) -> String {
+        let copy = state.engine.artifact_copy(job_id, &path).await?;
+        crate::opener::open(&copy, reveal).map_err(internal)?;
+        Ok(copy.display().to_string())
+    }
+
+    /// Removes a project from the list, with or without its history.
+    fn remove_project(state, name: String, delete_history: bool) -> RemovedProject {
+        Ok(state.engine.remove_project(&name, delete_history).await?)
     }
 
     /// Cancels a run.
@@ -151,6 +194,20 @@ commands! {
         Ok(state.engine.search_log(job_id, &query, from, backwards).await?)
     }
 
+    /// How many lines contain `query`, and how many of those are at or
+    /// before line `at`.
+    fn count_log_matches(state, job_id: i64, query: String, at: i64) -> LogMatchCount {
+        if query.len() > MAX_QUERY {
+            return Err(ErrorDto::invalid(format!("the search text is longer than {MAX_QUERY} characters")));
+        }
+        Ok(state.engine.count_log_matches(job_id, &query, at).await?)
+    }
+
+    /// A test's outcomes in the project's latest runs, newest first.
+    fn test_history(state, job_id: i64, classname: Option<String>, name: String, limit: u32) -> Vec<TestOutcomeView> {
+        Ok(state.engine.test_history(job_id, classname, name, limit).await?)
+    }
+
     /// Writes a job's whole log to a file the user chose.
     fn save_log(state, job_id: i64, path: String) -> () {
         let target = PathBuf::from(&path);
@@ -172,7 +229,13 @@ commands! {
 
     /// Saves the settings.
     fn update_settings(state, settings: SettingsDto) -> SettingsDto {
+        if settings.local_concurrency.is_some_and(|n| n == 0 || n > MAX_PARALLELISM) {
+            return Err(ErrorDto::invalid(format!("local jobs at once is 1 to {MAX_PARALLELISM}")));
+        }
         state.save_settings(settings::from_dto(&settings)).await?;
+        if settings.local_concurrency != state.engine.config().runners.local.concurrency.map(|n| n.get()) {
+            state.engine.save_local_concurrency(settings.local_concurrency).await?;
+        }
         Ok(settings::to_dto(&state.engine))
     }
 

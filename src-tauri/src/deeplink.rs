@@ -5,7 +5,8 @@
 //! with a reason, and no link ever performs an action by itself (an import
 //! only opens the import dialog, which asks first).
 //!
-//! Routes: `switchyard://runs/<id>`, `switchyard://projects/<name>`,
+//! Routes: `switchyard://runs/<id>`, `switchyard://runs/<id>/jobs/<job>`
+//! (optionally `#L<line>`: a line of that job's log), `switchyard://projects/<name>`,
 //! `switchyard://import?path=<absolute folder>`.
 
 use crate::dto::DeepLinkDto;
@@ -41,12 +42,22 @@ pub fn parse(raw: &str) -> DeepLinkDto {
     if url.scheme() != SCHEME {
         return invalid(raw, format!("only {SCHEME}:// links are accepted"));
     }
-    if url.username() != "" || url.password().is_some() || url.port().is_some() || url.fragment().is_some() {
-        return invalid(
-            raw,
-            "the link has parts Switchyard does not use (user, port or #fragment)",
-        );
+    if url.username() != "" || url.password().is_some() || url.port().is_some() {
+        return invalid(raw, "the link has parts Switchyard does not use (user or port)");
     }
+    // Only a log line of a job link has a fragment: `#L<line>`.
+    let line = match url.fragment() {
+        None => None,
+        Some(f) => match f.strip_prefix('L').and_then(|n| n.parse::<u32>().ok()) {
+            Some(n) if n > 0 && !f.starts_with("L0") => Some(n),
+            _ => {
+                return invalid(
+                    raw,
+                    "the only #fragment Switchyard uses is #L<line> on a job link",
+                );
+            }
+        },
+    };
     // `switchyard://runs/12`: the route is the host, the rest is the path.
     let route = url.host_str().unwrap_or("");
     let segments: Vec<String> = url
@@ -62,12 +73,23 @@ pub fn parse(raw: &str) -> DeepLinkDto {
             if !query.is_empty() {
                 return invalid(raw, "a run link takes no query parameters");
             }
-            match segments.as_slice() {
-                [id] => match id.parse::<i64>() {
-                    Ok(id) if id > 0 => DeepLinkDto::Run { id },
-                    _ => invalid(raw, format!("`{id}` is not a run id (a positive number)")),
+            let id = match segments.first().map(|id| (id, id.parse::<i64>())) {
+                Some((_, Ok(id))) if id > 0 => id,
+                Some((id, _)) => return invalid(raw, format!("`{id}` is not a run id (a positive number)")),
+                None => return invalid(raw, "a run link looks like switchyard://runs/<id>"),
+            };
+            match &segments[1..] {
+                [] if line.is_none() => DeepLinkDto::Run { id },
+                [jobs, job] if jobs == "jobs" && valid_job_name(job) => DeepLinkDto::RunJob {
+                    id,
+                    job: job.clone(),
+                    line,
                 },
-                _ => invalid(raw, "a run link looks like switchyard://runs/<id>"),
+                [jobs, job] if jobs == "jobs" => invalid(raw, format!("`{job}` is not a job name")),
+                _ => invalid(
+                    raw,
+                    "a run link looks like switchyard://runs/<id> or switchyard://runs/<id>/jobs/<job>#L<line>",
+                ),
             }
         }
         "projects" => {
@@ -132,6 +154,14 @@ fn decode(segment: &str) -> String {
         .unwrap_or_default()
 }
 
+/// A job name as pipelines allow it (a matrix job's name has its values in
+/// parentheses): printable, no path separators, at most 200 characters.
+fn valid_job_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.chars().count() <= 200
+        && !name.chars().any(|c| c.is_control() || c == '/' || c == '\\')
+}
+
 fn valid_project_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 100
@@ -159,6 +189,22 @@ mod tests {
         assert_eq!(parse("switchyard://runs/42"), DeepLinkDto::Run { id: 42 });
         assert_eq!(parse("switchyard://runs/42/"), DeepLinkDto::Run { id: 42 });
         assert_eq!(
+            parse("switchyard://runs/42/jobs/test%20(py%3D3.12)#L17"),
+            DeepLinkDto::RunJob {
+                id: 42,
+                job: "test (py=3.12)".into(),
+                line: Some(17)
+            }
+        );
+        assert_eq!(
+            parse("switchyard://runs/42/jobs/lint"),
+            DeepLinkDto::RunJob {
+                id: 42,
+                job: "lint".into(),
+                line: None
+            }
+        );
+        assert_eq!(
             parse("switchyard://projects/shop-api"),
             DeepLinkDto::Project {
                 name: "shop-api".into()
@@ -180,6 +226,12 @@ mod tests {
         assert!(reason("switchyard://runs/0").contains("not a run id"));
         assert!(reason("switchyard://runs/99999999999999999999").contains("not a run id"));
         assert!(reason("switchyard://runs/1/delete").contains("switchyard://runs/<id>"));
+        assert!(reason("switchyard://runs/1#L3").contains("runs/<id>/jobs/<job>#L<line>"));
+        assert!(reason("switchyard://runs/1/jobs/a#x").contains("#L<line>"));
+        assert!(reason("switchyard://runs/1/jobs/a#L0").contains("#L<line>"));
+        assert!(reason("switchyard://runs/1/jobs/a#L-1").contains("#L<line>"));
+        assert!(reason("switchyard://runs/1/jobs/a/b").contains("switchyard://runs/<id>/jobs/<job>"));
+        assert!(reason("switchyard://runs/1/jobs/a%2Fb").contains("not a job name"));
         assert!(reason("switchyard://runs/1?cancel=1").contains("no query"));
         // `..` is resolved away by URL parsing, leaving no name.
         assert!(reason("switchyard://projects/..").contains("switchyard://projects/<name>"));
@@ -222,6 +274,9 @@ mod tests {
         fn accepted_links_are_well_formed(s in "[a-z/?=&%0-9.:@#-]{0,80}") {
             match parse(&format!("switchyard://{s}")) {
                 DeepLinkDto::Run { id } => prop_assert!(id > 0),
+                DeepLinkDto::RunJob { id, job, line } => prop_assert!(
+                    id > 0 && valid_job_name(&job) && line.is_none_or(|l| l > 0)
+                ),
                 DeepLinkDto::Project { name } => prop_assert!(valid_project_name(&name)),
                 DeepLinkDto::Import { path } => prop_assert!(
                     path.starts_with('/')

@@ -119,6 +119,11 @@ pub struct SettingsDto {
     /// Why the config file on disk is not in force, when it is not (it was
     /// edited by hand into something invalid; the last good one applies).
     pub config_problem: Option<String>,
+    /// Most local jobs at once over all runs (`runners.local.concurrency`);
+    /// null: the number of CPUs. A run's own parallelism can only be lower.
+    pub local_concurrency: Option<u32>,
+    /// This machine's CPUs (the default of `local_concurrency`; read-only).
+    pub cpus: u32,
 }
 
 /// First-run state.
@@ -139,6 +144,16 @@ pub enum DeepLinkDto {
         /// Run id.
         #[ts(type = "number")]
         id: i64,
+    },
+    /// Open a run on one job's log, at a line when given.
+    RunJob {
+        /// Run id.
+        #[ts(type = "number")]
+        id: i64,
+        /// The job's name.
+        job: String,
+        /// 1-based log line.
+        line: Option<u32>,
     },
     /// Open a project.
     Project {

@@ -90,6 +90,8 @@ impl From<EngineError> for ErrorDto {
             EngineError::PipelineTooLarge { .. } => ErrorCode::InvalidInput,
             EngineError::SecretMissing { .. } => ErrorCode::MissingSecret,
             EngineError::InvalidSecret(_) => ErrorCode::InvalidInput,
+            EngineError::NothingToRerun { .. } => ErrorCode::InvalidInput,
+            EngineError::InvalidArgument(_) => ErrorCode::InvalidInput,
             EngineError::Secrets(_) => ErrorCode::SecretStore,
             EngineError::Config(switchyard_engine::config::ConfigError::Invalid { .. }) => {
                 ErrorCode::InvalidInput

@@ -14,6 +14,7 @@ pub mod dto;
 pub mod error;
 pub mod ipc;
 pub mod notify;
+pub mod opener;
 pub mod scheme;
 pub mod settings;
 pub mod state;

@@ -24,6 +24,8 @@ pub fn to_dto(engine: &Engine) -> SettingsDto {
         data_dir: engine.home().root().display().to_string(),
         config_file: engine.config_path().display().to_string(),
         config_problem: engine.config_problem().map(|e| e.to_string()),
+        local_concurrency: engine.config().runners.local.concurrency.map(|n| n.get()),
+        cpus: std::thread::available_parallelism().map_or(1, |n| n.get() as u32),
     }
 }
 

@@ -26,6 +26,8 @@ from webdriver import Session
 
 def pytest_configure(config):
     config.addinivalue_line(
+        "markers", "fake_opener: xdg-open records its argument in <root>/opened instead of opening")
+    config.addinivalue_line(
         "markers",
         "installed_package(program=None): a system-wide Switchyard.desktop whose Exec is program "
         "(default: the app under test) and a stale per-user handler, before the app starts")
@@ -197,6 +199,14 @@ def app(request, bus):
         "SWITCHYARD_READY_FILE": str(root / "ready-ms"),
         "NO_AT_BRIDGE": "1",
     })
+    if request.node.get_closest_marker("fake_opener") is not None:
+        # xdg-open that records what it was asked to open (one line per call).
+        fake_bin = root / "fake-bin"
+        fake_bin.mkdir()
+        opener = fake_bin / "xdg-open"
+        opener.write_text(f'#!/bin/sh\nprintf "%s\\n" "$1" >> "{root}/opened"\n')
+        opener.chmod(0o755)
+        env["PATH"] = f"{fake_bin}:{env.get('PATH', '')}"
     marker = request.node.get_closest_marker("installed_package")
     if marker is not None:
         # A system-wide desktop entry, as the .deb installs it, whose Exec is

@@ -55,7 +55,7 @@ def test_a_run_whose_setup_fails_leaves_no_process_behind(tmp_path):
     )
     fake.chmod(0o755)
     env = dict(os.environ)
-    for inherited in ("SWITCHYARD_DESKTOP_REAPED", "DBUS_SESSION_BUS_ADDRESS", "DISPLAY"):
+    for inherited in ("SWITCHYARD_DESKTOP_REAPED", "SWITCHYARD_IN_KEYRING_SESSION", "DBUS_SESSION_BUS_ADDRESS", "DISPLAY"):
         env.pop(inherited, None)
     key, value = marker.split("=", 1)
     env.update({

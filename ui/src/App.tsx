@@ -2,6 +2,7 @@ import { useEffect, useState } from "react";
 import { createHashRouter, Route, RouterProvider, Routes } from "react-router";
 
 import { uiReadyOnce } from "./api";
+import { CommandPalette } from "./components/CommandPalette";
 import { DeepLinks } from "./components/DeepLinks";
 import { FolderDrop } from "./components/FolderDrop";
 import { Layout } from "./components/Layout";
@@ -14,6 +15,7 @@ import { OverviewView } from "./views/OverviewView";
 import { ProjectsView } from "./views/ProjectsView";
 import { ProjectView } from "./views/ProjectView";
 import { RunView } from "./views/RunView";
+import { SecretsView } from "./views/SecretsView";
 import { SettingsView } from "./views/SettingsView";
 
 export function AppRoutes() {
@@ -23,6 +25,7 @@ export function AppRoutes() {
       <Route path="/projects" element={<ProjectsView />} />
       <Route path="/projects/:name" element={<ProjectView />} />
       <Route path="/runs/:id" element={<RunView />} />
+      <Route path="/secrets" element={<SecretsView />} />
       <Route path="/settings" element={<SettingsView />} />
       <Route path="*" element={<NotFoundView />} />
     </Routes>
@@ -46,6 +49,7 @@ export function Root() {
             </Layout>
             <DeepLinks />
             <FolderDrop />
+            <CommandPalette />
           </ImportProvider>
         </ShortcutsProvider>
       </NotifyProvider>

@@ -9,14 +9,14 @@ describe("api", () => {
     const backend = mockBackend();
     for (const cmd of [
       "overview", "list_projects", "inspect_folder", "import_project", "project_detail", "list_runs", "get_run",
-      "start_run", "cancel_run", "decide_job", "read_log", "search_log", "save_log", "test_results", "get_settings",
+      "start_run", "rerun", "save_artifacts", "open_artifact", "remove_project", "cancel_run", "decide_job", "read_log", "search_log", "save_log", "test_results", "get_settings",
       "update_settings", "pause_notifications", "first_run", "import_demo", "pending_deep_link", "ui_ready",
     ]) {
       backend.handlers[cmd] = () => null;
     }
     const s = {
       theme: "dark" as const, notify_on_failure: true, notify_on_fixed: false, close_to_tray: true, notifications_paused_until: null,
-      data_dir: "/d", config_file: "/d/config.toml", config_problem: null,
+      data_dir: "/d", config_file: "/d/config.toml", config_problem: null, local_concurrency: 4, cpus: 16,
     };
 
     await api.overview();
@@ -27,7 +27,17 @@ describe("api", () => {
     await api.projectDetail("shop");
     await api.listRuns({ project: "shop", status: "failed", branch: "main", before: 120, limit: 50 });
     await api.getRun(7);
-    await api.startRun("shop", ["build", "test"], true);
+    await api.startRun("shop", ["build", "test"], true, false, 2);
+    await api.startRun("shop", [], false, true, null);
+    await api.rerun(7, "same");
+    await api.rerun(7, "failed");
+    await api.rerun(7, { job: "test" });
+    await api.saveArtifacts(7, null, "/home/dev/out");
+    await api.saveArtifacts(7, "package", "/home/dev/out");
+    await api.openArtifact(30, "dist/shop.tar.gz", false);
+    await api.openArtifact(30, "dist/shop.tar.gz", true);
+    await api.removeProject("shop", false);
+    await api.removeProject("old", true);
     await api.cancelRun(7);
     await api.decideJob(7, "release", true, "looks good");
     await api.decideJob(7, "release", false, null);
@@ -53,7 +63,17 @@ describe("api", () => {
       ["project_detail", { name: "shop" }],
       ["list_runs", { project: "shop", status: "failed", branch: "main", before: 120, limit: 50 }],
       ["get_run", { id: 7 }],
-      ["start_run", { project: "shop", jobs: ["build", "test"], in_place: true }],
+      ["start_run", { project: "shop", jobs: ["build", "test"], in_place: true, from_link: false, parallelism: 2 }],
+      ["start_run", { project: "shop", jobs: [], in_place: false, from_link: true, parallelism: null }],
+      ["rerun", { run_id: 7, mode: "same", job: null }],
+      ["rerun", { run_id: 7, mode: "failed", job: null }],
+      ["rerun", { run_id: 7, mode: "job", job: "test" }],
+      ["save_artifacts", { run_id: 7, job: null, dir: "/home/dev/out" }],
+      ["save_artifacts", { run_id: 7, job: "package", dir: "/home/dev/out" }],
+      ["open_artifact", { job_id: 30, path: "dist/shop.tar.gz", reveal: false }],
+      ["open_artifact", { job_id: 30, path: "dist/shop.tar.gz", reveal: true }],
+      ["remove_project", { name: "shop", delete_history: false }],
+      ["remove_project", { name: "old", delete_history: true }],
       ["cancel_run", { id: 7 }],
       ["decide_job", { run_id: 7, job: "release", approved: true, comment: "looks good" }],
       ["decide_job", { run_id: 7, job: "release", approved: false, comment: null }],

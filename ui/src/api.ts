@@ -83,9 +83,61 @@ export const listRuns = (args: ListRunsArgs) =>
 
 export const getRun = (id: number) => call("get_run", { id });
 
-/** Starts a run; `jobs` empty means the whole pipeline. Resolves to the run's id. */
-export const startRun = (project: string, jobs: string[], inPlace: boolean) =>
-  call("start_run", { project, jobs, in_place: inPlace });
+/**
+ * Starts a run; `jobs` empty means the whole pipeline. Resolves to the run's id.
+ * `fromLink`: started from a dialog that a `switchyard://` link opened (the run
+ * is recorded as started from a link, else from the app). No link opens a
+ * dialog that starts a run today (a project link only shows the project, where
+ * the user presses Run), so every caller passes false. `parallelism`: most
+ * jobs of this run at once (1..1024); null: no cap of its own (the runners'
+ * limits still apply, e.g. the local runner's `concurrency`).
+ */
+export const startRun = (project: string, jobs: string[], inPlace: boolean, fromLink: boolean, parallelism: number | null) =>
+  call("start_run", { project, jobs, in_place: inPlace, from_link: fromLink, parallelism });
+
+/**
+ * What a re-run repeats: `same` (the run's chosen jobs, place and options),
+ * `failed` (only its jobs that did not succeed) or `{ job }` (that one job);
+ * what those need runs too.
+ */
+export type RerunMode = "same" | "failed" | { job: string };
+
+/**
+ * Starts a run that repeats run `runId`; resolves to the new run's id. Rejects
+ * with `invalid_input` when there is nothing to re-run (`failed` of a run whose
+ * jobs all succeeded, an unknown job) and `not_found` for an unknown run.
+ */
+export const rerun = (runId: number, mode: RerunMode) =>
+  call(
+    "rerun",
+    typeof mode === "string" ? { run_id: runId, mode, job: null } : { run_id: runId, mode: "job", job: mode.job },
+  );
+
+/**
+ * Copies run `runId`'s artifacts into folder `dir` (absolute): every job's
+ * (`job` null) as `dir/<job>/<path>`, or one job's as `dir/<path>`. Resolves to
+ * what was written. Rejects with `invalid_input` when a file there has other
+ * content (nothing is overwritten).
+ */
+export const saveArtifacts = (runId: number, job: string | null, dir: string) =>
+  call("save_artifacts", { run_id: runId, job, dir });
+
+/**
+ * Opens artifact `path` of job `jobId` with the system's handler, or (`reveal`)
+ * shows it in the file manager. Resolves to the path of the copy opened.
+ */
+export const openArtifact = (jobId: number, path: string, reveal: boolean) =>
+  call("open_artifact", { job_id: jobId, path, reveal });
+
+/**
+ * Removes project `name` from the list. Its runs stay in the history (a run
+ * still opens by id; importing the folder again brings them back) unless
+ * `deleteHistory`: then its runs, logs, test results and artifacts are deleted.
+ * Nothing in the project folder is touched. Rejects with `invalid_input` while
+ * a run of it is going, `not_found` for an unknown project.
+ */
+export const removeProject = (name: string, deleteHistory: boolean) =>
+  call("remove_project", { name, delete_history: deleteHistory });
 
 export const cancelRun = (id: number) => call("cancel_run", { id });
 
@@ -113,6 +165,21 @@ export const searchLog = (jobId: number, query: string, from: number, backwards:
 export const saveLog = (jobId: number, path: string) => call("save_log", { job_id: jobId, path });
 
 export const testResults = (jobId: number) => call("test_results", { job_id: jobId });
+
+/** Every secret's name, scope and age (never a value); `environment` ones are `SWITCHYARD_SECRET_<NAME>` variables. */
+export const listSecrets = () => call("list_secrets");
+
+/**
+ * Stores a secret in the OS keyring (`project` null: global); an existing
+ * name in that scope is rotated. The value goes to the shell once and never
+ * comes back. Rejects with `invalid_input` (bad name, empty value),
+ * `not_found` (unknown project) or `secret_store` (no keyring, locked).
+ */
+export const setSecret = (name: string, project: string | null, value: string) =>
+  call("set_secret", { name, project, value });
+
+/** Removes a stored secret; false when there was none. */
+export const removeSecret = (name: string, project: string | null) => call("remove_secret", { name, project });
 
 export const getSettings = () => call("get_settings");
 
@@ -143,9 +210,9 @@ export function uiReadyOnce(): void {
 // ---- Dialogs (dialog plugin) ----------------------------------------------
 
 /** Native folder picker; null when cancelled. */
-export async function pickFolder(): Promise<string | null> {
+export async function pickFolder(title = "Choose a project folder"): Promise<string | null> {
   try {
-    const picked = await openDialog({ directory: true, multiple: false, title: "Choose a project folder" });
+    const picked = await openDialog({ directory: true, multiple: false, title });
     if (Array.isArray(picked)) return picked[0] ?? null;
     return picked ?? null;
   } catch (error) {
@@ -235,3 +302,23 @@ export const onFolderDrag: Subscribe<FolderDragEvent> = async (handler) => {
   });
   return unlisten;
 };
+
+// ---- Run page: log match counts, test history -----------------------------
+
+/**
+ * How many lines of job `jobId`'s log contain `query` (ignoring case):
+ * `total`, and `position` = how many of those are at or before line `at`
+ * (1-based; 0 for none), for "3 / 41" beside the log search.
+ */
+export const countLogMatches = (jobId: number, query: string, at: number) =>
+  call("count_log_matches", { job_id: jobId, query, at });
+
+/** Most outcomes `testHistory` asks for (the shell keeps at most 200). */
+export const TEST_HISTORY_LIMIT = 20;
+
+/**
+ * The outcomes of one test (by class and name) in the latest runs of the
+ * project that job `jobId` belongs to, newest first.
+ */
+export const testHistory = (jobId: number, classname: string | null, name: string, limit = TEST_HISTORY_LIMIT) =>
+  call("test_history", { job_id: jobId, classname, name, limit });

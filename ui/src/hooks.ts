@@ -25,7 +25,8 @@ export function useSubscription<T>(subscribe: Subscribe<T> | null, handler: (pay
     let unlisten: UnlistenFn | undefined;
     const stop = (u: UnlistenFn) => {
       try {
-        u();
+        // Tauri's unlisten is async (typed as void): its rejection is dropped as well.
+        Promise.resolve(u() as unknown).catch(() => {});
       } catch {
         // The shell is gone (window closing): nothing to unsubscribe from.
       }

@@ -27,11 +27,13 @@ const ShortcutsContext = createContext<ShortcutsContextValue | null>(null);
 const GLOBAL_SHORTCUTS: { key: string; description: string }[] = [
   { key: "g o", description: "Go to Overview" },
   { key: "g p", description: "Go to Projects" },
+  { key: "g k", description: "Go to Secrets" },
   { key: "g s", description: "Go to Settings" },
   { key: "?", description: "Show keyboard shortcuts" },
+  { key: "Ctrl+K", description: "Open the command palette (also Ctrl+Shift+P)" },
 ];
 
-const GO_TO: Record<string, string> = { o: "/", p: "/projects", s: "/settings" };
+const GO_TO: Record<string, string> = { o: "/", p: "/projects", k: "/secrets", s: "/settings" };
 
 /** Inputs that take no typed text: keys pressed on them are shortcuts. */
 const NON_TEXT_INPUTS = new Set(["checkbox", "radio", "button", "submit", "reset", "range", "color", "file", "image"]);
@@ -44,13 +46,14 @@ function isEditable(target: EventTarget | null): boolean {
   return target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement;
 }
 
-function modalOpen(): boolean {
+/** Whether a dialog is open (keys then belong to it). */
+export function modalOpen(): boolean {
   return document.querySelector(".MuiModal-root:not(.MuiModal-hidden) [role='dialog']") !== null;
 }
 
 /**
- * Single-key shortcuts: `g` then o/p/s to go to a view, `?` for help, and keys
- * that views register while they are shown (`r`, `/`, `n`, `N`, `f`). Keys typed
+ * Single-key shortcuts: `g` then o/p/k/s to go to a view, `?` for help, and keys
+ * that views register while they are shown (`r`, `R`, `x`, `/`, `n`, `N`, `f`). Keys typed
  * into text fields and keys pressed while a dialog is open are left alone; a
  * focused checkbox, radio button or switch does not take them.
  */

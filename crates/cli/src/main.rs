@@ -17,7 +17,7 @@ use switchyard_engine::pipeline::{self, PIPELINE_FILE, plan::Plan};
 use switchyard_engine::secrets::SecretScope;
 use switchyard_engine::status::RunStatus;
 use switchyard_engine::workspace::WorkspaceSource;
-use switchyard_engine::{Engine, EngineError, Home, RunOptions};
+use switchyard_engine::{Engine, EngineError, Home, RerunMode, RunOptions, Trigger};
 
 /// Switchyard: run pipelines locally and keep their history.
 #[derive(Parser)]
@@ -27,6 +27,8 @@ struct Cli {
     command: Command,
 }
 
+// Parsed once per process: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Register a project folder (its switchyard.yaml names it).
@@ -36,6 +38,19 @@ enum Command {
         /// Name to use instead of the pipeline's `name:` or the folder's name.
         #[arg(long)]
         name: Option<String>,
+    },
+    /// Remove a project from the list. Its history (runs, logs, test results,
+    /// artifacts) stays, and importing the folder again brings it back,
+    /// unless --delete-history. Nothing in the project folder is touched.
+    Remove {
+        /// The project's name.
+        project: String,
+        /// Delete its runs, logs, test results and artifacts too (cannot be undone).
+        #[arg(long)]
+        delete_history: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// List registered projects.
     Projects {
@@ -103,6 +118,39 @@ enum Command {
         #[arg(long)]
         timestamps: bool,
     },
+    /// Run again what an earlier run ran: the same chosen jobs, in the same
+    /// place, with the same options (the project's current pipeline file).
+    Rerun {
+        /// The earlier run's id.
+        run_id: i64,
+        /// Only its jobs that did not succeed (and what they need).
+        #[arg(long, conflicts_with = "job")]
+        failed: bool,
+        /// Only this job of it (and what it needs).
+        #[arg(long, value_name = "NAME")]
+        job: Option<String>,
+        /// Print the finished run as JSON on stdout (progress goes to stderr).
+        #[arg(long)]
+        json: bool,
+    },
+    /// List a run's artifacts, or copy them into a folder (`--out`), each
+    /// checked against its SHA-256.
+    Artifacts {
+        /// The run's id.
+        run_id: i64,
+        /// Only this job's.
+        #[arg(long = "job", value_name = "NAME")]
+        job: Option<String>,
+        /// Copy them here: `DIR/<path>` for one job, `DIR/<job>/<path>` for several.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Replace files in DIR that have other content.
+        #[arg(long, requires = "out")]
+        force: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Cancel a running run (also one started by another switchyard process).
     Cancel {
         /// The run's id.
@@ -145,6 +193,9 @@ enum Command {
     },
     /// Print the JSON Schema of switchyard.yaml (for editors).
     Schema,
+    /// Named cluster targets (`runner: kubernetes:<name>`): add, list, remove, check.
+    #[command(subcommand)]
+    Targets(TargetsCommand),
     /// Secrets in the OS keyring: set, list, remove (values are never shown).
     #[command(subcommand)]
     Secrets(SecretsCommand),
@@ -163,6 +214,74 @@ enum Command {
     Man {
         /// Write every page into this folder instead of printing the main one.
         dir: Option<PathBuf>,
+    },
+}
+
+#[allow(clippy::large_enum_variant)]
+#[derive(Subcommand)]
+enum TargetsCommand {
+    /// Add a target: a kubeconfig context (and file) under a name, with a
+    /// namespace and an environment label. Kept in config.toml.
+    Add {
+        /// The name (`runner: kubernetes:<name>`).
+        name: String,
+        /// The kubeconfig context.
+        #[arg(long, value_name = "CTX", required_unless_present_any = ["eks", "aks", "gke"])]
+        context: Option<String>,
+        /// The kubeconfig file (default: KUBECONFIG, else ~/.kube/config).
+        #[arg(long, value_name = "FILE", requires = "context")]
+        kubeconfig: Option<PathBuf>,
+        /// An EKS cluster (not in this build yet: use `--context` of the
+        /// context `aws eks update-kubeconfig` writes).
+        #[arg(long, value_name = "CLUSTER", conflicts_with_all = ["context", "aks", "gke"])]
+        eks: Option<String>,
+        /// An AKS cluster (not in this build yet).
+        #[arg(long, value_name = "CLUSTER", conflicts_with_all = ["context", "eks", "gke"])]
+        aks: Option<String>,
+        /// A GKE cluster (not in this build yet).
+        #[arg(long, value_name = "CLUSTER", conflicts_with_all = ["context", "eks", "aks"])]
+        gke: Option<String>,
+        /// The EKS cluster's region (with --eks).
+        #[arg(long, value_name = "REGION", requires = "eks")]
+        region: Option<String>,
+        /// The AKS cluster's subscription (with --aks).
+        #[arg(long, value_name = "ID", requires = "aks")]
+        subscription: Option<String>,
+        /// The AKS cluster's resource group (with --aks).
+        #[arg(long, value_name = "GROUP", requires = "aks")]
+        resource_group: Option<String>,
+        /// The GKE cluster's project (with --gke).
+        #[arg(long, value_name = "PROJECT", requires = "gke")]
+        project: Option<String>,
+        /// The GKE cluster's location (with --gke).
+        #[arg(long, value_name = "LOCATION", requires = "gke")]
+        location: Option<String>,
+        /// The namespace (default: the context's, else `default`).
+        #[arg(long, value_name = "NS")]
+        namespace: Option<String>,
+        /// An environment label, e.g. production.
+        #[arg(long = "env", value_name = "ENV")]
+        environment: Option<String>,
+    },
+    /// List targets.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a target (the kubeconfig is not touched).
+    Rm {
+        /// The name.
+        name: String,
+    },
+    /// Check targets (all, or these), concurrently: credentials, the API
+    /// server, and the verbs the runner needs in the namespace.
+    Check {
+        /// Target names (default: all).
+        names: Vec<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -220,6 +339,7 @@ fn input_error(message: impl Into<String>) -> Failure {
 type CmdResult = Result<ExitCode, Failure>;
 
 fn main() -> ExitCode {
+    quiet_on_closed_stdout();
     let cli = Cli::parse();
     init_tracing();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
@@ -246,6 +366,24 @@ fn main() -> ExitCode {
             ExitCode::from(f.code)
         }
     }
+}
+
+/// `switchyard runs | head` closes stdout early; like any Unix command, end
+/// quietly (status 141, as a SIGPIPE would) instead of a panic's backtrace.
+fn quiet_on_closed_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.starts_with("failed printing to std") && message.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default(info);
+    }));
 }
 
 fn init_tracing() {
@@ -297,6 +435,67 @@ async fn dispatch(command: Command) -> CmdResult {
             Ok(ExitCode::SUCCESS)
         }
         Command::Secrets(command) => secrets(command).await,
+        Command::Targets(command) => targets(command).await,
+        Command::Remove {
+            project,
+            delete_history,
+            json,
+        } => {
+            let engine = open_engine().await?;
+            let removed = engine.remove_project(&project, delete_history).await?;
+            if json {
+                output::print_json(&removed);
+            } else if removed.history_deleted {
+                println!(
+                    "removed {} and its history ({} runs; {} artifact files freed)",
+                    removed.name, removed.runs, removed.artifact_files_deleted
+                );
+            } else {
+                println!(
+                    "removed {} from the list; its {} runs stay in the history (`switchyard import` its folder to bring it back)",
+                    removed.name, removed.runs
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Artifacts {
+            run_id,
+            job,
+            out,
+            force,
+            json,
+        } => {
+            let engine = open_engine().await?;
+            match out {
+                Some(dir) => {
+                    let done = engine
+                        .export_artifacts(run_id, job.as_deref(), &dir, force)
+                        .await?;
+                    output::print_exported(&done, json);
+                }
+                None => {
+                    let run = engine.run(run_id).await?;
+                    output::print_artifacts(&run, job.as_deref(), json);
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Rerun {
+            run_id,
+            failed,
+            job,
+            json,
+        } => {
+            let engine = open_engine().await?;
+            let mode = match (failed, job) {
+                (true, _) => RerunMode::Failed,
+                (false, Some(job)) => RerunMode::Job(job),
+                (false, None) => RerunMode::Same,
+            };
+            let events = engine.subscribe();
+            let handle = engine.rerun(run_id, mode, Trigger::Cli).await?;
+            follow(&engine, handle, events, json).await
+        }
         Command::Import { dir, name } => {
             let engine = open_engine().await?;
             let project = engine.import(&dir, name.as_deref()).await?;
@@ -327,6 +526,8 @@ async fn dispatch(command: Command) -> CmdResult {
                 keep_workspace,
                 parallelism: parallel.map(usize::from),
                 source,
+                trigger: Trigger::Cli,
+                rerun_of: None,
             };
             run(&engine, &project, options, json).await
         }
@@ -405,6 +606,16 @@ async fn run(
 ) -> CmdResult {
     let events = engine.subscribe();
     let handle = engine.start_run(project, options).await?;
+    follow(engine, handle, events, json).await
+}
+
+/// Shows a started run's progress until it ends, then its result.
+async fn follow(
+    engine: &Engine,
+    handle: switchyard_engine::RunHandle,
+    events: tokio::sync::broadcast::Receiver<switchyard_engine::events::Event>,
+    json: bool,
+) -> CmdResult {
     let id = handle.id;
     let display = progress::Progress::start(engine.clone(), id, events, json).await;
     let mut wait = std::pin::pin!(handle.wait());
@@ -586,4 +797,71 @@ fn read_secret_value(name: &str) -> Result<secrecy::SecretString, Failure> {
         )));
     }
     Ok(secrecy::SecretString::from(value))
+}
+
+async fn targets(command: TargetsCommand) -> CmdResult {
+    use switchyard_cloud::targets;
+    match command {
+        TargetsCommand::Add {
+            name,
+            context,
+            kubeconfig,
+            eks,
+            aks,
+            gke,
+            namespace,
+            environment,
+            ..
+        } => {
+            if let Some((flag, cluster)) = eks
+                .map(|c| ("--eks", c))
+                .or(aks.map(|c| ("--aks", c)))
+                .or(gke.map(|c| ("--gke", c)))
+            {
+                return Err(input_error(format!(
+                    "{flag} {cluster}: cloud identities are not in this build yet; add the cluster's kubeconfig context \
+                     (aws eks update-kubeconfig, az aks get-credentials, gcloud container clusters get-credentials) \
+                     and use --context"
+                )));
+            }
+            let engine = open_engine().await?;
+            let new = targets::NewTarget {
+                name,
+                context: context.unwrap_or_default(),
+                kubeconfig,
+                namespace,
+                environment,
+            };
+            let t = targets::add(&engine, new).await?;
+            println!("added target {} (context {})", t.name, t.context);
+            Ok(ExitCode::SUCCESS)
+        }
+        TargetsCommand::List { json } => {
+            let engine = open_engine().await?;
+            output::print_targets(&targets::list(&engine), json);
+            Ok(ExitCode::SUCCESS)
+        }
+        TargetsCommand::Rm { name } => {
+            let engine = open_engine().await?;
+            if targets::remove(&engine, &name).await? {
+                println!("removed target {name}");
+                Ok(ExitCode::SUCCESS)
+            } else {
+                Err(Failure {
+                    code: 1,
+                    message: format!("no target named {name}; `switchyard targets list` shows them"),
+                })
+            }
+        }
+        TargetsCommand::Check { names, json } => {
+            let engine = open_engine().await?;
+            let checks = targets::check(&engine, &names).await?;
+            output::print_target_checks(&checks, json);
+            Ok(if checks.iter().all(|c| c.ok) {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+    }
 }

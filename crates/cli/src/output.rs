@@ -144,6 +144,20 @@ pub async fn print_run(engine: &Engine, run: &RunDetails) -> Result<(), EngineEr
             }
         );
     }
+    let mut started = format!(
+        "  started from {}",
+        s.trigger.as_deref().unwrap_or("an unrecorded source")
+    );
+    if !s.selection.is_empty() {
+        started.push_str(&format!("; jobs chosen: {}", s.selection.join(", ")));
+    }
+    if s.in_place {
+        started.push_str("; in the project folder");
+    }
+    if let Some(of) = s.rerun_of {
+        started.push_str(&format!("; re-run of run {of}"));
+    }
+    println!("{started}");
     if let Some(e) = &run.error {
         println!("  error: {e}");
     }
@@ -376,5 +390,114 @@ pub fn print_secrets(secrets: &[SecretView], json: bool) {
                 .unwrap_or_else(|| "-".into()),
             s.rotations
         );
+    }
+}
+
+/// `switchyard artifacts RUN`: each job's kept files.
+pub fn print_artifacts(run: &RunDetails, job: Option<&str>, json: bool) {
+    #[derive(Serialize)]
+    struct Row<'a> {
+        job: &'a str,
+        path: &'a str,
+        size: u64,
+        sha256: &'a str,
+    }
+    let rows: Vec<Row<'_>> = run
+        .jobs
+        .iter()
+        .filter(|j| job.is_none_or(|n| j.name == n || j.name.split(" (").next() == Some(n)))
+        .flat_map(|j| {
+            j.artifacts.iter().map(|a| Row {
+                job: &j.name,
+                path: &a.path,
+                size: a.size,
+                sha256: &a.sha256,
+            })
+        })
+        .collect();
+    if json {
+        print_json(&rows);
+        return;
+    }
+    if rows.is_empty() {
+        println!("run {} kept no artifacts", run.summary.id);
+        return;
+    }
+    for r in rows {
+        println!(
+            "{}  {}  {} bytes  sha256:{}",
+            r.job,
+            r.path,
+            r.size,
+            &r.sha256[..12.min(r.sha256.len())]
+        );
+    }
+}
+
+/// `switchyard artifacts RUN --out DIR`: what was written where.
+pub fn print_exported(done: &[switchyard_engine::views::ExportedArtifact], json: bool) {
+    if json {
+        print_json(&done);
+        return;
+    }
+    if done.is_empty() {
+        println!("no artifacts to copy");
+    }
+    for a in done {
+        println!("{}  ({} bytes, SHA-256 checked)", a.dest, a.size);
+    }
+}
+
+/// `switchyard targets list`.
+pub fn print_targets(targets: &[switchyard_cloud::targets::TargetView], json: bool) {
+    if json {
+        print_json(&targets);
+        return;
+    }
+    if targets.is_empty() {
+        println!("no targets yet; add one with `switchyard targets add NAME --context CTX`");
+        return;
+    }
+    let width = targets.iter().map(|t| t.name.len()).max().unwrap_or(4).max(4);
+    println!(
+        "{:width$}  {:24}  {:16}  ENVIRONMENT",
+        "NAME", "CONTEXT", "NAMESPACE"
+    );
+    for t in targets {
+        println!(
+            "{:width$}  {:24}  {:16}  {}",
+            t.name,
+            t.context,
+            t.namespace.as_deref().unwrap_or("(context's)"),
+            t.environment.as_deref().unwrap_or("-")
+        );
+    }
+}
+
+/// `switchyard targets check`.
+pub fn print_target_checks(checks: &[switchyard_cloud::targets::TargetCheck], json: bool) {
+    if json {
+        print_json(&checks);
+        return;
+    }
+    if checks.is_empty() {
+        println!("no targets to check; add one with `switchyard targets add NAME --context CTX`");
+    }
+    for c in checks {
+        let mark = if c.ok { "✓" } else { "✗" };
+        let version = c
+            .server_version
+            .as_deref()
+            .map(|v| format!(" (Kubernetes {v})"))
+            .unwrap_or_default();
+        let expires = c
+            .expires_at
+            .as_deref()
+            .map(|e| format!("; credentials valid until {e}"))
+            .unwrap_or_default();
+        println!("{mark} {}{version}{expires}", c.name);
+        for p in &c.problems {
+            println!("    {p}");
+        }
     }
 }

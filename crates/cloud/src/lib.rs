@@ -10,6 +10,7 @@
 
 pub mod keyring;
 pub mod kubernetes;
+pub mod targets;
 
 use std::sync::Arc;
 

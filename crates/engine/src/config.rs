@@ -191,6 +191,17 @@ pub struct TargetConfig {
     /// Image for jobs that name none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
+    /// The kubeconfig file holding the context (default: `KUBECONFIG`, else
+    /// `~/.kube/config`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kubeconfig: Option<std::path::PathBuf>,
+    /// The namespace jobs (and deployments) use (default: the context's,
+    /// else `default`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// An environment label: `production`, `staging`, ...
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub environment: Option<String>,
 }
 
 impl Config {

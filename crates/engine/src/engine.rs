@@ -34,8 +34,8 @@ use crate::{gitinfo, scheduler};
 pub use crate::error::EngineError;
 use crate::error::io_err;
 pub use crate::home::{HOME_ENV, Home};
-pub use crate::state::RunOptions;
 use crate::state::{Inner, OwnerLock, sweep_locks};
+pub use crate::state::{RerunMode, RunOptions, Trigger};
 
 /// How often the config file is checked for edits.
 const CONFIG_CHECK: std::time::Duration = std::time::Duration::from_secs(1);
@@ -244,6 +244,18 @@ impl Engine {
         .await
     }
 
+    /// Saves `runners.local.concurrency` (most local jobs at once over all
+    /// runs, and so the default parallelism of a run); `None`: the number
+    /// of CPUs.
+    pub async fn save_local_concurrency(&self, jobs: Option<u32>) -> Result<Arc<Config>, EngineError> {
+        use crate::config::{remove_value, set_value};
+        self.edit_config(move |doc| match jobs {
+            Some(n) => set_value(doc, &["runners", "local", "concurrency"], i64::from(n).into()),
+            None => remove_value(doc, &["runners", "local", "concurrency"]),
+        })
+        .await
+    }
+
     /// Changes the config file (comments and layout kept; refused when the
     /// result would not load) and puts the result in force.
     pub async fn edit_config(
@@ -423,6 +435,7 @@ impl Engine {
             keep_workspace: snapshot.keep_workspace,
             parallelism: snapshot.parallelism,
             source: snapshot.source.parse().unwrap_or_default(),
+            ..Default::default()
         };
         self.inner
             .store
@@ -672,6 +685,9 @@ impl Engine {
                 dirty: git.as_ref().map(|g| g.dirty),
                 in_place: options.in_place,
                 owner: self.inner.owner.clone(),
+                trigger: options.trigger.as_str().to_string(),
+                selection: options.jobs.clone(),
+                rerun_of: options.rerun_of,
                 jobs: plan
                     .jobs
                     .iter()

@@ -107,6 +107,17 @@ pub enum EngineError {
     /// The secret store failed (no keyring running, locked, refused).
     #[error(transparent)]
     Secrets(#[from] crate::secrets::SecretError),
+    /// An argument names something that does not exist or cannot be used.
+    #[error("{0}")]
+    InvalidArgument(String),
+    /// A re-run was asked for that has nothing to run.
+    #[error("nothing to re-run of run {run}: {why}")]
+    NothingToRerun {
+        /// The run.
+        run: i64,
+        /// Why.
+        why: String,
+    },
     /// A task of the engine itself failed (a bug).
     #[error("internal error: {0}; please report it")]
     Internal(String),
@@ -148,6 +159,8 @@ impl EngineError {
                 | EngineError::PipelineTooLarge { .. }
                 | EngineError::SecretMissing { .. }
                 | EngineError::InvalidSecret(_)
+                | EngineError::NothingToRerun { .. }
+                | EngineError::InvalidArgument(_)
         )
     }
 }

@@ -32,4 +32,7 @@ pub mod usecases;
 pub mod views;
 pub mod workspace;
 
-pub use engine::{CancelOutcome, Engine, EngineConfig, EngineError, HOME_ENV, Home, RunHandle, RunOptions};
+pub use engine::{
+    CancelOutcome, Engine, EngineConfig, EngineError, HOME_ENV, Home, RerunMode, RunHandle, RunOptions,
+    Trigger,
+};

@@ -150,6 +150,49 @@ fn search_blocking(
     Ok(None)
 }
 
+/// How many lines of a job's log contain `needle` (case-insensitive), and
+/// how many of those are at or before line `at` (the "3" of "3 / 41").
+pub async fn count_matches(
+    store: &Store,
+    job_id: i64,
+    needle: &str,
+    at: i64,
+) -> Result<(u64, u64), StoreError> {
+    if needle.is_empty() {
+        return Ok((0, 0));
+    }
+    let needle = needle.to_lowercase();
+    let store = store.clone();
+    tokio::task::spawn_blocking(move || {
+        let seqs: Vec<i64> = store.read_blocking(|c| {
+            c.prepare_cached("SELECT seq FROM log_chunks WHERE job_id = ?1 ORDER BY first_line")?
+                .query_map([job_id], |r| r.get(0))?
+                .collect()
+        })?;
+        let (mut total, mut upto) = (0u64, 0u64);
+        for seq in seqs {
+            let chunk = store.read_blocking(|c| {
+                c.query_row(
+                    &format!("SELECT {CHUNK_COLUMNS} FROM log_chunks WHERE job_id = ?1 AND seq = ?2"),
+                    rusqlite::params![job_id, seq],
+                    chunk_from_row,
+                )
+            })?;
+            for l in decode(&chunk) {
+                if l.text.to_lowercase().contains(&needle) {
+                    total += 1;
+                    if l.number <= at {
+                        upto += 1;
+                    }
+                }
+            }
+        }
+        Ok((total, upto))
+    })
+    .await
+    .map_err(|e| StoreError::ReadFailed(e.to_string()))?
+}
+
 /// Collects a job's lines into chunks and writes them to the history (which
 /// announces each chunk once it is committed).
 pub struct LogWriter {

@@ -30,6 +30,56 @@ pub struct RunOptions {
     pub parallelism: Option<usize>,
     /// Where remote (Kubernetes) jobs get the project's files from.
     pub source: crate::workspace::WorkspaceSource,
+    /// What started the run (kept in its history).
+    pub trigger: Trigger,
+    /// The run this one repeats, for a re-run.
+    pub rerun_of: Option<i64>,
+}
+
+/// What started a run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Trigger {
+    /// The `switchyard` command.
+    #[default]
+    Cli,
+    /// The desktop app.
+    App,
+    /// The desktop app, from a `switchyard://` link the user confirmed.
+    Link,
+}
+
+impl Trigger {
+    /// The name stored and shown: `cli`, `app`, `link`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Trigger::Cli => "cli",
+            Trigger::App => "app",
+            Trigger::Link => "link",
+        }
+    }
+}
+
+impl std::str::FromStr for Trigger {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "cli" => Ok(Trigger::Cli),
+            "app" => Ok(Trigger::App),
+            "link" => Ok(Trigger::Link),
+            other => Err(format!("`{other}` is not a trigger (cli, app or link)")),
+        }
+    }
+}
+
+/// What a re-run repeats of an earlier run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RerunMode {
+    /// The same jobs, in the same place, with the same options.
+    Same,
+    /// Only the jobs that did not succeed (and what they need).
+    Failed,
+    /// One job (and what it needs).
+    Job(String),
 }
 
 /// Everything an engine shares between its handle, its runs and its use cases.

@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 
 use crate::pipeline::plan::{JobKind, Plan};
 use crate::pipeline::{self, Condition, LoadFileError, PIPELINE_FILE};
+use rusqlite::OptionalExtension as _;
+
 use crate::secrets::SecretScope;
 use crate::status::RunStatus;
 use crate::store::{RunFilter, TestResultRecord};
@@ -376,6 +378,53 @@ impl Engine {
         Ok(logs::search(&self.inner.store, job_id, query, from, backwards).await?)
     }
 
+    /// How many lines of a job's log contain `query`, and how many of them
+    /// are at or before line `at`.
+    pub async fn count_log_matches(
+        &self,
+        job_id: i64,
+        query: &str,
+        at: i64,
+    ) -> Result<LogMatchCount, EngineError> {
+        let (total, position) = logs::count_matches(&self.inner.store, job_id, query, at).await?;
+        Ok(LogMatchCount { total, position })
+    }
+
+    /// The outcomes of one test (same class and name) in the latest runs of
+    /// the project of `job_id`, newest first: passed/failed over time.
+    pub async fn test_history(
+        &self,
+        job_id: i64,
+        classname: Option<String>,
+        name: String,
+        limit: u32,
+    ) -> Result<Vec<TestOutcomeView>, EngineError> {
+        let limit = limit.clamp(1, 200);
+        Ok(self
+            .inner
+            .store
+            .read(move |c| {
+                c.prepare(
+                    "SELECT r.id, j.name, t.status, r.created_at, r.commit_sha FROM test_results t
+                     JOIN jobs j ON j.id = t.job_id JOIN runs r ON r.id = j.run_id
+                     WHERE r.project_id = (SELECT r2.project_id FROM jobs j2 JOIN runs r2 ON r2.id = j2.run_id WHERE j2.id = ?1)
+                       AND t.name = ?2 AND t.classname IS ?3
+                     ORDER BY r.id DESC, j.idx LIMIT ?4",
+                )?
+                .query_map(rusqlite::params![job_id, name, classname, limit], |r| {
+                    Ok(TestOutcomeView {
+                        run_id: r.get(0)?,
+                        job: r.get(1)?,
+                        status: r.get(2)?,
+                        created_at: rfc3339_at(r.get(3)?),
+                        commit: r.get(4)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .await?)
+    }
+
     /// Writes a job's whole log as text to `path`.
     pub async fn export_log(&self, job_id: i64, path: &Path) -> Result<(), EngineError> {
         let chunks = self.inner.store.log_chunks(job_id, None).await?;
@@ -717,6 +766,358 @@ fn secret_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SecretView> {
         updated_at: Some(rfc3339_at(r.get(4)?)),
         rotations: r.get(5)?,
     })
+}
+
+/// Re-runs: a new run that repeats what an earlier one ran.
+impl Engine {
+    /// Starts a run of the same project that repeats `run_id`: the same
+    /// chosen jobs, place and options ([`RerunMode::Same`]), only its jobs
+    /// that did not succeed, or one of its jobs; what those need runs too.
+    /// The project's current pipeline file is used.
+    pub async fn rerun(
+        &self,
+        run_id: i64,
+        mode: crate::RerunMode,
+        trigger: crate::Trigger,
+    ) -> Result<crate::RunHandle, EngineError> {
+        let details = self.run(run_id).await?;
+        let project = self.project(&details.summary.project).await?;
+        let snapshot = self.inner.store.snapshot(run_id).await?;
+        let mut options = crate::RunOptions {
+            jobs: details.summary.selection.clone(),
+            in_place: details.summary.in_place,
+            trigger,
+            rerun_of: Some(run_id),
+            ..Default::default()
+        };
+        if let Some(s) = &snapshot {
+            options.jobs = s.jobs.clone();
+            options.keep_workspace = s.keep_workspace;
+            options.parallelism = s.parallelism;
+            options.source = s.source.parse().unwrap_or_default();
+        }
+        match mode {
+            crate::RerunMode::Same => {}
+            crate::RerunMode::Failed => {
+                let failed: Vec<String> = details
+                    .jobs
+                    .iter()
+                    .filter(|j| j.status != crate::status::JobStatus::Succeeded && j.status.is_terminal())
+                    .map(|j| j.name.clone())
+                    .collect();
+                if failed.is_empty() {
+                    return Err(EngineError::NothingToRerun {
+                        run: run_id,
+                        why: "every job of it succeeded".into(),
+                    });
+                }
+                options.jobs = failed;
+            }
+            crate::RerunMode::Job(name) => {
+                if details.job(&name).is_none()
+                    && !details
+                        .jobs
+                        .iter()
+                        .any(|j| j.name.split(" (").next() == Some(name.as_str()))
+                {
+                    let names: Vec<&str> = details.jobs.iter().map(|j| j.name.as_str()).collect();
+                    return Err(EngineError::NothingToRerun {
+                        run: run_id,
+                        why: format!("it has no job `{name}` (its jobs: {})", names.join(", ")),
+                    });
+                }
+                options.jobs = vec![name];
+            }
+        }
+        self.start_run(&project, options).await
+    }
+}
+
+/// Artifacts: a run's kept files, out of the content-addressed store.
+impl Engine {
+    /// Copies a run's artifacts (or one job's) into `out`: with one job, as
+    /// `out/<path>`; else as `out/<job>/<path>`. Each copy is checked against
+    /// its SHA-256. An existing file with other content is not overwritten
+    /// unless `overwrite`. Blocking work runs off the async threads.
+    pub async fn export_artifacts(
+        &self,
+        run_id: i64,
+        job: Option<&str>,
+        out: &Path,
+        overwrite: bool,
+    ) -> Result<Vec<ExportedArtifact>, EngineError> {
+        let details = self.run(run_id).await?;
+        let jobs: Vec<_> = match job {
+            Some(name) => {
+                let found: Vec<_> = details
+                    .jobs
+                    .iter()
+                    .filter(|j| j.name == name || j.name.split(" (").next() == Some(name))
+                    .collect();
+                if found.is_empty() {
+                    let names: Vec<&str> = details.jobs.iter().map(|j| j.name.as_str()).collect();
+                    return Err(EngineError::InvalidArgument(format!(
+                        "run {run_id} has no job `{name}`; its jobs: {}",
+                        names.join(", ")
+                    )));
+                }
+                found
+            }
+            None => details.jobs.iter().collect(),
+        };
+        let per_job_folder = jobs.len() > 1;
+        let mut plan = Vec::new();
+        for j in jobs {
+            for a in &j.artifacts {
+                let rel = safe_relative(&a.path).ok_or_else(|| {
+                    EngineError::InvalidArgument(format!(
+                        "artifact path `{}` of job `{}` is not a relative path",
+                        a.path, j.name
+                    ))
+                })?;
+                let dest = if per_job_folder {
+                    out.join(safe_file_name(&j.name)).join(rel)
+                } else {
+                    out.join(rel)
+                };
+                plan.push((j.name.clone(), a.clone(), dest));
+            }
+        }
+        let store = crate::artifacts::ArtifactStore::new(self.inner.home.artifacts());
+        tokio::task::spawn_blocking(move || {
+            let mut done = Vec::with_capacity(plan.len());
+            for (job, a, dest) in plan {
+                copy_artifact(&store, &a, &dest, overwrite)?;
+                done.push(ExportedArtifact {
+                    job,
+                    path: a.path,
+                    size: a.size,
+                    sha256: a.sha256,
+                    dest: dest.display().to_string(),
+                });
+            }
+            Ok(done)
+        })
+        .await
+        .map_err(|e| EngineError::Internal(format!("exporting artifacts failed: {e}")))?
+    }
+
+    /// A copy of one artifact of a job in the data dir's `open/` folder
+    /// (named after the artifact), for the desktop to open
+    /// with the system's handler or show in its folder.
+    pub async fn artifact_copy(&self, job_id: i64, path: &str) -> Result<PathBuf, EngineError> {
+        let artifacts = self
+            .inner
+            .store
+            .read(move |c| {
+                c.prepare("SELECT path, size, sha256 FROM artifacts WHERE job_id = ?1")?
+                    .query_map([job_id], |r| {
+                        Ok(crate::store::ArtifactRecord {
+                            path: r.get(0)?,
+                            size: r.get::<_, i64>(1)? as u64,
+                            sha256: r.get(2)?,
+                        })
+                    })?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .await?;
+        let a = artifacts
+            .into_iter()
+            .find(|a| a.path == path)
+            .ok_or_else(|| EngineError::InvalidArgument(format!("job {job_id} kept no artifact `{path}`")))?;
+        let name = Path::new(&a.path)
+            .file_name()
+            .map(|n| n.to_os_string())
+            .ok_or_else(|| EngineError::InvalidArgument(format!("artifact `{path}` has no file name")))?;
+        let dest = self
+            .inner
+            .home
+            .root()
+            .join("open")
+            .join(&a.sha256[..16.min(a.sha256.len())])
+            .join(name);
+        let store = crate::artifacts::ArtifactStore::new(self.inner.home.artifacts());
+        let d = dest.clone();
+        tokio::task::spawn_blocking(move || copy_artifact(&store, &a, &d, true))
+            .await
+            .map_err(|e| EngineError::Internal(format!("copying the artifact failed: {e}")))??;
+        Ok(dest)
+    }
+}
+
+/// The parts of a stored relative path, or `None` when it could leave its
+/// folder (absolute, `..`, a prefix).
+fn safe_relative(path: &str) -> Option<PathBuf> {
+    let p = Path::new(path);
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::Normal(part) => out.push(part),
+            std::path::Component::CurDir => {}
+            _ => return None,
+        }
+    }
+    (!out.as_os_str().is_empty()).then_some(out)
+}
+
+/// A job name as one folder name (matrix names hold spaces and commas).
+fn safe_file_name(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect::<String>()
+        .trim_matches('.')
+        .to_string()
+}
+
+/// Copies one artifact out of the store, checking its size and SHA-256;
+/// writes a temporary file first and renames it into place.
+fn copy_artifact(
+    store: &crate::artifacts::ArtifactStore,
+    a: &crate::store::ArtifactRecord,
+    dest: &Path,
+    overwrite: bool,
+) -> Result<(), EngineError> {
+    use sha2::Digest as _;
+    use std::io::{Read as _, Write as _};
+    let src = store.path_of(&a.sha256);
+    let what = |action: &str| format!("cannot {action} artifact {} to {}", a.path, dest.display());
+    if dest.exists() && !overwrite {
+        let same = std::fs::read(dest)
+            .ok()
+            .is_some_and(|b| hex::encode(sha2::Sha256::digest(&b)) == a.sha256);
+        if same {
+            return Ok(());
+        }
+        return Err(EngineError::InvalidArgument(format!(
+            "{} exists with other content; choose another folder or overwrite it",
+            dest.display()
+        )));
+    }
+    let parent = dest.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(crate::error::io_err(what("create the folder for")))?;
+    let mut input = std::fs::File::open(&src).map_err(|e| EngineError::Io {
+        what: format!(
+            "artifact {} ({}) is missing from the artifact store",
+            a.path, a.sha256
+        ),
+        source: e,
+    })?;
+    let tmp = parent.join(format!(
+        ".{}.switchyard-tmp",
+        dest.file_name().and_then(|n| n.to_str()).unwrap_or("artifact")
+    ));
+    let mut output = std::fs::File::create(&tmp).map_err(crate::error::io_err(what("write")))?;
+    let mut hasher = sha2::Sha256::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut size = 0u64;
+    loop {
+        let n = input.read(&mut buf).map_err(crate::error::io_err(what("read")))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        output
+            .write_all(&buf[..n])
+            .map_err(crate::error::io_err(what("write")))?;
+        size += n as u64;
+    }
+    drop(output);
+    if size != a.size || hex::encode(hasher.finalize()) != a.sha256 {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(EngineError::Io {
+            what: format!(
+                "artifact {} in the artifact store does not match its record",
+                a.path
+            ),
+            source: std::io::Error::other("size or SHA-256 differs: the store was changed or damaged"),
+        });
+    }
+    std::fs::rename(&tmp, dest).map_err(crate::error::io_err(what("move into place")))?;
+    Ok(())
+}
+
+/// Removing a project.
+impl Engine {
+    /// Removes a project from the list. With `delete_history`, its runs,
+    /// logs, test results and artifacts go too (artifact files no other run
+    /// keeps are deleted from the store); without, they stay in the history
+    /// (its runs still open by id) and importing the folder again brings the
+    /// project back. Refused while a run of it is going.
+    pub async fn remove_project(
+        &self,
+        name: &str,
+        delete_history: bool,
+    ) -> Result<RemovedProject, EngineError> {
+        let project = self.project(name).await?;
+        let id = project.id;
+        let now = crate::store::now_ms();
+        let outcome = self
+            .inner
+            .store
+            .change(move |c| {
+                let going: Option<i64> = c
+                    .query_row(
+                        "SELECT id FROM runs WHERE project_id = ?1 AND status IN ('queued', 'running') LIMIT 1",
+                        [id],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                if let Some(run) = going {
+                    return Ok((Err(run), Vec::new()));
+                }
+                let runs: i64 = c.query_row("SELECT COUNT(*) FROM runs WHERE project_id = ?1", [id], |r| r.get(0))?;
+                let mut shas = Vec::new();
+                if delete_history {
+                    shas = c
+                        .prepare(
+                            "SELECT DISTINCT a.sha256 FROM artifacts a JOIN jobs j ON j.id = a.job_id
+                             JOIN runs r ON r.id = j.run_id WHERE r.project_id = ?1",
+                        )?
+                        .query_map([id], |r| r.get::<_, String>(0))?
+                        .collect::<rusqlite::Result<Vec<_>>>()?;
+                    c.execute("DELETE FROM projects WHERE id = ?1", [id])?;
+                    // What no other run keeps.
+                    let mut still = c.prepare("SELECT 1 FROM artifacts WHERE sha256 = ?1 LIMIT 1")?;
+                    shas.retain(|sha| !still.exists([sha]).unwrap_or(true));
+                } else {
+                    c.execute("UPDATE projects SET removed_at = ?2 WHERE id = ?1", rusqlite::params![id, now])?;
+                }
+                let event = crate::events::Event::Project {
+                    name: project.name.as_str().into(),
+                };
+                Ok((Ok((runs, shas)), vec![event]))
+            })
+            .await?;
+        let (runs, orphans) = match outcome {
+            Ok(v) => v,
+            Err(run) => {
+                return Err(EngineError::InvalidArgument(format!(
+                    "project `{name}` has a run going (run {run}); cancel it or let it end, then remove the project"
+                )));
+            }
+        };
+        let store = crate::artifacts::ArtifactStore::new(self.inner.home.artifacts());
+        let freed = tokio::task::spawn_blocking(move || {
+            orphans
+                .iter()
+                .filter(|sha| std::fs::remove_file(store.path_of(sha)).is_ok())
+                .count()
+        })
+        .await
+        .unwrap_or(0);
+        Ok(RemovedProject {
+            name: name.to_string(),
+            history_deleted: delete_history,
+            runs: runs as u64,
+            artifact_files_deleted: freed as u64,
+        })
+    }
 }
 
 #[cfg(test)]

@@ -58,6 +58,17 @@ pub struct RunSummaryView {
     /// From start to end, once ended.
     #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub duration_ms: Option<i64>,
+    /// What started it: `cli`, `app` or `link`; null for runs recorded
+    /// before this was kept.
+    pub trigger: Option<String>,
+    /// The jobs chosen when it was started (what they need ran too); empty:
+    /// every job.
+    pub chosen_jobs: Vec<String>,
+    /// Whether it ran in the project folder itself (not a copy).
+    pub in_place: bool,
+    /// The run it repeats, for a re-run.
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub rerun_of: Option<i64>,
 }
 
 impl From<&RunSummary> for RunSummaryView {
@@ -73,6 +84,10 @@ impl From<&RunSummary> for RunSummaryView {
             started_at: rfc3339(r.started_at),
             finished_at: rfc3339(r.finished_at),
             duration_ms: duration_ms(r.started_at, r.finished_at),
+            trigger: r.trigger.clone(),
+            chosen_jobs: r.selection.clone(),
+            in_place: r.in_place,
+            rerun_of: r.rerun_of,
         }
     }
 }
@@ -557,6 +572,10 @@ mod tests {
                 created_at: 1_764_149_706_233,
                 started_at: Some(1_764_149_706_233),
                 finished_at: Some(1_764_149_709_120),
+                trigger: Some("cli".into()),
+                selection: vec!["test".into()],
+                in_place: false,
+                rerun_of: None,
             },
             error: None,
             jobs: vec![JobRecord {
@@ -602,7 +621,9 @@ mod tests {
                 "created_at": "2025-11-26T09:35:06.233Z",
                 "started_at": "2025-11-26T09:35:06.233Z",
                 "finished_at": "2025-11-26T09:35:09.12Z",
-                "duration_ms": 2887, "error": null,
+                "duration_ms": 2887,
+                "trigger": "cli", "chosen_jobs": ["test"], "in_place": false, "rerun_of": null,
+                "error": null,
                 "jobs": [{
                     "id": 3, "name": "test", "status": "failed", "runner": "local", "needs": ["build"],
                     "started_at": "2025-11-26T09:35:07Z", "finished_at": "2025-11-26T09:35:08.2Z",
@@ -639,5 +660,68 @@ pub struct SecretView {
     /// When it was last set or rotated (unknown for the environment).
     pub updated_at: Option<String>,
     /// How many times its value was replaced.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub rotations: i64,
+}
+
+/// An artifact copied out of the store (`switchyard artifacts --out`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ExportedArtifact {
+    /// The job that kept it.
+    pub job: String,
+    /// Its path in the job's workspace.
+    pub path: String,
+    /// Size in bytes.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub size: u64,
+    /// SHA-256, hex (checked after copying).
+    pub sha256: String,
+    /// Where it was written.
+    pub dest: String,
+}
+
+/// A removed project (`switchyard remove`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct RemovedProject {
+    /// Its name.
+    pub name: String,
+    /// Whether its runs went too (else they stay in the history).
+    pub history_deleted: bool,
+    /// How many runs it had.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub runs: u64,
+    /// Artifact files freed (no other run kept them).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub artifact_files_deleted: u64,
+}
+
+/// Matches of a log search: "position / total".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct LogMatchCount {
+    /// Lines containing the text.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub total: u64,
+    /// Of those, how many are at or before the asked line.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub position: u64,
+}
+
+/// One outcome of a test in an earlier run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct TestOutcomeView {
+    /// The run.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub run_id: i64,
+    /// The job that ran it.
+    pub job: String,
+    /// `passed`, `failed`, `error`, `skipped`.
+    pub status: String,
+    /// When the run was created.
+    pub created_at: String,
+    /// The commit.
+    pub commit: Option<String>,
 }

@@ -7,7 +7,19 @@ export type DeepLinkDto = { "kind": "run",
 /**
  * Run id.
  */
-id: number, } | { "kind": "project", 
+id: number, } | { "kind": "run_job", 
+/**
+ * Run id.
+ */
+id: number, 
+/**
+ * The job's name.
+ */
+job: string, 
+/**
+ * 1-based log line.
+ */
+line: number | null, } | { "kind": "project", 
 /**
  * Project name.
  */

@@ -44,4 +44,22 @@ finished_at: string | null,
 /**
  * From start to end, once ended.
  */
-duration_ms: number | null, };
+duration_ms: number | null, 
+/**
+ * What started it: `cli`, `app` or `link`; null for runs recorded
+ * before this was kept.
+ */
+trigger: string | null, 
+/**
+ * The jobs chosen when it was started (what they need ran too); empty:
+ * every job.
+ */
+chosen_jobs: Array<string>, 
+/**
+ * Whether it ran in the project folder itself (not a copy).
+ */
+in_place: boolean, 
+/**
+ * The run it repeats, for a re-run.
+ */
+rerun_of: number | null, };

@@ -29,4 +29,4 @@ updated_at: string | null,
 /**
  * How many times its value was replaced.
  */
-rotations: bigint, };
+rotations: number, };

@@ -37,4 +37,13 @@ config_file: string,
  * Why the config file on disk is not in force, when it is not (it was
  * edited by hand into something invalid; the last good one applies).
  */
-config_problem: string | null, };
+config_problem: string | null, 
+/**
+ * Most local jobs at once over all runs (`runners.local.concurrency`);
+ * null: the number of CPUs. A run's own parallelism can only be lower.
+ */
+local_concurrency: number | null, 
+/**
+ * This machine's CPUs (the default of `local_concurrency`; read-only).
+ */
+cpus: number, };

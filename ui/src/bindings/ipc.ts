@@ -3,15 +3,18 @@
 
 import type { DeepLinkDto } from "./DeepLinkDto";
 import type { ErrorCode } from "./ErrorCode";
+import type { ExportedArtifact } from "./ExportedArtifact";
 import type { FirstRunDto } from "./FirstRunDto";
 import type { FolderView } from "./FolderView";
 import type { LogAppendDto } from "./LogAppendDto";
+import type { LogMatchCount } from "./LogMatchCount";
 import type { LogPage } from "./LogPage";
 import type { NavigateDto } from "./NavigateDto";
 import type { OverviewView } from "./OverviewView";
 import type { ProjectDetailView } from "./ProjectDetailView";
 import type { ProjectView } from "./ProjectView";
 import type { ProjectsChangedDto } from "./ProjectsChangedDto";
+import type { RemovedProject } from "./RemovedProject";
 import type { RunEventDto } from "./RunEventDto";
 import type { RunPage } from "./RunPage";
 import type { RunStatus } from "./RunStatus";
@@ -19,6 +22,7 @@ import type { RunSummaryView } from "./RunSummaryView";
 import type { RunView } from "./RunView";
 import type { SecretView } from "./SecretView";
 import type { SettingsDto } from "./SettingsDto";
+import type { TestOutcomeView } from "./TestOutcomeView";
 import type { TestResultRecord } from "./TestResultRecord";
 
 /** Every command: its arguments and its result. */
@@ -30,11 +34,17 @@ export interface Commands {
   project_detail: { args: { name: string }; result: ProjectDetailView };
   list_runs: { args: { project: string | null; status: RunStatus | null; branch: string | null; before: number | null; limit: number }; result: RunPage };
   get_run: { args: { id: number }; result: RunView };
-  start_run: { args: { project: string; jobs: Array<string>; in_place: boolean }; result: number };
+  start_run: { args: { project: string; jobs: Array<string>; in_place: boolean; from_link: boolean; parallelism: number | null }; result: number };
+  rerun: { args: { run_id: number; mode: string; job: string | null }; result: number };
+  save_artifacts: { args: { run_id: number; job: string | null; dir: string }; result: Array<ExportedArtifact> };
+  open_artifact: { args: { job_id: number; path: string; reveal: boolean }; result: string };
+  remove_project: { args: { name: string; delete_history: boolean }; result: RemovedProject };
   cancel_run: { args: { id: number }; result: null };
   decide_job: { args: { run_id: number; job: string; approved: boolean; comment: string | null }; result: null };
   read_log: { args: { job_id: number; from: number; count: number }; result: LogPage };
   search_log: { args: { job_id: number; query: string; from: number; backwards: boolean }; result: number | null };
+  count_log_matches: { args: { job_id: number; query: string; at: number }; result: LogMatchCount };
+  test_history: { args: { job_id: number; classname: string | null; name: string; limit: number }; result: Array<TestOutcomeView> };
   save_log: { args: { job_id: number; path: string }; result: null };
   test_results: { args: { job_id: number }; result: Array<TestResultRecord> };
   get_settings: { args: Record<string, never>; result: SettingsDto };

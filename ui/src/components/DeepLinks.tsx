@@ -10,6 +10,7 @@ import type { DeepLinkDto } from "../bindings/DeepLinkDto";
 import type { NavigateDto } from "../bindings/NavigateDto";
 import { useSubscription } from "../hooks";
 import { useImport } from "../importing";
+import { runJobRoute } from "../links";
 import { useDismissNotice } from "../notify";
 
 let pendingAsked = false;
@@ -34,6 +35,10 @@ export function DeepLinks() {
       switch (link.kind) {
         case "run":
           navigate(`/runs/${link.id}`);
+          break;
+        case "run_job":
+          // The run on that job's log, at the line when the link names one (`#L<n>`).
+          navigate(runJobRoute(link.id, link.job, link.line));
           break;
         case "project":
           navigate(`/projects/${encodeURIComponent(link.name)}`);

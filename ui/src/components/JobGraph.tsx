@@ -21,6 +21,8 @@ export interface GraphJob {
   kind?: JobKindView;
   /** A second line (duration, runner). */
   detail?: string;
+  /** A queued job that waits for a slot: a short note on the second line, the full reason as its title. */
+  waiting?: { label: string; reason: string };
 }
 
 export interface LaidOutJob extends GraphJob {
@@ -351,6 +353,14 @@ export function JobGraph({ jobs, selectedKey, onSelect, nodeTestId, label, testI
                   </Typography>
                   <Typography variant="caption" color="text.secondary" noWrap component="div">
                     {[n.status ? STATUS_LABEL[n.status] : null, n.detail].filter(Boolean).join(" · ")}
+                    {n.waiting ? (
+                      <>
+                        {" · "}
+                        <span data-testid="job-node-waiting" title={n.waiting.reason}>
+                          {n.waiting.label}
+                        </span>
+                      </>
+                    ) : null}
                   </Typography>
                 </Box>
               </>
@@ -373,7 +383,7 @@ export function JobGraph({ jobs, selectedKey, onSelect, nodeTestId, label, testI
               boxShadow: selected ? `0 0 0 1px ${color}` : "none",
               justifyContent: "flex-start",
             };
-            const aria = `${n.name}${n.status ? `: ${STATUS_LABEL[n.status]}` : gate ? ": approval" : ""}`;
+            const aria = `${n.name}${n.status ? `: ${STATUS_LABEL[n.status]}` : gate ? ": approval" : ""}${n.waiting ? `, ${n.waiting.label}` : ""}`;
             return onSelect ? (
               <ButtonBase
                 key={n.key}

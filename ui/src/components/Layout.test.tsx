@@ -14,7 +14,7 @@ const handlers = {
 
 /** The navigation entries shown as the current page. */
 function highlighted(): string[] {
-  return ["nav-overview", "nav-projects", "nav-settings"].filter((id) => {
+  return ["nav-overview", "nav-projects", "nav-secrets", "nav-settings"].filter((id) => {
     const link = screen.getByTestId(id);
     return link.classList.contains("Mui-selected") || link.getAttribute("aria-current") === "page";
   });
@@ -37,6 +37,9 @@ describe("Layout navigation", () => {
     expect(highlighted()).toEqual(["nav-overview"]);
     await user.click(screen.getByTestId("nav-projects"));
     expect(highlighted()).toEqual(["nav-projects"]);
+    await user.click(screen.getByTestId("nav-secrets"));
+    await screen.findByTestId("secrets-empty");
+    expect(highlighted()).toEqual(["nav-secrets"]);
     await user.click(screen.getByTestId("nav-settings"));
     await screen.findByTestId("settings-data-dir");
     expect(highlighted()).toEqual(["nav-settings"]);

@@ -2,6 +2,7 @@ import AltRouteIcon from "@mui/icons-material/AltRoute";
 import DashboardIcon from "@mui/icons-material/Dashboard";
 import FolderIcon from "@mui/icons-material/Folder";
 import KeyboardIcon from "@mui/icons-material/Keyboard";
+import KeyOutlinedIcon from "@mui/icons-material/KeyOutlined";
 import SettingsIcon from "@mui/icons-material/Settings";
 import Box from "@mui/material/Box";
 import Drawer from "@mui/material/Drawer";
@@ -37,6 +38,7 @@ const NAV = [
     testId: "nav-projects",
     match: (p: string) => under(p, "/projects") || under(p, "/runs"),
   },
+  { to: "/secrets", label: "Secrets", icon: <KeyOutlinedIcon />, testId: "nav-secrets", match: (p: string) => under(p, "/secrets") },
   { to: "/settings", label: "Settings", icon: <SettingsIcon />, testId: "nav-settings", match: (p: string) => under(p, "/settings") },
 ];
 

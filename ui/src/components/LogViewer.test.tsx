@@ -1,5 +1,5 @@
 import { fireEvent, screen, waitFor, within } from "@testing-library/react";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 
 import type { CommandArgs } from "../api";
 import type { JobStatus } from "../bindings/JobStatus";
@@ -239,5 +239,104 @@ describe("Log viewer", () => {
     await screen.findByTestId("log-viewer");
     await user.keyboard("/");
     expect(screen.getByTestId("log-search-input")).toHaveFocus();
+  });
+});
+
+describe("Log viewer: line links, match count, first error", () => {
+  function matrixRun(status: RunStatus & JobStatus = "succeeded") {
+    return run({ id: 5, status, jobs: [job({ id: 10, name: "test (py=3.12)", status })] });
+  }
+
+  it("copies a link to a line of a matrix job with the job's name encoded, and says so", async () => {
+    mockBackend({ get_run: () => matrixRun(), read_log: generatedLog(() => 40) });
+    const { user } = renderApp("/runs/5");
+    await waitFor(() => expect(lineEl(17)).toHaveTextContent("line 17"));
+    const button = within(lineEl(17) as HTMLElement).getByTestId("log-line-link");
+    expect(button).toHaveAccessibleName("Copy a link to line 17");
+    await user.click(button);
+    expect(await navigator.clipboard.readText()).toBe("switchyard://runs/5/jobs/test%20(py%3D3.12)#L17");
+    expect(await screen.findByTestId("notice")).toHaveTextContent("Link to line 17 copied");
+  });
+
+  it("shows the link when the clipboard refuses it instead of claiming it was copied", async () => {
+    mockBackend({ get_run: () => matrixRun(), read_log: generatedLog(() => 5) });
+    const { user } = renderApp("/runs/5");
+    await waitFor(() => expect(lineEl(2)).not.toBeNull());
+    const writeText = vi.spyOn(navigator.clipboard, "writeText").mockRejectedValue(new Error("not allowed"));
+    await user.click(within(lineEl(2) as HTMLElement).getByTestId("log-line-link"));
+    const notice = await screen.findByTestId("notice");
+    expect(notice).toHaveTextContent("switchyard://runs/5/jobs/test%20(py%3D3.12)#L2");
+    expect(notice).not.toHaveTextContent("Link to line 2 copied");
+    writeText.mockRestore();
+  });
+
+  it("shows '3 / 41' beside the search from the shell's count, and updates it as the hit moves and the text changes", async () => {
+    const hits = [100, 200, 300];
+    const backend = mockBackend({
+      get_run: () => runWithJob("succeeded"),
+      read_log: generatedLog(() => 1000),
+      search_log: ({ from, backwards }) =>
+        (backwards ? [...hits].reverse().find((h) => h < from) : hits.find((h) => h > from)) ?? null,
+      // 41 matches; 2 of them before line 100, then one at each hit.
+      count_log_matches: ({ query, at }) =>
+        query === "needle" ? { total: 41, position: at === 0 ? 0 : 2 + hits.filter((h) => h <= at).length } : { total: 0, position: 0 },
+    });
+    const { user } = renderApp("/runs/5");
+    await waitFor(() => expect(lineEl(1)).not.toBeNull());
+    const count = screen.getByTestId("log-search-count");
+    await user.type(screen.getByTestId("log-search-input"), "needle");
+    await waitFor(() => expect(count).toHaveTextContent("41 matches"));
+    // Counted once the typing stopped, not once per key.
+    expect(backend.argsOf("count_log_matches")).toEqual([{ job_id: 10, query: "needle", at: 0 }]);
+
+    await user.click(screen.getByTestId("log-search-next"));
+    await waitFor(() => expect(count).toHaveTextContent("3 / 41"));
+    expect(backend.argsOf("count_log_matches").at(-1)).toEqual({ job_id: 10, query: "needle", at: 100 });
+    await user.click(screen.getByTestId("log-search-next"));
+    await waitFor(() => expect(count).toHaveTextContent("4 / 41"));
+    await user.click(screen.getByTestId("log-search-prev"));
+    await waitFor(() => expect(count).toHaveTextContent("3 / 41"));
+
+    await user.clear(screen.getByTestId("log-search-input"));
+    await user.type(screen.getByTestId("log-search-input"), "absent");
+    await waitFor(() => expect(count).toHaveTextContent("No matches"));
+  });
+
+  it("opens a failed job's log at its first error instead of the top of 5,000 lines", async () => {
+    const backend = mockBackend({
+      get_run: () => runWithJob("failed"),
+      read_log: generatedLog(() => 5000, (n) => (n === 4200 ? "Error: the build broke" : `line ${n}`)),
+      search_log: ({ query, from }) => (query === "error" && from < 4200 ? 4200 : null),
+    });
+    renderApp("/runs/5");
+    await waitFor(() => expect(lineEl(4200)).toHaveAttribute("data-first-error", "true"));
+    await waitFor(() => expect(lineEl(4200)).toHaveTextContent("Error: the build broke"));
+    expect(lineEl(1)).toBeNull();
+    expect(backend.argsOf("search_log")).toEqual([{ job_id: 10, query: "error", from: 0, backwards: false }]);
+    expect(screen.getByTestId("log-follow")).toHaveAttribute("aria-pressed", "false");
+  });
+
+  it("opens a failed job's log at its end when no line says error", async () => {
+    mockBackend({ get_run: () => runWithJob("failed"), read_log: generatedLog(() => 5000), search_log: () => null });
+    renderApp("/runs/5");
+    await waitFor(() => expect(lineEl(5000)).toHaveTextContent("line 5000"));
+    expect(lineEl(1)).toBeNull();
+    expect(screen.getByTestId("log-viewer").querySelector("[data-first-error]")).toBeNull();
+  });
+
+  it("opens a succeeded job's log at the top without looking for errors", async () => {
+    const backend = mockBackend({ get_run: () => runWithJob("succeeded"), read_log: generatedLog(() => 5000), search_log: () => 10 });
+    renderApp("/runs/5");
+    await waitFor(() => expect(lineEl(1)).toHaveTextContent("line 1"));
+    expect(backend.argsOf("search_log")).toEqual([]);
+  });
+
+  it("opens at the linked line (?line=) and marks it, rather than at the first error", async () => {
+    const backend = mockBackend({ get_run: () => runWithJob("failed"), read_log: generatedLog(() => 5000), search_log: () => 4200 });
+    renderApp("/runs/5?job_name=build&line=2500");
+    await waitFor(() => expect(lineEl(2500)).toHaveAttribute("data-linked", "true"));
+    await waitFor(() => expect(lineEl(2500)).toHaveTextContent("line 2500"));
+    expect(screen.getByTestId("log-viewer").querySelectorAll("[data-linked]")).toHaveLength(1);
+    expect(backend.argsOf("search_log")).toEqual([]);
   });
 });

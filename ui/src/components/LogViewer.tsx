@@ -1,6 +1,7 @@
 import DownloadIcon from "@mui/icons-material/Download";
 import KeyboardArrowDownIcon from "@mui/icons-material/KeyboardArrowDown";
 import KeyboardArrowUpIcon from "@mui/icons-material/KeyboardArrowUp";
+import LinkIcon from "@mui/icons-material/Link";
 import ScheduleIcon from "@mui/icons-material/Schedule";
 import SearchIcon from "@mui/icons-material/Search";
 import VerticalAlignBottomIcon from "@mui/icons-material/VerticalAlignBottom";
@@ -9,7 +10,7 @@ import Button from "@mui/material/Button";
 import IconButton from "@mui/material/IconButton";
 import InputAdornment from "@mui/material/InputAdornment";
 import Stack from "@mui/material/Stack";
-import { useTheme } from "@mui/material/styles";
+import { alpha, useTheme } from "@mui/material/styles";
 import TextField from "@mui/material/TextField";
 import ToggleButton from "@mui/material/ToggleButton";
 import Tooltip from "@mui/material/Tooltip";
@@ -25,12 +26,13 @@ import {
   type ReactNode,
 } from "react";
 
-import { onLog, pickLogSavePath, readLog, saveLog, searchLog, toErrorDto } from "../api";
+import { countLogMatches, onLog, pickLogSavePath, readLog, saveLog, searchLog, toErrorDto } from "../api";
 import type { ErrorDto } from "../bindings/ErrorDto";
 import type { LogAppendDto } from "../bindings/LogAppendDto";
 import type { StepView } from "../bindings/StepView";
 import { formatCount, formatDateTime } from "../format";
 import { useSubscription } from "../hooks";
+import { copyText, logLineLink } from "../links";
 import { useNotify } from "../notify";
 import { useShortcut } from "../shortcuts";
 import { MONO_FONT } from "../theme";
@@ -45,6 +47,12 @@ export const OVERSCAN = 30;
 /** Past this many pixels the scroll range is scaled, so huge logs stay within browser limits. */
 export const MAX_SCROLL_HEIGHT = 8_000_000;
 const DEFAULT_VIEWPORT = 600;
+/** Quiet time after typing before the matches are counted. */
+export const COUNT_DELAY_MS = 250;
+/** While a job writes, the matches are counted again this often (when lines came). */
+const LIVE_COUNT_MS = 3000;
+/** What a failed job's log opens at: the first line containing it (any case). */
+export const FIRST_ERROR_QUERY = "error";
 
 export interface LogViewerProps {
   jobId: number;
@@ -56,6 +64,19 @@ export interface LogViewerProps {
   steps: StepView[];
   /** Viewer height (CSS). */
   height?: number | string;
+  /** The run and the job's name: with both, each line has a button that copies its `switchyard://` link. */
+  runId?: number;
+  jobName?: string;
+  /** A line to open at and mark (`data-linked`), 1-based: a link's `#L<n>` (`?line=`). */
+  line?: number | null;
+  /** Changes when the same line is asked for again (a new navigation): it is scrolled to again. */
+  lineKey?: string;
+  /**
+   * A failed job: open at the first line containing "error" (marked
+   * `data-first-error`), else at the end. Read when mounted, and only when no
+   * `line` is asked for.
+   */
+  openAtFirstError?: boolean;
 }
 
 function clamp(v: number, lo: number, hi: number): number {
@@ -65,10 +86,22 @@ function clamp(v: number, lo: number, hi: number): number {
 /**
  * A job's log: virtualized (only the visible window of lines is in the DOM,
  * fetched page by page with `read_log`), live (lines from
- * `switchyard://log/{job_id}`), with ANSI colours, search, follow mode,
- * timestamps, step markers and Download.
+ * `switchyard://log/{job_id}`), with ANSI colours, search (with a match
+ * count), follow mode, timestamps, step markers, Download and a copyable
+ * link per line. Opens at a linked line, or a failed job's first error.
  */
-export function LogViewer({ jobId, live, fileName, steps, height = "min(68vh, 880px)" }: LogViewerProps) {
+export function LogViewer({
+  jobId,
+  live,
+  fileName,
+  steps,
+  height = "min(68vh, 880px)",
+  runId,
+  jobName,
+  line: linkedLine = null,
+  lineKey,
+  openAtFirstError = false,
+}: LogViewerProps) {
   const theme = useTheme();
   const notify = useNotify();
   const [store] = useState(() => new LogStore((from, count) => readLog(jobId, from, count)));
@@ -143,6 +176,47 @@ export function LogViewer({ jobId, live, fileName, steps, height = "min(68vh, 88
     setJump((j) => ({ top: target, seq: (j?.seq ?? 0) + 1 }));
   };
 
+  // ---- Where the log opens: a linked line, or a failed job's first error ----
+  // The user moved through the log: a late answer does not pull the view away.
+  const userMoved = useRef(false);
+  const [mark, setMark] = useState<{ line: number; kind: "linked" | "error" } | null>(null);
+  // Where to go once the log's length is known.
+  const [goTo, setGoTo] = useState<{ line: number; kind: "linked" | "error" } | { kind: "end" } | null>(null);
+  const linkKey = linkedLine ? `${linkedLine}|${lineKey ?? ""}` : null;
+  const [seenLink, setSeenLink] = useState<string | null>(null);
+  if (linkKey !== seenLink) {
+    setSeenLink(linkKey);
+    if (linkedLine) setGoTo({ line: linkedLine, kind: "linked" });
+  }
+  if (goTo && loaded) {
+    setGoTo(null);
+    if (goTo.kind !== "linked" && mark?.kind === "linked") {
+      // A link came while the first error was looked for: the link wins.
+    } else if (goTo.kind === "end") {
+      if (total > 0) scrollToLine(total);
+    } else {
+      scrollToLine(Math.min(goTo.line, Math.max(1, total)));
+      setMark({ line: goTo.line, kind: goTo.kind });
+    }
+  }
+
+  const [openAtError] = useState(() => openAtFirstError && !linkedLine);
+  const errorAsked = useRef(false);
+  useEffect(() => {
+    if (!openAtError || !loaded || errorAsked.current) return;
+    errorAsked.current = true;
+    if (total === 0) return;
+    searchLog(jobId, FIRST_ERROR_QUERY, 0, false)
+      .catch(() => null)
+      .then((found) => {
+        if (userMoved.current) {
+          if (found !== null) setMark((m) => (m?.kind === "linked" ? m : { line: found, kind: "error" }));
+        } else {
+          setGoTo(found !== null ? { line: found, kind: "error" } : { kind: "end" });
+        }
+      });
+  }, [openAtError, loaded, total, jobId]);
+
   const onScroll = () => {
     const el = scrollRef.current;
     if (!el) return;
@@ -150,10 +224,12 @@ export function LogViewer({ jobId, live, fileName, steps, height = "min(68vh, 88
     const programmatic = expected.current !== null && Math.abs(st - expected.current) <= 2;
     expected.current = null;
     setScrollTop(st);
+    if (!programmatic) userMoved.current = true;
     if (!programmatic && follow && st < maxScroll - LINE_HEIGHT) setFollow(false);
   };
 
   const stopFollowing = () => {
+    userMoved.current = true;
     if (follow) {
       setScrollTop(top);
       setFollow(false);
@@ -161,11 +237,13 @@ export function LogViewer({ jobId, live, fileName, steps, height = "min(68vh, 88
   };
 
   const toggleFollow = () => {
+    userMoved.current = true;
     if (follow) stopFollowing();
     else setFollow(true);
   };
 
   const onKeyDown = (e: KeyboardEvent) => {
+    if (["ArrowUp", "ArrowDown", "PageUp", "PageDown", "Home", "End"].includes(e.key)) userMoved.current = true;
     if (e.key === "ArrowUp" || e.key === "PageUp" || e.key === "Home") stopFollowing();
   };
 
@@ -180,6 +258,7 @@ export function LogViewer({ jobId, live, fileName, steps, height = "min(68vh, 88
   const search = async (backwards: boolean) => {
     const q = query;
     if (q.trim() === "" || searching) return;
+    userMoved.current = true;
     setSearching(true);
     setActionError(null);
     try {
@@ -205,6 +284,57 @@ export function LogViewer({ jobId, live, fileName, steps, height = "min(68vh, 88
     } finally {
       setSearching(false);
     }
+  };
+
+  // "3 / 41": lines matching the query, and how many of them are at or before the current hit.
+  const countAt = hit && hit.query === query ? hit.line : 0;
+  const [count, setCount] = useState<{ query: string; total: number; position: number } | null>(null);
+  const countSeq = useRef(0);
+  const countedTotal = useRef(0);
+  const [liveTick, setLiveTick] = useState(0);
+  useEffect(() => {
+    const q = query;
+    if (q.trim() === "") return;
+    const timer = window.setTimeout(() => {
+      const id = ++countSeq.current;
+      countedTotal.current = store.total;
+      countLogMatches(jobId, q, countAt).then(
+        (c) => {
+          if (id === countSeq.current) setCount({ query: q, total: c.total, position: c.position });
+        },
+        () => {
+          // No count (an older shell, a log being rotated): the search works without it.
+          if (id === countSeq.current) setCount(null);
+        },
+      );
+    }, COUNT_DELAY_MS);
+    return () => window.clearTimeout(timer);
+  }, [jobId, query, countAt, live, liveTick, store]);
+  useEffect(() => {
+    // While the job writes, count again now and then if lines came.
+    if (!live || query.trim() === "") return;
+    const timer = window.setInterval(() => {
+      if (store.total !== countedTotal.current) setLiveTick((t) => t + 1);
+    }, LIVE_COUNT_MS);
+    return () => window.clearInterval(timer);
+  }, [live, query, store]);
+  const countText =
+    !count || count.query !== query || query.trim() === ""
+      ? ""
+      : count.total === 0
+        ? // The status beside it already says so after a search.
+          searchNote === "No matches"
+          ? ""
+          : "No matches"
+        : count.position > 0
+          ? `${formatCount(Math.min(count.position, count.total))} / ${formatCount(count.total)}`
+          : `${formatCount(count.total)} match${count.total === 1 ? "" : "es"}`;
+
+  const copyLineLink = async (n: number) => {
+    if (runId === undefined || jobName === undefined) return;
+    const link = logLineLink(runId, jobName, n);
+    if (await copyText(link)) notify(`Link to line ${formatCount(n)} copied`, "success");
+    else notify(`The link could not be copied; here it is: ${link}`, "warning");
   };
 
   const [showTimestamps, setShowTimestamps] = useState(false);
@@ -244,7 +374,15 @@ export function LogViewer({ jobId, live, fileName, steps, height = "min(68vh, 88
       }
     }
     const isHit = hit?.line === n;
-    const classes = ["log-line", line ? `s-${line.stream}` : "pending", marker ? "step-start" : "", isHit ? "hit" : ""]
+    const linked = mark?.line === n && mark.kind === "linked";
+    const firstError = mark?.line === n && mark.kind === "error";
+    const classes = [
+      "log-line",
+      line ? `s-${line.stream}` : "pending",
+      marker ? "step-start" : "",
+      isHit ? "hit" : "",
+      linked || firstError ? "marked" : "",
+    ]
       .filter(Boolean)
       .join(" ");
     rows.push(
@@ -255,10 +393,24 @@ export function LogViewer({ jobId, live, fileName, steps, height = "min(68vh, 88
         data-testid="log-line"
         data-line={n}
         data-hit={isHit ? "true" : undefined}
+        data-linked={linked ? "true" : undefined}
+        data-first-error={firstError ? "true" : undefined}
         aria-current={isHit ? "true" : undefined}
       >
-        <span className="ln" style={{ width: gutter }} aria-hidden="true">
-          {n}
+        <span className="ln" style={{ width: gutter }}>
+          {runId !== undefined && jobName !== undefined ? (
+            <button
+              type="button"
+              className="ll"
+              onClick={() => void copyLineLink(n)}
+              aria-label={`Copy a link to line ${n}`}
+              title={`Copy a link to line ${n}`}
+              data-testid="log-line-link"
+            >
+              <LinkIcon fontSize="inherit" />
+            </button>
+          ) : null}
+          <span aria-hidden="true">{n}</span>
         </span>
         {showTimestamps ? (
           <span className="ts" data-testid="log-timestamp">
@@ -344,6 +496,9 @@ export function LogViewer({ jobId, live, fileName, steps, height = "min(68vh, 88
             </IconButton>
           </span>
         </Tooltip>
+        <Typography variant="body2" color="text.secondary" data-testid="log-search-count" aria-live="polite" sx={{ minWidth: 56 }}>
+          {countText}
+        </Typography>
         <Typography variant="body2" color="text.secondary" data-testid="log-search-status" role="status" sx={{ minWidth: 90 }}>
           {searchNote ?? (hit ? `Line ${formatCount(hit.line)}` : "")}
         </Typography>
@@ -457,6 +612,32 @@ export function LogViewer({ jobId, live, fileName, steps, height = "min(68vh, 88
           "& .s-stderr .tx": { color: dark ? "#ffb4a9" : "#9a1b1b" },
           "& .s-system .tx": { color: theme.palette.info.main, fontStyle: "italic" },
           "& .hit": { bgcolor: dark ? "rgba(255, 213, 79, 0.16)" : "rgba(255, 213, 79, 0.35)" },
+          "& .marked": {
+            bgcolor: alpha(theme.palette.primary.main, dark ? 0.22 : 0.14),
+            boxShadow: `inset 3px 0 0 ${theme.palette.primary.main}`,
+          },
+          "& .marked.hit": { bgcolor: dark ? "rgba(255, 213, 79, 0.16)" : "rgba(255, 213, 79, 0.35)" },
+          // The line's link button: over its number, shown on hover or focus.
+          "& .ll": {
+            position: "absolute",
+            left: 2,
+            top: 2,
+            width: LINE_HEIGHT - 4,
+            height: LINE_HEIGHT - 4,
+            p: 0,
+            display: "flex",
+            alignItems: "center",
+            justifyContent: "center",
+            fontSize: 14,
+            border: 0,
+            borderRadius: 0.5,
+            cursor: "pointer",
+            color: theme.palette.primary.main,
+            bgcolor: colors.background,
+            opacity: 0,
+          },
+          "& .log-line:hover .ll, & .ll:focus-visible": { opacity: 1 },
+          "& .ll:focus-visible": { outline: `2px solid ${theme.palette.primary.main}` },
           "& .wait": { opacity: 0.4 },
         }}
       >

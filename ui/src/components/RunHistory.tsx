@@ -20,13 +20,14 @@ import { durationOf, formatDateTime, formatDuration, formatRelative, runTime, sh
 import { useNow, useSubscription } from "../hooks";
 import { RUN_STATUSES, STATUS_LABEL, StatusChip } from "../status";
 import { MONO_FONT } from "../theme";
+import { triggerInfo } from "../trigger";
 import { ErrorAlert } from "./ErrorAlert";
 
 export const HISTORY_PAGE = 100;
 /** The filter value that means "any" ("*" is not a valid git branch name). */
 const ALL = "*";
 const ROW_HEIGHT = 44;
-const COLUMNS = "96px 150px minmax(120px, 1.2fr) 130px minmax(160px, 1fr) 110px";
+const COLUMNS = "96px 150px minmax(120px, 1.2fr) 130px minmax(160px, 1fr) 110px minmax(120px, 1fr)";
 
 interface HistoryState {
   key: string;
@@ -195,6 +196,7 @@ export function RunHistory({ project, branches }: { project: string; branches: s
           <span role="columnheader">Commit</span>
           <span role="columnheader">Started</span>
           <span role="columnheader">Duration</span>
+          <span role="columnheader">Started from</span>
         </Box>
         {!current ? <LinearProgress aria-label="Loading runs" /> : null}
         {current && runs.length === 0 && !current.error ? (
@@ -214,6 +216,8 @@ export function RunHistory({ project, branches }: { project: string; branches: s
               const run = runs[item.index];
               if (!run) return null;
               const when = runTime(run);
+              const trigger = triggerInfo(run.trigger);
+              const TriggerIcon = trigger?.icon;
               return (
                 <Box
                   key={run.id}
@@ -266,6 +270,28 @@ export function RunHistory({ project, branches }: { project: string; branches: s
                     {when !== null ? formatDateTime(when) : "—"}
                   </span>
                   <span role="cell">{formatDuration(durationOf(run, now))}</span>
+                  <Box role="cell" sx={{ display: "flex", alignItems: "center", gap: 0.5, minWidth: 0, whiteSpace: "nowrap" }}>
+                    <Box
+                      component="span"
+                      title={trigger?.long ?? "Not recorded (an older run)"}
+                      sx={{ display: "inline-flex", alignItems: "center", gap: 0.5, flexShrink: 0 }}
+                      data-testid="run-row-trigger"
+                      data-trigger={run.trigger ?? ""}
+                    >
+                      {TriggerIcon ? <TriggerIcon sx={{ fontSize: 16, color: "text.secondary" }} /> : null}
+                      {trigger?.short ?? "—"}
+                    </Box>
+                    {run.chosen_jobs.length ? (
+                      <Box
+                        component="span"
+                        title={`Jobs chosen: ${run.chosen_jobs.join(", ")}`}
+                        sx={{ overflow: "hidden", textOverflow: "ellipsis", color: "text.secondary" }}
+                        data-testid="run-row-chosen"
+                      >
+                        · {run.chosen_jobs.join(", ")}
+                      </Box>
+                    ) : null}
+                  </Box>
                 </Box>
               );
             })}

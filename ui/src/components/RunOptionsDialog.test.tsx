@@ -3,8 +3,9 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 
 import type { PlanJobView } from "../bindings/PlanJobView";
+import { SettingsProvider } from "../settings";
 import { mockBackend } from "../test/backend";
-import { planJob } from "../test/fixtures";
+import { planJob, settings } from "../test/fixtures";
 import { RunOptionsDialog } from "./RunOptionsDialog";
 
 // report needs test, which needs build; lint stands alone.
@@ -18,7 +19,12 @@ const plan: PlanJobView[] = [
 function renderDialog() {
   const user = userEvent.setup();
   const onStarted = vi.fn();
-  render(<RunOptionsDialog open project="shop" plan={plan} onClose={() => {}} onStarted={onStarted} />);
+  // The settings tell what the local runner allows (the hint of "Jobs at once").
+  render(
+    <SettingsProvider>
+      <RunOptionsDialog open project="shop" plan={plan} onClose={() => {}} onStarted={onStarted} />
+    </SettingsProvider>,
+  );
   const dialog = screen.getByTestId("run-options");
   const box = (name: string) => within(dialog).getByRole("checkbox", { name });
   return { user, onStarted, dialog, box };
@@ -45,7 +51,9 @@ describe("Run options dialog", () => {
 
     await user.click(screen.getByTestId("run-options-confirm"));
     await waitFor(() => expect(onStarted).toHaveBeenCalledWith(41));
-    expect(backend.argsOf("start_run")).toEqual([{ project: "shop", jobs: ["build", "test", "report"], in_place: false }]);
+    expect(backend.argsOf("start_run")).toEqual([
+      { project: "shop", jobs: ["build", "test", "report"], in_place: false, from_link: false, parallelism: null },
+    ]);
   });
 
   it("does not count a job as left out when a ticked job still needs it", async () => {
@@ -67,6 +75,53 @@ describe("Run options dialog", () => {
 
     await user.click(screen.getByTestId("run-options-confirm"));
     await waitFor(() => expect(onStarted).toHaveBeenCalledWith(42));
-    expect(backend.argsOf("start_run")).toEqual([{ project: "shop", jobs: ["build", "lint"], in_place: false }]);
+    expect(backend.argsOf("start_run")).toEqual([
+      { project: "shop", jobs: ["build", "lint"], in_place: false, from_link: false, parallelism: null },
+    ]);
+  });
+
+  it("sends the jobs at once typed, and null (no cap of its own) when left empty", async () => {
+    const backend = mockBackend({ start_run: () => 43 });
+    const { user, onStarted } = renderDialog();
+    const field = screen.getByTestId("run-option-parallelism");
+    expect(field).toHaveValue("");
+    // Empty: the runners decide; for the local runner that is the number of CPUs unless config.toml says otherwise.
+    await waitFor(() => expect(field).toHaveAttribute("placeholder", "as many as the runners allow (local: 8)"));
+    expect(screen.getByTestId("run-option-parallelism-help")).toHaveTextContent("Empty: as many as the runners allow (local: 8)");
+    await user.type(field, "3");
+    await user.click(screen.getByTestId("run-options-confirm"));
+    await waitFor(() => expect(onStarted).toHaveBeenCalledWith(43));
+    expect(backend.argsOf("start_run")).toEqual([{ project: "shop", jobs: [], in_place: false, from_link: false, parallelism: 3 }]);
+  });
+
+  it("names the local runner's own limit from the settings when one is set", async () => {
+    mockBackend({ get_settings: () => settings({ local_concurrency: 4, cpus: 16 }) });
+    renderDialog();
+    await waitFor(() =>
+      expect(screen.getByTestId("run-option-parallelism-help")).toHaveTextContent("as many as the runners allow (local: 4)"),
+    );
+  });
+
+  it("does not run with jobs at once outside 1..1024 and says why", async () => {
+    const backend = mockBackend({ start_run: () => 44 });
+    const { user, onStarted } = renderDialog();
+    const field = screen.getByTestId("run-option-parallelism");
+    const confirm = screen.getByTestId("run-options-confirm");
+    const help = screen.getByTestId("run-option-parallelism-help");
+    for (const bad of ["0", "1025", "2.5", "-1", "many"]) {
+      await user.clear(field);
+      await user.type(field, bad);
+      expect(confirm).toBeDisabled();
+      expect(field).toHaveAttribute("aria-invalid", "true");
+      expect(help).toHaveTextContent(/1 to 1024/);
+    }
+    await user.clear(field);
+    await user.type(field, "1024");
+    expect(confirm).toBeEnabled();
+    expect(field).toHaveAttribute("aria-invalid", "false");
+    await user.clear(field);
+    await user.click(confirm);
+    await waitFor(() => expect(onStarted).toHaveBeenCalledWith(44));
+    expect(backend.argsOf("start_run")).toEqual([{ project: "shop", jobs: [], in_place: false, from_link: false, parallelism: null }]);
   });
 });

@@ -10,13 +10,16 @@ import FormLabel from "@mui/material/FormLabel";
 import Radio from "@mui/material/Radio";
 import RadioGroup from "@mui/material/RadioGroup";
 import Stack from "@mui/material/Stack";
+import TextField from "@mui/material/TextField";
 import Typography from "@mui/material/Typography";
 import { useMemo, useState } from "react";
 
 import { startRun, toErrorDto } from "../api";
 import type { ErrorDto } from "../bindings/ErrorDto";
 import type { PlanJobView } from "../bindings/PlanJobView";
+import { JOB_LIMIT_MAX, parseJobLimit } from "../limits";
 import { neededBy } from "../plan";
+import { useSettings } from "../settings";
 import { GateIcon } from "../status";
 import { ErrorAlert } from "./ErrorAlert";
 
@@ -28,11 +31,20 @@ export interface RunOptionsDialogProps {
   onStarted: (runId: number) => void;
 }
 
-/** Which jobs to run, and where: a copy of the working tree (default) or the folder itself. */
+/**
+ * Which jobs to run, where (a copy of the working tree, the default, or the
+ * folder itself), and how many of them at once (empty: as many as the runners allow).
+ */
 export function RunOptionsDialog({ open, project, plan, onClose, onStarted }: RunOptionsDialogProps) {
+  const { settings } = useSettings();
   // The jobs the user ticked; the jobs they need are added to them (`needed`).
   const [selected, setSelected] = useState<Set<string>>(() => new Set(plan.map((j) => j.name)));
   const [inPlace, setInPlace] = useState(false);
+  const [parallelismText, setParallelismText] = useState("");
+  const parallelism = parseJobLimit(parallelismText);
+  // What the local runner allows over all runs: config.toml's `runners.local.concurrency`, else the CPUs.
+  const localLimit = settings ? (settings.local_concurrency ?? settings.cpus) : null;
+  const noCap = `Empty: as many as the runners allow${localLimit !== null ? ` (local: ${localLimit})` : ""}`;
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ErrorDto | null>(null);
   const needed = useMemo(() => neededBy(plan, selected), [plan, selected]);
@@ -51,12 +63,14 @@ export function RunOptionsDialog({ open, project, plan, onClose, onStarted }: Ru
     });
 
   const start = async () => {
+    if (!parallelism.ok) return;
     setBusy(true);
     setError(null);
     try {
       // No job list means the whole pipeline.
       const jobs = all ? [] : running;
-      const id = await startRun(project, jobs, inPlace);
+      // No link opens this dialog (a project link only shows the project): started from the app.
+      const id = await startRun(project, jobs, inPlace, false, parallelism.value);
       onStarted(id);
     } catch (e) {
       setError(toErrorDto(e));
@@ -155,6 +169,26 @@ export function RunOptionsDialog({ open, project, plan, onClose, onStarted }: Ru
             label="In place, in the project folder itself"
           />
         </RadioGroup>
+        <TextField
+          id="run-option-parallelism"
+          label="Jobs at once"
+          value={parallelismText}
+          onChange={(e) => setParallelismText(e.target.value)}
+          placeholder={localLimit !== null ? `as many as the runners allow (local: ${localLimit})` : "as many as the runners allow"}
+          error={!parallelism.ok}
+          helperText={parallelism.ok ? `${noCap}. At most ${JOB_LIMIT_MAX}; the runners' own limits still apply.` : parallelism.error}
+          size="small"
+          fullWidth
+          sx={{ mt: 2 }}
+          slotProps={{
+            htmlInput: {
+              inputMode: "numeric",
+              autoComplete: "off",
+              ...({ "data-testid": "run-option-parallelism" } as object),
+            },
+            formHelperText: { ...({ "data-testid": "run-option-parallelism-help" } as object) },
+          }}
+        />
         {error ? (
           <Box sx={{ mt: 2 }}>
             <ErrorAlert error={error} title="The run could not start" testId="run-options-error" focusOnShow />
@@ -165,7 +199,8 @@ export function RunOptionsDialog({ open, project, plan, onClose, onStarted }: Ru
         <Button onClick={onClose} disabled={busy}>
           Cancel
         </Button>
-        <Button variant="contained" onClick={start} disabled={busy || running.length === 0} data-testid="run-options-confirm">
+        <Button variant="contained" onClick={start} disabled={busy || running.length === 0 || !parallelism.ok}
+          data-testid="run-options-confirm">
           {busy ? "Starting…" : all ? "Run all jobs" : `Run ${running.length} job${running.length === 1 ? "" : "s"}`}
         </Button>
       </DialogActions>

@@ -1,11 +1,14 @@
-import { render, screen } from "@testing-library/react";
+import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { describe, expect, it } from "vitest";
+import { createMemoryRouter, RouterProvider } from "react-router";
+import { describe, expect, it, vi } from "vitest";
 
 import { ANSI_LIGHT } from "../ansi";
+import type { JobView } from "../bindings/JobView";
+import type { TestOutcomeView } from "../bindings/TestOutcomeView";
 import type { TestResultRecord } from "../bindings/TestResultRecord";
-import { mockBackend } from "../test/backend";
-import { job } from "../test/fixtures";
+import { mockBackend, type Handlers } from "../test/backend";
+import { iso, job, NOW } from "../test/fixtures";
 import { TestResults } from "./TestResults";
 
 const E = "\u001b";
@@ -24,11 +27,23 @@ function failure(partial: Partial<TestResultRecord>): TestResultRecord {
   };
 }
 
-function renderTests(records: TestResultRecord[]) {
-  mockBackend({ test_results: () => records });
+/** The tests tab of run 12 (in a router, for the history's links). */
+function renderTab(jobs: JobView[], handlers: Handlers, onOpenLog?: (jobId: number) => void) {
+  const backend = mockBackend({ test_history: () => [], ...handlers });
   const user = userEvent.setup();
-  render(<TestResults jobs={[job({ id: 10, tests: { passed: 0, failed: records.length, skipped: 0 } })]} refreshKey="1" />);
-  return { user };
+  const router = createMemoryRouter(
+    [
+      { path: "/", element: <TestResults jobs={jobs} refreshKey="1" runId={12} onOpenLog={onOpenLog} /> },
+      { path: "/runs/:id", element: <div data-testid="run-page" /> },
+    ],
+    { initialEntries: ["/"] },
+  );
+  render(<RouterProvider router={router} />);
+  return { user, router, backend };
+}
+
+function renderTests(records: TestResultRecord[]) {
+  return renderTab([job({ id: 10, tests: { passed: 0, failed: records.length, skipped: 0 } })], { test_results: () => records });
 }
 
 /** The colour of the span around `text`, as the browser reports it. */
@@ -87,5 +102,108 @@ describe("Test results", () => {
   it("keeps a #x1B that is not an escape sequence as text", async () => {
     renderTests([failure({ message: "colour #x1B is not a sequence; nor is #x1B[ alone" })]);
     expect(await screen.findByTestId("test-message")).toHaveTextContent("colour #x1B is not a sequence; nor is #x1B[ alone");
+  });
+
+  describe("finding, grouping and following a test", () => {
+    const PY = ["3.10", "3.11", "3.12"];
+    const matrix = PY.map((py, i) => job({ id: 20 + i, name: `test (py=${py})`, status: "failed", tests: { passed: 2, failed: 1, skipped: 0 } }));
+    /** Each matrix job: `test_rounding` fails (its message names the version), two tests pass. */
+    const results = ({ job_id }: { job_id: number }): TestResultRecord[] => {
+      const py = PY[job_id - 20];
+      return [
+        failure({ classname: "tests.test_cart", name: "test_rounding", message: `assert 10 == 9 on ${py}` }),
+        failure({ classname: "tests.test_cart", name: "test_total", status: "passed", message: null }),
+        failure({ classname: "tests.test_api", name: "test_lists", status: "passed", message: null }),
+      ];
+    };
+
+    it("shows a test that failed in 3 matrix jobs once, naming the jobs, instead of three identical rows", async () => {
+      renderTab(matrix, { test_results: results });
+      const groups = await screen.findAllByTestId("test-group");
+      expect(groups).toHaveLength(1);
+      expect(groups[0]).toHaveAttribute("data-count", "3");
+      expect(groups[0]).toHaveTextContent("failed in 3 jobs: test (py=3.10), test (py=3.11), test (py=3.12)");
+      const rows = screen.getAllByTestId("test-row");
+      expect(rows.map((r) => r.getAttribute("data-status"))).toEqual(["failed", "passed", "passed", "passed", "passed", "passed", "passed"]);
+      expect(within(rows[0]).getAllByTestId("test-message")).toHaveLength(1);
+    });
+
+    it("keeps a test that failed in one job only as its own row with that job", async () => {
+      renderTab(matrix.slice(0, 1), { test_results: results });
+      const row = (await screen.findAllByTestId("test-row"))[0];
+      expect(row).toHaveAttribute("data-status", "failed");
+      expect(within(row).queryByTestId("test-group")).not.toBeInTheDocument();
+    });
+
+    it("filters by name, class and failure message as the user types", async () => {
+      const { user } = renderTab(matrix, { test_results: results });
+      await screen.findAllByTestId("test-group");
+      const search = screen.getByTestId("test-search");
+      const names = () => screen.queryAllByTestId("test-row").map((r) => r.textContent ?? "");
+
+      await user.type(search, "ROUNDING");
+      expect(names()).toHaveLength(1);
+      expect(names()[0]).toContain("test_rounding");
+
+      await user.clear(search);
+      await user.type(search, "test_api");
+      expect(names()).toHaveLength(3);
+      expect(names().every((n) => n.includes("test_lists"))).toBe(true);
+
+      // The message of any of the grouped failures.
+      await user.clear(search);
+      await user.type(search, "on 3.12");
+      expect(names()).toHaveLength(1);
+      expect(screen.getByTestId("test-group")).toHaveAttribute("data-count", "3");
+
+      await user.clear(search);
+      await user.type(search, "nothing like this");
+      expect(names()).toHaveLength(0);
+      expect(screen.getByText("No test matches “nothing like this”.")).toBeInTheDocument();
+
+      await user.clear(search);
+      expect(names()).toHaveLength(7);
+    });
+
+    it("opens the log of the job a failure happened in", async () => {
+      const onOpenLog = vi.fn();
+      const { user } = renderTab(matrix.slice(1, 2), { test_results: results }, onOpenLog);
+      const open = await screen.findByTestId("test-open-log");
+      expect(open).toHaveAttribute("data-job", "test (py=3.11)");
+      await user.click(open);
+      expect(onOpenLog).toHaveBeenCalledWith(21);
+      // Only failures have it.
+      expect(screen.getAllByTestId("test-open-log")).toHaveLength(1);
+    });
+
+    it("shows a test's recent outcomes as squares linking to each run, newest first", async () => {
+      const history: TestOutcomeView[] = [
+        { run_id: 12, job: "test (py=3.12)", status: "failed", created_at: iso(NOW), commit: "a".repeat(40) },
+        { run_id: 11, job: "test (py=3.12)", status: "passed", created_at: iso(NOW - 60_000), commit: "b".repeat(40) },
+        { run_id: 10, job: "test (py=3.12)", status: "skipped", created_at: iso(NOW - 120_000), commit: null },
+        { run_id: 9, job: "test (py=3.12)", status: "error", created_at: iso(NOW - 180_000), commit: null },
+      ];
+      const { user, router, backend } = renderTab(matrix.slice(2), { test_results: results, test_history: () => history });
+      const row = (await screen.findAllByTestId("test-row"))[0];
+      expect(screen.queryByTestId("test-history")).not.toBeInTheDocument();
+      // A passing test can be expanded for its history too.
+      expect(screen.getAllByTestId("test-expand")).toHaveLength(3);
+      await user.click(within(row).getByTestId("test-expand"));
+      const strip = await screen.findByTestId("test-history");
+      await waitFor(() => expect(within(strip).getAllByTestId("test-history-item")).toHaveLength(4));
+      expect(backend.argsOf("test_history")).toEqual([{ job_id: 22, classname: "tests.test_cart", name: "test_rounding", limit: 20 }]);
+      const items = within(strip).getAllByTestId("test-history-item");
+      expect(items.map((i) => [i.getAttribute("data-run-id"), i.getAttribute("data-status")])).toEqual([
+        ["12", "failed"],
+        ["11", "passed"],
+        ["10", "skipped"],
+        ["9", "error"],
+      ]);
+      expect(items[1]).toHaveTextContent("#11");
+      expect(items[1]).toHaveAttribute("href", "/runs/11?job_name=test+%28py%3D3.12%29");
+      await user.click(items[1]);
+      expect(router.state.location.pathname).toBe("/runs/11");
+      expect(new URLSearchParams(router.state.location.search).get("job_name")).toBe("test (py=3.12)");
+    });
   });
 });

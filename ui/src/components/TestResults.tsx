@@ -1,27 +1,147 @@
 import ExpandMoreIcon from "@mui/icons-material/ExpandMore";
+import SearchIcon from "@mui/icons-material/Search";
+import SubjectIcon from "@mui/icons-material/Subject";
 import Box from "@mui/material/Box";
 import Button from "@mui/material/Button";
 import Chip from "@mui/material/Chip";
 import Collapse from "@mui/material/Collapse";
 import IconButton from "@mui/material/IconButton";
+import InputAdornment from "@mui/material/InputAdornment";
 import LinearProgress from "@mui/material/LinearProgress";
+import Link from "@mui/material/Link";
 import Stack from "@mui/material/Stack";
+import TextField from "@mui/material/TextField";
 import Typography from "@mui/material/Typography";
-import { useState } from "react";
+import { Fragment, useMemo, useState } from "react";
+import { Link as RouterLink } from "react-router";
 
-import { testResults } from "../api";
+import { testHistory, testResults } from "../api";
 import type { JobView } from "../bindings/JobView";
+import type { TestOutcomeView } from "../bindings/TestOutcomeView";
 import type { TestResultRecord } from "../bindings/TestResultRecord";
-import { formatDuration } from "../format";
+import { formatDateTime, formatDuration, shortCommit, toMs } from "../format";
 import { useLoader } from "../hooks";
+import { runJobRoute } from "../links";
 import { MONO_FONT } from "../theme";
 import { AnsiLines } from "./AnsiText";
 import { ErrorAlert } from "./ErrorAlert";
 
 const SHOW_STEP = 300;
 
+/** Job names listed in a group's "failed in N jobs: …" before "and N more". */
+const GROUP_NAMES_SHOWN = 6;
+
 interface Row extends TestResultRecord {
   job: string;
+  jobId: number;
+}
+
+/**
+ * A row of the list: one test case, or one failing test (same class and
+ * name) that failed in several jobs (a matrix), `members` in job order.
+ */
+interface Group {
+  key: string;
+  test: Row;
+  members: Row[];
+}
+
+/** The failures of the same test (class and name) in several jobs become one row; everything else stays one row per case. */
+export function groupTests(rows: Row[]): Group[] {
+  const groups: Group[] = [];
+  const failures = new Map<string, Group>();
+  rows.forEach((t, i) => {
+    if (t.status === "failed") {
+      const id = `${t.classname ?? ""}\u0000${t.name}`;
+      const known = failures.get(id);
+      if (known) {
+        known.members.push(t);
+        return;
+      }
+      const group = { key: `f|${id}`, test: t, members: [t] };
+      failures.set(id, group);
+      groups.push(group);
+    } else {
+      groups.push({ key: `${t.status}|${t.job}|${t.report}|${t.classname}|${t.name}|${i}`, test: t, members: [t] });
+    }
+  });
+  return groups;
+}
+
+/** Whether a row's name, class or failure message contains `query` (any case). */
+function matches(group: Group, query: string): boolean {
+  if (query === "") return true;
+  return group.members.some((t) =>
+    [t.name, t.classname, t.message].some((field) => field !== null && field.toLowerCase().includes(query)),
+  );
+}
+
+function historyColor(status: string): string {
+  if (status === "passed") return "success.main";
+  if (status === "failed" || status === "error") return "error.main";
+  return "text.disabled";
+}
+
+/** The test's outcomes in the project's latest runs (`test_history`), newest first: squares linking to each run on that job. */
+function TestHistory({ test, runId }: { test: Row; runId?: number }) {
+  const history = useLoader<TestOutcomeView[]>(`${test.jobId}|${test.classname ?? ""}|${test.name}`, () =>
+    testHistory(test.jobId, test.classname, test.name),
+  );
+  const outcomes = history.data ?? [];
+  return (
+    <Box data-testid="test-history" sx={{ mt: 1 }}>
+      <Typography variant="caption" color="text.secondary" component="div" sx={{ mb: 0.5 }}>
+        Recent runs of this test, newest first
+      </Typography>
+      {history.loading ? <LinearProgress aria-label="Loading the test's history" sx={{ maxWidth: 240 }} /> : null}
+      {history.error ? (
+        <ErrorAlert error={history.error} title="The test's history could not be loaded" onRetry={history.reload} />
+      ) : null}
+      {history.data && outcomes.length === 0 ? (
+        <Typography variant="body2" color="text.secondary">
+          No earlier outcome recorded.
+        </Typography>
+      ) : null}
+      <Stack direction="row" gap={0.75} flexWrap="wrap" component="ol" sx={{ listStyle: "none", p: 0, m: 0 }}>
+        {outcomes.map((o, i) => {
+          const at = toMs(o.created_at);
+          const label = `Run #${o.run_id} · ${o.job} · ${o.status}${at !== null ? ` · ${formatDateTime(at)}` : ""}${
+            o.commit ? ` · ${shortCommit(o.commit)}` : ""
+          }`;
+          return (
+            <li key={`${o.run_id}|${o.job}|${i}`}>
+              <Link
+                component={RouterLink}
+                to={runJobRoute(o.run_id, o.job)}
+                underline="hover"
+                color="text.secondary"
+                title={label}
+                aria-label={label}
+                data-testid="test-history-item"
+                data-status={o.status}
+                data-run-id={o.run_id}
+                sx={{ display: "inline-flex", alignItems: "center", gap: 0.5, fontSize: 12, fontFamily: MONO_FONT }}
+              >
+                <Box
+                  component="span"
+                  sx={{
+                    width: 12,
+                    height: 12,
+                    borderRadius: 0.5,
+                    bgcolor: historyColor(o.status),
+                    outline: o.run_id === runId ? 2 : 0,
+                    outlineColor: "text.primary",
+                    outlineOffset: 1,
+                  }}
+                />
+                #{o.run_id}
+              </Link>
+            </li>
+          );
+        })}
+      </Stack>
+    </Box>
+  );
 }
 
 /** Failures first, then skipped, then passed. */
@@ -31,11 +151,24 @@ function rank(status: TestResultRecord["status"]): number {
   return ORDER[status];
 }
 
-function TestRow({ test, showJob }: { test: Row; showJob: boolean }) {
+function TestRow({
+  group,
+  showJob,
+  runId,
+  onOpenLog,
+}: {
+  group: Group;
+  showJob: boolean;
+  runId?: number;
+  onOpenLog?: (jobId: number) => void;
+}) {
   const [open, setOpen] = useState(false);
+  const test = group.test;
   const failed = test.status === "failed";
   const color = failed ? "error.main" : test.status === "passed" ? "success.main" : "text.secondary";
-  const hasDetails = !!test.details || !!test.message;
+  const several = group.members.length > 1;
+  const withDetails = group.members.filter((t) => t.details || t.message);
+  const names = group.members.map((t) => t.job);
   return (
     <Box data-testid="test-row" data-status={test.status} sx={{ borderBottom: 1, borderColor: "divider", px: 2, py: 1 }}>
       <Stack direction="row" alignItems="center" gap={1.5}>
@@ -47,6 +180,34 @@ function TestRow({ test, showJob }: { test: Row; showJob: boolean }) {
             {test.classname ? <span style={{ opacity: 0.7, fontWeight: 400 }}>{test.classname} › </span> : null}
             {test.name}
           </Typography>
+          {several ? (
+            <Typography variant="body2" color="error" data-testid="test-group" data-count={group.members.length}>
+              failed in {group.members.length} jobs:{" "}
+              {group.members.slice(0, GROUP_NAMES_SHOWN).map((t, i) => (
+                <Fragment key={`${t.jobId}|${i}`}>
+                  {i > 0 ? ", " : ""}
+                  {onOpenLog ? (
+                    <Link
+                      component="button"
+                      type="button"
+                      onClick={() => onOpenLog(t.jobId)}
+                      title={`Open the log of ${t.job}`}
+                      data-testid="test-group-job"
+                      data-job={t.job}
+                      sx={{ verticalAlign: "baseline" }}
+                    >
+                      {t.job}
+                    </Link>
+                  ) : (
+                    <span data-testid="test-group-job" data-job={t.job}>
+                      {t.job}
+                    </span>
+                  )}
+                </Fragment>
+              ))}
+              {names.length > GROUP_NAMES_SHOWN ? ` and ${names.length - GROUP_NAMES_SHOWN} more` : ""}
+            </Typography>
+          ) : null}
           {failed && test.message ? (
             <Typography
               variant="body2"
@@ -58,67 +219,107 @@ function TestRow({ test, showJob }: { test: Row; showJob: boolean }) {
             </Typography>
           ) : null}
         </Box>
-        {showJob ? <Chip size="small" label={test.job} variant="outlined" /> : null}
+        {showJob && !several ? <Chip size="small" label={test.job} variant="outlined" /> : null}
+        {failed && onOpenLog ? (
+          <Button
+            size="small"
+            startIcon={<SubjectIcon fontSize="small" />}
+            onClick={() => onOpenLog(test.jobId)}
+            title={`Open the log of ${test.job}`}
+            data-testid="test-open-log"
+            data-job={test.job}
+          >
+            Open log
+          </Button>
+        ) : null}
         <Typography variant="caption" color="text.secondary" sx={{ width: 72, textAlign: "right" }}>
           {formatDuration(test.duration_ms)}
         </Typography>
-        {hasDetails ? (
-          <IconButton
-            size="small"
-            onClick={() => setOpen((o) => !o)}
-            aria-expanded={open}
-            aria-label={open ? "Hide details" : "Show details"}
-            data-testid="test-expand"
-            sx={{ transform: open ? "rotate(180deg)" : "none", transition: "transform 150ms" }}
-          >
-            <ExpandMoreIcon fontSize="small" />
-          </IconButton>
-        ) : (
-          <Box sx={{ width: 34 }} />
-        )}
+        <IconButton
+          size="small"
+          onClick={() => setOpen((o) => !o)}
+          aria-expanded={open}
+          aria-label={open ? "Hide details" : "Show details and history"}
+          data-testid="test-expand"
+          sx={{ transform: open ? "rotate(180deg)" : "none", transition: "transform 150ms" }}
+        >
+          <ExpandMoreIcon fontSize="small" />
+        </IconButton>
       </Stack>
-      {hasDetails ? (
-        <Collapse in={open} unmountOnExit>
-          <Box
-            component="pre"
-            data-testid="test-details"
-            sx={{
-              fontFamily: MONO_FONT,
-              fontSize: 12,
-              whiteSpace: "pre-wrap",
-              wordBreak: "break-word",
-              bgcolor: "action.hover",
-              p: 1.5,
-              borderRadius: 1,
-              mt: 1,
-              mb: 0,
-              maxHeight: 400,
-              overflow: "auto",
-            }}
-          >
-            <AnsiLines text={test.details ?? test.message ?? ""} />
+      <Collapse in={open} unmountOnExit>
+        {withDetails.map((t, i) => (
+          <Box key={`${t.jobId}|${i}`}>
+            {several ? (
+              <Typography variant="caption" color="text.secondary" component="div" sx={{ mt: 1, fontWeight: 600 }}>
+                {t.job}
+              </Typography>
+            ) : null}
+            <Box
+              component="pre"
+              data-testid="test-details"
+              sx={{
+                fontFamily: MONO_FONT,
+                fontSize: 12,
+                whiteSpace: "pre-wrap",
+                wordBreak: "break-word",
+                bgcolor: "action.hover",
+                p: 1.5,
+                borderRadius: 1,
+                mt: several ? 0.5 : 1,
+                mb: 0,
+                maxHeight: 400,
+                overflow: "auto",
+              }}
+            >
+              <AnsiLines text={t.details ?? t.message ?? ""} />
+            </Box>
           </Box>
+        ))}
+        {withDetails.length ? (
           <Typography variant="caption" color="text.secondary">
             {test.suite ? `Suite ${test.suite} · ` : ""}
             Report {test.report}
           </Typography>
-        </Collapse>
-      ) : null}
+        ) : null}
+        <TestHistory test={test} runId={runId} />
+      </Collapse>
     </Box>
   );
 }
 
-/** Test results of the run's jobs that produced reports: counts, then failures first. */
-export function TestResults({ jobs, refreshKey }: { jobs: JobView[]; refreshKey: string }) {
+/**
+ * Test results of the run's jobs that produced reports: counts, a search,
+ * then failures first (a test failing in several jobs once, naming them),
+ * each with "Open log" (`onOpenLog`: that job's log) and, expanded, its
+ * details and recent history.
+ */
+export function TestResults({
+  jobs,
+  refreshKey,
+  runId,
+  onOpenLog,
+}: {
+  jobs: JobView[];
+  refreshKey: string;
+  /** The run shown (marked in a test's history). */
+  runId?: number;
+  /** Shows a job's log (the run page selects that job). */
+  onOpenLog?: (jobId: number) => void;
+}) {
   const withTests = jobs.filter((j) => j.tests.passed + j.tests.failed + j.tests.skipped > 0);
   const ids = withTests.map((j) => j.id).join(",");
   const results = useLoader<Row[]>(withTests.length ? `${ids}|${refreshKey}` : null, async () => {
     const lists = await Promise.all(
-      withTests.map(async (j) => (await testResults(j.id)).map((t) => ({ ...t, job: j.name }))),
+      withTests.map(async (j) => (await testResults(j.id)).map((t) => ({ ...t, job: j.name, jobId: j.id }))),
     );
     return lists.flat();
   });
   const [limit, setLimit] = useState(SHOW_STEP);
+  const [query, setQuery] = useState("");
+  const groups = useMemo(
+    () => groupTests([...(results.data ?? [])].sort((a, b) => rank(a.status) - rank(b.status))),
+    [results.data],
+  );
 
   const counts = withTests.reduce(
     (acc, j) => ({
@@ -137,13 +338,34 @@ export function TestResults({ jobs, refreshKey }: { jobs: JobView[]; refreshKey:
     );
   }
 
-  const rows = [...(results.data ?? [])].sort((a, b) => rank(a.status) - rank(b.status));
+  const q = query.trim().toLowerCase();
+  const rows = q ? groups.filter((g) => matches(g, q)) : groups;
   return (
     <Box data-testid="test-results">
-      <Stack direction="row" gap={1} sx={{ p: 2 }} data-testid="test-counts">
-        <Chip color="error" variant={counts.failed ? "filled" : "outlined"} label={`${counts.failed} failed`} />
-        <Chip color="success" variant="outlined" label={`${counts.passed} passed`} />
-        <Chip variant="outlined" label={`${counts.skipped} skipped`} />
+      <Stack direction="row" gap={1} alignItems="center" flexWrap="wrap" sx={{ p: 2 }}>
+        <Stack direction="row" gap={1} data-testid="test-counts">
+          <Chip color="error" variant={counts.failed ? "filled" : "outlined"} label={`${counts.failed} failed`} />
+          <Chip color="success" variant="outlined" label={`${counts.passed} passed`} />
+          <Chip variant="outlined" label={`${counts.skipped} skipped`} />
+        </Stack>
+        <Box sx={{ flex: 1 }} />
+        <TextField
+          size="small"
+          placeholder="Search tests"
+          value={query}
+          onChange={(e) => setQuery(e.target.value)}
+          sx={{ width: 280 }}
+          slotProps={{
+            htmlInput: { "data-testid": "test-search", "aria-label": "Search tests by name, class or message" },
+            input: {
+              startAdornment: (
+                <InputAdornment position="start">
+                  <SearchIcon fontSize="small" />
+                </InputAdornment>
+              ),
+            },
+          }}
+        />
       </Stack>
       {results.loading ? <LinearProgress aria-label="Loading test results" /> : null}
       {results.error ? (
@@ -152,10 +374,15 @@ export function TestResults({ jobs, refreshKey }: { jobs: JobView[]; refreshKey:
         </Box>
       ) : null}
       <Box sx={{ borderTop: 1, borderColor: "divider" }}>
-        {rows.slice(0, limit).map((t, i) => (
-          <TestRow key={`${t.job}|${t.report}|${t.classname}|${t.name}|${i}`} test={t} showJob={withTests.length > 1} />
+        {rows.slice(0, limit).map((g) => (
+          <TestRow key={g.key} group={g} showJob={withTests.length > 1} runId={runId} onOpenLog={onOpenLog} />
         ))}
       </Box>
+      {q && results.data && rows.length === 0 ? (
+        <Typography color="text.secondary" sx={{ p: 2 }}>
+          No test matches “{query.trim()}”.
+        </Typography>
+      ) : null}
       {rows.length > limit ? (
         <Box sx={{ p: 1.5, textAlign: "center" }}>
           <Button onClick={() => setLimit((l) => l + SHOW_STEP * 3)}>Show more ({rows.length - limit} left)</Button>

@@ -8,8 +8,9 @@ import { act } from "@testing-library/react";
 
 import type { Command, CommandArgs, CommandResult, EventKey } from "../api";
 import type { ErrorDto } from "../bindings/ErrorDto";
+import type { SecretView } from "../bindings/SecretView";
 import type { EVENT_NAMES, EventPayloads } from "../bindings/ipc";
-import { overviewOf, settings } from "./fixtures";
+import { iso, overviewOf, rotations, settings } from "./fixtures";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Handler = (args: any) => unknown;
@@ -53,6 +54,7 @@ const DEFAULTS: Handlers = {
   first_run: () => ({ empty: false, demo_available: true }),
   overview: () => overviewOf(),
   list_projects: () => [],
+  list_secrets: () => [],
 };
 
 export function mockBackend(handlers: Handlers = {}): Backend {
@@ -91,4 +93,52 @@ export async function emitEvent<N extends string>(
 
 export function errorDto(code: ErrorDto["code"], message: string, diagnostics: ErrorDto["diagnostics"] = []): ErrorDto {
   return { code, message, diagnostics };
+}
+
+export interface FakeSecrets {
+  /** What `list_secrets` answers (index order, then the environment), as the shell keeps it. */
+  secrets: SecretView[];
+  /** Every value set, in order: only a test may look (the shell never sends one back). */
+  values: { name: string; project: string | null; value: string }[];
+  handlers: Pick<Handlers, "list_secrets" | "set_secret" | "remove_secret">;
+}
+
+/**
+ * The secrets commands with the shell's rules: the same name rule, an empty
+ * value and an unknown project refused, setting an existing name in a scope
+ * rotates it, environment entries (`SWITCHYARD_SECRET_*`) are never touched.
+ */
+export function fakeSecrets(initial: SecretView[] = [], projects: string[] = ["shop", "api"]): FakeSecrets {
+  const fake: FakeSecrets = {
+    secrets: [...initial],
+    values: [],
+    handlers: {
+      list_secrets: () => fake.secrets.map((s) => ({ ...s })),
+      set_secret: ({ name, project, value }) => {
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || name.length > 128) {
+          throw errorDto("invalid_input", `\`${name}\` is not a valid secret name: use letters, digits and \`_\` (not starting with a digit), at most 128 characters, e.g. API_TOKEN`);
+        }
+        if (value === "") throw errorDto("invalid_input", `the value of secret \`${name}\` is empty`);
+        if (project !== null && !projects.includes(project)) throw errorDto("not_found", `no project named \`${project}\``);
+        fake.values.push({ name, project, value });
+        const scope = project === null ? "global" : "project";
+        const now = iso(Date.now());
+        const i = fake.secrets.findIndex((s) => s.scope === scope && s.name === name && s.project === project);
+        const view: SecretView =
+          i >= 0
+            ? { ...fake.secrets[i], updated_at: now, rotations: rotations(Number(fake.secrets[i].rotations) + 1) }
+            : { name, scope, project, created_at: now, updated_at: now, rotations: rotations(0) };
+        if (i >= 0) fake.secrets[i] = view;
+        else fake.secrets.unshift(view);
+        return view;
+      },
+      remove_secret: ({ name, project }) => {
+        const scope = project === null ? "global" : "project";
+        const before = fake.secrets.length;
+        fake.secrets = fake.secrets.filter((s) => !(s.scope === scope && s.name === name && s.project === project));
+        return fake.secrets.length < before;
+      },
+    },
+  };
+  return fake;
 }

@@ -7,6 +7,7 @@ import type { ProjectDetailView } from "../bindings/ProjectDetailView";
 import type { ProjectView } from "../bindings/ProjectView";
 import type { RunSummaryView } from "../bindings/RunSummaryView";
 import type { RunView } from "../bindings/RunView";
+import type { SecretView } from "../bindings/SecretView";
 import type { SettingsDto } from "../bindings/SettingsDto";
 import type { WaitingGateView } from "../bindings/WaitingGateView";
 
@@ -29,6 +30,10 @@ export function summary(partial: Partial<RunSummaryView> = {}): RunSummaryView {
     started_at: iso(NOW - 110_000),
     finished_at: iso(NOW - 50_000),
     duration_ms: 60_000,
+    trigger: "app",
+    chosen_jobs: [],
+    in_place: false,
+    rerun_of: null,
     ...partial,
   };
 }
@@ -117,6 +122,22 @@ export function project(partial: Partial<ProjectView> = {}): ProjectView {
   };
 }
 
+/** `rotations` as the shell sends it: a JSON number. */
+export function rotations(n: number): number {
+  return n;
+}
+
+/** A stored global secret `API_TOKEN`, set 3 days ago and never rotated. */
+export function secret(partial: Partial<SecretView> = {}): SecretView {
+  const set = iso(NOW - 3 * 86_400_000);
+  return { name: "API_TOKEN", scope: "global", project: null, created_at: set, updated_at: set, rotations: rotations(0), ...partial };
+}
+
+/** A `SWITCHYARD_SECRET_<NAME>` variable of the shell's process: no times, read-only. */
+export function envSecret(name: string): SecretView {
+  return { name, scope: "environment", project: null, created_at: null, updated_at: null, rotations: rotations(0) };
+}
+
 export function settings(partial: Partial<SettingsDto> = {}): SettingsDto {
   return {
     theme: "system",
@@ -127,6 +148,8 @@ export function settings(partial: Partial<SettingsDto> = {}): SettingsDto {
     data_dir: "/home/dev/.local/share/switchyard",
     config_file: "/home/dev/.config/switchyard/config.toml",
     config_problem: null,
+    local_concurrency: null,
+    cpus: 8,
     ...partial,
   };
 }

@@ -29,7 +29,7 @@ function Welcome({ demo }: { demo: boolean }) {
     try {
       const project = await importDemo();
       projectAdded();
-      const id = await startRun(project.name, [], false);
+      const id = await startRun(project.name, [], false, false, null);
       navigate(`/runs/${id}`);
     } catch (e) {
       setError(toErrorDto(e));

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 
 import type { PlanJobView } from "../bindings/PlanJobView";
 import type { RunSummaryView } from "../bindings/RunSummaryView";
-import { emitEvent, mockBackend } from "../test/backend";
+import { emitEvent, errorDto, mockBackend } from "../test/backend";
 import { detail, planGate, planJob, project, run, summary } from "../test/fixtures";
 import { currentPath, renderApp } from "../test/render";
 
@@ -187,7 +187,7 @@ describe("Project view", () => {
     await user.click(screen.getByTestId("run-options-confirm"));
     await waitFor(() => expect(currentPath()).toBe("/runs/77"));
     expect(backend.argsOf("start_run")).toEqual([
-      { project: "shop", jobs: ["build", "test (debian)", "test (alpine)"], in_place: true },
+      { project: "shop", jobs: ["build", "test (debian)", "test (alpine)"], in_place: true, from_link: false, parallelism: null },
     ]);
   });
 
@@ -203,7 +203,7 @@ describe("Project view", () => {
     await user.keyboard("r");
     await user.click(await screen.findByTestId("run-options-confirm"));
     await waitFor(() => expect(currentPath()).toBe("/runs/78"));
-    expect(backend.argsOf("start_run")).toEqual([{ project: "shop", jobs: [], in_place: false }]);
+    expect(backend.argsOf("start_run")).toEqual([{ project: "shop", jobs: [], in_place: false, from_link: false, parallelism: null }]);
   });
 
   it("reloads when this project is changed elsewhere (the CLI)", async () => {
@@ -232,5 +232,76 @@ describe("Project view", () => {
     renderApp("/projects/ghost");
     expect(await screen.findByText("no project named ghost; import it first")).toBeInTheDocument();
     expect(screen.getByText("No such project")).toBeInTheDocument();
+  });
+
+  it("removes the project but keeps its history by default, then shows the projects list", async () => {
+    const backend = mockBackend({
+      project_detail: () => detail(),
+      list_runs: () => ({ runs: [], next_before: null }),
+      remove_project: ({ name, delete_history }) => ({ name, history_deleted: delete_history, runs: 12, artifact_files_deleted: 0 }),
+    });
+    const { user } = renderApp("/projects/shop");
+    await user.click(await screen.findByTestId("project-remove"));
+    const dialog = await screen.findByTestId("project-remove-dialog");
+    // It names the project and its folder, and says the folder is not touched.
+    expect(dialog).toHaveTextContent("shop leaves Switchyard's list of projects");
+    expect(within(dialog).getByTestId("project-remove-path")).toHaveTextContent("/home/dev/src/shop");
+    expect(dialog).toHaveTextContent("Nothing in its folder is touched");
+    expect(screen.getByTestId("project-remove-keep")).toBeChecked();
+    expect(screen.getByTestId("project-remove-delete")).not.toBeChecked();
+    expect(screen.getByTestId("project-remove-confirm")).toHaveTextContent(/^Remove$/);
+    expect(backend.argsOf("remove_project")).toEqual([]);
+
+    await user.click(screen.getByTestId("project-remove-confirm"));
+    await waitFor(() => expect(currentPath()).toBe("/projects"));
+    expect(backend.argsOf("remove_project")).toEqual([{ name: "shop", delete_history: false }]);
+    expect(await screen.findByTestId("notice")).toHaveTextContent("Removed shop; its 12 runs stay in the history");
+    expect(screen.queryByTestId("project-remove-dialog")).not.toBeInTheDocument();
+  });
+
+  it("removes the project and deletes its history when asked to", async () => {
+    const backend = mockBackend({
+      project_detail: () => detail(),
+      list_runs: () => ({ runs: [], next_before: null }),
+      remove_project: ({ name, delete_history }) => ({ name, history_deleted: delete_history, runs: 3, artifact_files_deleted: 5 }),
+    });
+    const { user } = renderApp("/projects/shop");
+    await user.click(await screen.findByTestId("project-remove"));
+    await screen.findByTestId("project-remove-dialog");
+    await user.click(screen.getByTestId("project-remove-delete"));
+    const confirm = screen.getByTestId("project-remove-confirm");
+    expect(confirm).toHaveTextContent("Remove and delete history");
+    expect(confirm).toHaveClass("MuiButton-colorError");
+    expect(screen.getByTestId("project-remove-dialog")).toHaveTextContent(
+      "Delete its history too (runs, logs, test results, artifacts; cannot be undone)",
+    );
+    await user.click(confirm);
+    await waitFor(() => expect(currentPath()).toBe("/projects"));
+    expect(backend.argsOf("remove_project")).toEqual([{ name: "shop", delete_history: true }]);
+    expect(await screen.findByTestId("notice")).toHaveTextContent("Removed shop and its history");
+  });
+
+  it("shows in the dialog why the project could not be removed, and stays", async () => {
+    const backend = mockBackend({
+      project_detail: () => detail(),
+      list_runs: () => ({ runs: [], next_before: null }),
+      remove_project: () => {
+        throw errorDto("invalid_input", "project `shop` has a run going (run 31); cancel it or wait for it to end first");
+      },
+    });
+    const { user } = renderApp("/projects/shop");
+    await user.click(await screen.findByTestId("project-remove"));
+    await user.click(await screen.findByTestId("project-remove-confirm"));
+    const error = await screen.findByTestId("project-remove-error");
+    expect(error).toHaveAttribute("data-code", "invalid_input");
+    expect(error).toHaveTextContent("has a run going (run 31)");
+    expect(currentPath()).toBe("/projects/shop");
+    expect(screen.getByTestId("project-remove-dialog")).toBeInTheDocument();
+    expect(screen.getByTestId("project-remove-confirm")).toBeEnabled();
+
+    await user.click(screen.getByTestId("project-remove-cancel"));
+    await waitFor(() => expect(screen.queryByTestId("project-remove-dialog")).not.toBeInTheDocument());
+    expect(backend.argsOf("remove_project")).toHaveLength(1);
+    expect(currentPath()).toBe("/projects/shop");
   });
 });

@@ -1,3 +1,4 @@
+import DeleteOutlineIcon from "@mui/icons-material/DeleteOutline";
 import PlayArrowIcon from "@mui/icons-material/PlayArrow";
 import RefreshIcon from "@mui/icons-material/Refresh";
 import Alert from "@mui/material/Alert";
@@ -10,18 +11,20 @@ import Link from "@mui/material/Link";
 import Stack from "@mui/material/Stack";
 import Tooltip from "@mui/material/Tooltip";
 import Typography from "@mui/material/Typography";
-import { useState } from "react";
-import { Link as RouterLink, useNavigate, useParams } from "react-router";
+import { useEffect, useState } from "react";
+import { Link as RouterLink, useLocation, useNavigate, useParams } from "react-router";
 
 import { onProjects, onRuns, projectDetail } from "../api";
 import type { PipelineView } from "../bindings/PipelineView";
 import { DiagnosticList, ErrorAlert } from "../components/ErrorAlert";
 import { JobGraph } from "../components/JobGraph";
 import { PageHeader, PageLoading, Section } from "../components/Page";
+import { RemoveProjectDialog, removedNotice } from "../components/RemoveProjectDialog";
 import { RunHistory } from "../components/RunHistory";
 import { RunOptionsDialog } from "../components/RunOptionsDialog";
 import { shortCommit } from "../format";
 import { useLoader, useSubscription } from "../hooks";
+import { useNotify } from "../notify";
 import { planGraphJobs } from "../plan";
 import { useShortcut } from "../shortcuts";
 import { StatusChip } from "../status";
@@ -63,12 +66,36 @@ function PipelineSection({ pipeline, onReload }: { pipeline: PipelineView; onRel
   );
 }
 
+/**
+ * The route state that opens the Run dialog once the project is shown (the
+ * command palette's "Run project …"); dropped from the history entry at once.
+ */
+export interface ProjectLocationState {
+  openRun?: boolean;
+}
+
 export function ProjectView() {
   const { name = "" } = useParams();
   const navigate = useNavigate();
+  const location = useLocation();
+  const notify = useNotify();
   const detail = useLoader(`project:${name}`, () => projectDetail(name));
   const [runDialog, setRunDialog] = useState(0);
+  const [removing, setRemoving] = useState(false);
   const valid = detail.data?.pipeline.state === "valid";
+  const loaded = detail.data !== undefined;
+  const openRunAsked = (location.state as ProjectLocationState | null)?.openRun === true;
+
+  // Asked to open the Run dialog (as `r` does) once the pipeline is known;
+  // then the state goes, so Back or a reload does not open it again.
+  const [runAskedAt, setRunAskedAt] = useState<string | null>(null);
+  if (openRunAsked && loaded && runAskedAt !== location.key) {
+    setRunAskedAt(location.key);
+    if (valid) setRunDialog((n) => n + 1);
+  }
+  useEffect(() => {
+    if (openRunAsked && loaded) navigate({ pathname: location.pathname, search: location.search }, { replace: true, state: null });
+  }, [openRunAsked, loaded, navigate, location.pathname, location.search]);
 
   useSubscription(onRuns, (run) => {
     if (run.project !== name) return;
@@ -108,6 +135,17 @@ export function ProjectView() {
 
   const { project, git, pipeline, branches } = detail.data;
   const lastCommit = git?.commits[0];
+  const removeButton = (
+    <Button
+      variant="outlined"
+      color="inherit"
+      startIcon={<DeleteOutlineIcon />}
+      onClick={() => setRemoving(true)}
+      data-testid="project-remove"
+    >
+      Remove project
+    </Button>
+  );
   const runButton = (
     <Button
       variant="contained"
@@ -156,13 +194,16 @@ export function ProjectView() {
           </Stack>
         }
         actions={
-          valid ? (
-            runButton
-          ) : (
-            <Tooltip title="Fix the pipeline first: see the problems below.">
-              <span>{runButton}</span>
-            </Tooltip>
-          )
+          <>
+            {removeButton}
+            {valid ? (
+              runButton
+            ) : (
+              <Tooltip title="Fix the pipeline first: see the problems below.">
+                <span>{runButton}</span>
+              </Tooltip>
+            )}
+          </>
         }
       />
       <PipelineSection pipeline={pipeline} onReload={detail.reload} />
@@ -177,6 +218,16 @@ export function ProjectView() {
           plan={pipeline.plan}
           onClose={() => setRunDialog(0)}
           onStarted={(id) => navigate(`/runs/${id}`)}
+        />
+      ) : null}
+      {removing ? (
+        <RemoveProjectDialog
+          project={project}
+          onClose={() => setRemoving(false)}
+          onRemoved={(removed) => {
+            notify(removedNotice(removed), "success");
+            navigate("/projects");
+          }}
         />
       ) : null}
     </>

@@ -283,16 +283,26 @@ describe("Run view", () => {
     expect(rows[1]).toHaveTextContent("120 B");
   });
 
-  it("runs the project again", async () => {
+  it("Run again repeats the chosen jobs and place instead of running every job", async () => {
+    // Run 12 ran only `test` (and what it needs), in the project folder.
     const backend = mockBackend({
-      get_run: ({ id }) => run({ id }),
+      get_run: ({ id }) =>
+        run({
+          id,
+          chosen_jobs: id === 12 ? ["test"] : [],
+          in_place: id === 12,
+          jobs: [job({ id: 100, name: "build" }), job({ id: 101, name: "test", needs: ["build"] })],
+        }),
       read_log: emptyLog,
-      start_run: () => 13,
+      rerun: () => 13,
+      start_run: () => 99,
     });
     const { user } = renderApp("/runs/12");
     await user.click(await screen.findByTestId("run-again"));
     await waitFor(() => expect(currentPath()).toBe("/runs/13"));
-    expect(backend.argsOf("start_run")).toEqual([{ project: "shop", jobs: [], in_place: false }]);
+    // The shell repeats run 12 as it was (its jobs, its place, its options): not a new run of every job in a copy.
+    expect(backend.argsOf("rerun")).toEqual([{ run_id: 12, mode: "same", job: null }]);
+    expect(backend.argsOf("start_run")).toEqual([]);
   });
 
   it("says when the run does not exist", async () => {

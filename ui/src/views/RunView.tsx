@@ -1,3 +1,5 @@
+import ArrowDropDownIcon from "@mui/icons-material/ArrowDropDown";
+import HourglassEmptyIcon from "@mui/icons-material/HourglassEmpty";
 import ReplayIcon from "@mui/icons-material/Replay";
 import PanToolOutlinedIcon from "@mui/icons-material/PanToolOutlined";
 import StopIcon from "@mui/icons-material/Stop";
@@ -6,18 +8,23 @@ import AlertTitle from "@mui/material/AlertTitle";
 import Box from "@mui/material/Box";
 import Breadcrumbs from "@mui/material/Breadcrumbs";
 import Button from "@mui/material/Button";
+import ButtonGroup from "@mui/material/ButtonGroup";
 import Chip from "@mui/material/Chip";
 import Link from "@mui/material/Link";
+import ListItemText from "@mui/material/ListItemText";
+import Menu from "@mui/material/Menu";
+import MenuItem from "@mui/material/MenuItem";
 import Paper from "@mui/material/Paper";
 import Stack from "@mui/material/Stack";
 import Tab from "@mui/material/Tab";
 import Tabs from "@mui/material/Tabs";
 import Typography from "@mui/material/Typography";
 import { useCallback, useState, type ReactNode } from "react";
-import { Link as RouterLink, useNavigate, useParams, useSearchParams } from "react-router";
+import { Link as RouterLink, useLocation, useNavigate, useParams, useSearchParams } from "react-router";
 
-import { cancelRun, getRun, onRunEvent, startRun, toErrorDto } from "../api";
+import { cancelRun, getRun, onRunEvent, rerun, toErrorDto, type RerunMode } from "../api";
 import type { ErrorDto } from "../bindings/ErrorDto";
+import type { JobStatus } from "../bindings/JobStatus";
 import type { JobView } from "../bindings/JobView";
 import type { RunEventDto } from "../bindings/RunEventDto";
 import { Artifacts } from "../components/Artifacts";
@@ -30,11 +37,18 @@ import { StepList } from "../components/StepList";
 import { TestResults } from "../components/TestResults";
 import { durationOf, formatDateTime, formatDuration, shortCommit, toMs } from "../format";
 import { useLoader, useNow, useSubscription } from "../hooks";
+import { parseLine } from "../links";
+import { queueNote } from "../queue";
 import { applyRunEvent, mergeRun } from "../runEvents";
+import { useShortcut } from "../shortcuts";
 import { STATUS_LABEL, StatusChip, isActive, isFailure } from "../status";
 import { MONO_FONT } from "../theme";
+import { triggerInfo } from "../trigger";
 
 type TabName = "log" | "tests" | "artifacts";
+
+/** Job statuses that "Re-run failed jobs" repeats: ended without succeeding (the engine's `failed` re-run). */
+const RERUN_FAILED: ReadonlySet<JobStatus> = new Set<JobStatus>(["failed", "cancelled", "timed_out", "skipped", "interrupted"]);
 
 /**
  * What to show when no job was chosen: a gate waiting for a person, else the
@@ -48,6 +62,24 @@ function defaultJob(jobs: JobView[]): JobView | undefined {
     jobs.find((j) => j.status === "running") ??
     jobs[0]
   );
+}
+
+/**
+ * The job shown: the one in the URL (`?job=<id>`, or `?job_name=<name>` from
+ * a link), else the one picked by default for this run (`autoPick`), else the
+ * default pick.
+ */
+function selectionOf(
+  jobs: JobView[],
+  search: URLSearchParams,
+  autoPick: { run: number; job: number } | null,
+  runId: number,
+): { chosen: JobView | undefined; kept: JobView | undefined; selected: JobView | undefined } {
+  const selectedParam = Number(search.get("job"));
+  const selectedName = search.get("job_name");
+  const chosen = jobs.find((j) => j.id === selectedParam) ?? jobs.find((j) => j.name === selectedName);
+  const kept = autoPick?.run === runId ? jobs.find((j) => j.id === autoPick.job) : undefined;
+  return { chosen, kept, selected: chosen ?? kept ?? defaultJob(jobs) };
 }
 
 function Fact({ label, children }: { label: string; children: ReactNode }) {
@@ -68,6 +100,7 @@ export function RunView() {
   const id = Number(params.id);
   const valid = Number.isInteger(id) && id > 0;
   const navigate = useNavigate();
+  const location = useLocation();
   const [search, setSearch] = useSearchParams();
   const run = useLoader(valid ? `run:${id}` : null, () => getRun(id), mergeRun);
   const [tab, setTab] = useState<TabName>("log");
@@ -75,6 +108,9 @@ export function RunView() {
   const [autoPick, setAutoPick] = useState<{ run: number; job: number } | null>(null);
   const [actionError, setActionError] = useState<ErrorDto | null>(null);
   const [cancelling, setCancelling] = useState(false);
+  const [rerunning, setRerunning] = useState(false);
+  // The "Run again" menu's toggle while the menu is open.
+  const [againMenu, setAgainMenu] = useState<HTMLElement | null>(null);
 
   const subscribe = useCallback((h: (e: RunEventDto) => void) => onRunEvent(id, h), [id]);
   useSubscription(valid ? subscribe : null, (event) => {
@@ -83,7 +119,80 @@ export function RunView() {
   });
 
   const active = run.data ? isActive(run.data.status) : false;
+  const ended = run.data !== undefined && !active;
   const now = useNow(1000, active);
+
+  const cancel = async () => {
+    setCancelling(true);
+    setActionError(null);
+    try {
+      await cancelRun(id);
+    } catch (error) {
+      const e = toErrorDto(error);
+      // Already over: the view catches up; anything else is shown.
+      if (e.code !== "already_finished") setActionError(e);
+      run.reload();
+    } finally {
+      setCancelling(false);
+    }
+  };
+
+  /** Starts a run that repeats this one (`rerun`), then shows it. */
+  const runAgain = async (mode: RerunMode) => {
+    setAgainMenu(null);
+    setRerunning(true);
+    setActionError(null);
+    try {
+      const newId = await rerun(id, mode);
+      navigate(`/runs/${newId}`);
+    } catch (error) {
+      setActionError(toErrorDto(error));
+    } finally {
+      setRerunning(false);
+    }
+  };
+
+  useShortcut("R", "Run again (the same jobs, in the same place)", () => void runAgain("same"), valid && ended && !rerunning);
+  useShortcut("x", "Cancel this run", () => void cancel(), valid && active && !cancelling);
+
+  const pinJob = (key: string) =>
+    setSearch(
+      (p) => {
+        const next = new URLSearchParams(p);
+        next.delete("job_name");
+        // A linked line belongs to the linked job.
+        next.delete("line");
+        next.set("job", key);
+        return next;
+      },
+      { replace: true },
+    );
+
+  const selectJob = (key: string) => {
+    pinJob(key);
+    setTab("log");
+  };
+
+  /** Selects the next (`1`) or previous (`-1`) job in the run's order (the plan's); stops at the ends. */
+  const stepJob = (delta: 1 | -1) => {
+    const r = run.data;
+    if (!r || r.jobs.length === 0) return;
+    const { selected } = selectionOf(r.jobs, search, autoPick, r.id);
+    const i = selected ? r.jobs.findIndex((j) => j.id === selected.id) : -1;
+    const next = i < 0 ? (delta > 0 ? r.jobs[0] : r.jobs[r.jobs.length - 1]) : r.jobs[Math.min(r.jobs.length - 1, Math.max(0, i + delta))];
+    if (next && next.id !== selected?.id) selectJob(String(next.id));
+  };
+  const severalJobs = valid && (run.data?.jobs.length ?? 0) > 1;
+  useShortcut("j", "Select the next job of this run", () => stepJob(1), severalJobs);
+  useShortcut("k", "Select the previous job of this run", () => stepJob(-1), severalJobs);
+
+  // A link to a job (`?job_name=`, `&line=`: a deep link, the Overview) shows that job's log, whatever tab was open.
+  const linkNavigation = search.has("job_name") || search.has("line") ? location.key : null;
+  const [seenLinkNavigation, setSeenLinkNavigation] = useState(linkNavigation);
+  if (linkNavigation !== seenLinkNavigation) {
+    setSeenLinkNavigation(linkNavigation);
+    if (linkNavigation !== null) setTab("log");
+  }
 
   if (!valid) {
     return <ErrorAlert error={{ code: "invalid_input", message: `"${params.id}" is not a run number.`, diagnostics: [] }} />;
@@ -108,12 +217,11 @@ export function RunView() {
 
   const current = run.data;
   const { jobs } = current;
-  // `?job=<job id>` (a click on a job), or `?job_name=<name>` (a link from elsewhere: the Overview's gates).
-  const selectedParam = Number(search.get("job"));
-  const selectedName = search.get("job_name");
-  const chosen = jobs.find((j) => j.id === selectedParam) ?? jobs.find((j) => j.name === selectedName);
-  const kept = autoPick?.run === current.id ? jobs.find((j) => j.id === autoPick.job) : undefined;
-  const selected = chosen ?? kept ?? defaultJob(jobs);
+  // `?job=<job id>` (a click on a job), or `?job_name=<name>` (a link from elsewhere: the Overview's gates, a deep link).
+  const { chosen, kept, selected } = selectionOf(jobs, search, autoPick, current.id);
+  // `&line=<n>`: a link to a line of the chosen job's log.
+  const linkedLine = chosen ? parseLine(search.get("line")) : null;
+  const selectedWaiting = selected ? queueNote(selected.status, selected.reason) : null;
   if (!chosen && !kept && selected) {
     // First render of this run without a choice: remember the default (React re-renders at once).
     setAutoPick({ run: current.id, job: selected.id });
@@ -129,46 +237,10 @@ export function RunView() {
   // Gates waiting for a person other than the one shown below.
   const otherWaiting = jobs.filter((j) => j.status === "waiting" && j.id !== selected?.id);
 
-  const cancel = async () => {
-    setCancelling(true);
-    setActionError(null);
-    try {
-      await cancelRun(current.id);
-    } catch (error) {
-      const e = toErrorDto(error);
-      // Already over: the view catches up; anything else is shown.
-      if (e.code !== "already_finished") setActionError(e);
-      run.reload();
-    } finally {
-      setCancelling(false);
-    }
-  };
-
-  const runAgain = async () => {
-    setActionError(null);
-    try {
-      const newId = await startRun(current.project, [], false);
-      navigate(`/runs/${newId}`);
-    } catch (error) {
-      setActionError(toErrorDto(error));
-    }
-  };
-
-  const pinJob = (key: string) =>
-    setSearch(
-      (p) => {
-        const next = new URLSearchParams(p);
-        next.delete("job_name");
-        next.set("job", key);
-        return next;
-      },
-      { replace: true },
-    );
-
-  const selectJob = (key: string) => {
-    pinJob(key);
-    setTab("log");
-  };
+  // Something to re-run with "Re-run failed jobs" (only once the run ended).
+  const anyFailed = ended && jobs.some((j) => RERUN_FAILED.has(j.status));
+  const trigger = triggerInfo(current.trigger);
+  const TriggerIcon = trigger?.icon;
 
   return (
     <>
@@ -201,14 +273,61 @@ export function RunView() {
             onClick={cancel}
             disabled={cancelling}
             data-testid="run-cancel"
+            aria-keyshortcuts="x"
           >
             {cancelling ? "Cancelling…" : "Cancel"}
           </Button>
         ) : (
-          <Button variant="outlined" startIcon={<ReplayIcon />} onClick={runAgain} data-testid="run-again">
-            Run again
-          </Button>
+          <ButtonGroup variant="outlined" aria-label="Run again">
+            <Button
+              startIcon={<ReplayIcon />}
+              onClick={() => void runAgain("same")}
+              disabled={rerunning}
+              title="The same jobs, in the same place, with the same options"
+              data-testid="run-again"
+              aria-keyshortcuts="Shift+R"
+            >
+              Run again
+            </Button>
+            <Button
+              size="small"
+              onClick={(e) => setAgainMenu(againMenu ? null : e.currentTarget)}
+              disabled={rerunning}
+              aria-label="Other ways to run again"
+              aria-haspopup="menu"
+              aria-expanded={againMenu !== null}
+              aria-controls={againMenu ? "run-again-menu" : undefined}
+              data-testid="run-again-menu"
+            >
+              <ArrowDropDownIcon />
+            </Button>
+          </ButtonGroup>
         )}
+        <Menu
+          id="run-again-menu"
+          anchorEl={againMenu}
+          open={againMenu !== null && ended}
+          onClose={() => setAgainMenu(null)}
+          anchorOrigin={{ vertical: "bottom", horizontal: "right" }}
+          transformOrigin={{ vertical: "top", horizontal: "right" }}
+        >
+          <MenuItem onClick={() => void runAgain("failed")} disabled={!anyFailed || rerunning} data-testid="rerun-failed">
+            <ListItemText
+              primary="Re-run failed jobs"
+              secondary={anyFailed ? "Only the jobs that did not succeed, and what they need" : "Every job succeeded"}
+            />
+          </MenuItem>
+          {selected ? (
+            <MenuItem
+              onClick={() => void runAgain({ job: selected.name })}
+              disabled={rerunning}
+              data-testid="rerun-job"
+              data-job={selected.name}
+            >
+              <ListItemText primary={`Re-run ${selected.name}`} secondary="That job and what it needs" />
+            </MenuItem>
+          ) : null}
+        </Menu>
       </Stack>
       <Paper variant="outlined" sx={{ p: 2, mb: 3 }}>
         <Stack direction="row" gap={4} flexWrap="wrap">
@@ -227,6 +346,51 @@ export function RunView() {
             <span data-testid="run-duration">{formatDuration(duration)}</span>
           </Fact>
         </Stack>
+        {trigger || current.chosen_jobs.length || current.in_place || current.rerun_of !== null ? (
+          <Stack direction="row" gap={1} flexWrap="wrap" alignItems="center" sx={{ mt: 1.5 }} data-testid="run-origin">
+            {trigger && TriggerIcon ? (
+              <Chip
+                size="small"
+                variant="outlined"
+                icon={<TriggerIcon fontSize="small" />}
+                label={trigger.long}
+                data-testid="run-trigger"
+                data-trigger={current.trigger}
+              />
+            ) : null}
+            {current.chosen_jobs.length ? (
+              <Chip
+                size="small"
+                variant="outlined"
+                label={`Jobs chosen: ${current.chosen_jobs.join(", ")}`}
+                title="The jobs chosen when it was started; what they need ran too"
+                data-testid="run-chosen-jobs"
+              />
+            ) : null}
+            {current.in_place ? (
+              <Chip
+                size="small"
+                variant="outlined"
+                color="warning"
+                label="In the project folder"
+                title="It ran in the project folder itself, not in a copy"
+                data-testid="run-in-place"
+              />
+            ) : null}
+            {current.rerun_of !== null ? (
+              <Chip
+                size="small"
+                variant="outlined"
+                icon={<ReplayIcon fontSize="small" />}
+                label={`Re-run of #${current.rerun_of}`}
+                component={RouterLink}
+                to={`/runs/${current.rerun_of}`}
+                clickable
+                data-testid="run-rerun-of"
+              />
+            ) : null}
+          </Stack>
+        ) : null}
       </Paper>
       {current.error ? (
         <Alert severity="error" sx={{ mb: 2 }} data-testid="run-error">
@@ -276,6 +440,7 @@ export function RunView() {
               needs: j.needs,
               status: j.status,
               kind: j.kind,
+              waiting: queueNote(j.status, j.reason) ?? undefined,
               detail: [
                 j.kind === "approval" && j.status !== "waiting" ? "approval" : null,
                 j.started_at !== null || j.duration_ms !== null ? formatDuration(durationOf(j, now)) : null,
@@ -300,13 +465,26 @@ export function RunView() {
                 · {STATUS_LABEL[selected.status]}
                 {isGate ? " · approval" : selected.runner ? ` · runs on ${selected.runner}` : ""}
               </Typography>
+              {selectedWaiting ? (
+                <Typography
+                  component="span"
+                  variant="body2"
+                  color="text.secondary"
+                  sx={{ display: "flex", alignItems: "center", gap: 0.5, mt: 0.25 }}
+                  data-testid="job-waiting-reason"
+                >
+                  <HourglassEmptyIcon fontSize="small" aria-hidden="true" />
+                  {selectedWaiting.reason}
+                </Typography>
+              ) : null}
             </span>
           }
           testId="job-detail"
         >
           <Box sx={{ px: 2, pt: 1 }}>
             {/* A gate's decision is its reason: the panel below shows it in full. */}
-            {selected.reason && !(isGate && selected.approval?.decision) ? (
+            {/* A queued job's reason (why it waits) is in the header above. */}
+            {selected.reason && !selectedWaiting && !(isGate && selected.approval?.decision) ? (
               <Alert severity={isFailure(selected.status) ? "error" : "info"} sx={{ mb: 1 }} data-testid="job-reason">
                 {selected.reason}
               </Alert>
@@ -365,16 +543,23 @@ export function RunView() {
                 jobId={selected.id}
                 live={isActive(selected.status)}
                 steps={selected.steps}
+                runId={current.id}
+                jobName={selected.name}
+                line={linkedLine}
+                lineKey={location.key}
+                openAtFirstError={isFailure(selected.status)}
                 fileName={`${current.project}-run${current.id}-${selected.name.replace(/[^A-Za-z0-9._-]+/g, "_")}.log`}
               />
             ) : null}
             {tab === "tests" ? (
               <TestResults
                 jobs={jobs}
+                runId={current.id}
+                onOpenLog={(jobId) => selectJob(String(jobId))}
                 refreshKey={jobs.map((j) => `${j.id}:${j.tests.passed}/${j.tests.failed}/${j.tests.skipped}`).join(",")}
               />
             ) : null}
-            {tab === "artifacts" ? <Artifacts jobs={jobs} /> : null}
+            {tab === "artifacts" ? <Artifacts runId={current.id} jobs={jobs} /> : null}
           </Box>
         </Section>
       ) : null}

@@ -159,4 +159,55 @@ describe("Settings", () => {
     await waitFor(() => expect(currentPath()).toBe("/projects"));
     expect(screen.queryByRole("dialog", { name: "Discard unsaved changes?" })).toBeNull();
   });
+
+  it("saves the local jobs at once with the rest, empty meaning the number of CPUs", async () => {
+    const backend = mockBackend({ get_settings: () => settings({ cpus: 12 }), update_settings: ({ settings: s }) => s });
+    const { user } = renderApp("/settings");
+    const field = await screen.findByTestId("settings-local-concurrency");
+    expect(field).toHaveValue("");
+    expect(field).toHaveAttribute("placeholder", "the number of CPUs (12)");
+    expect(screen.getByTestId("settings-local-concurrency-help")).toHaveTextContent("Empty: the number of CPUs (12)");
+    expect(screen.getByTestId("settings-save")).toBeDisabled();
+
+    await user.type(field, "6");
+    expect(screen.getByTestId("settings-unsaved")).toBeInTheDocument();
+    await user.click(screen.getByTestId("settings-notify-fixed"));
+    await user.click(screen.getByTestId("settings-save"));
+    await waitFor(() => expect(backend.argsOf("update_settings")).toHaveLength(1));
+    expect(backend.argsOf("update_settings")[0]).toEqual({
+      settings: settings({ cpus: 12, local_concurrency: 6, notify_on_fixed: false }),
+    });
+    expect(await screen.findByText("Settings saved")).toBeInTheDocument();
+    await waitFor(() => expect(screen.getByTestId("settings-local-concurrency")).toHaveValue("6"));
+    expect(screen.getByTestId("settings-save")).toBeDisabled();
+
+    // Emptied: back to the number of CPUs (null).
+    await user.clear(screen.getByTestId("settings-local-concurrency"));
+    await user.click(screen.getByTestId("settings-save"));
+    await waitFor(() => expect(backend.argsOf("update_settings")).toHaveLength(2));
+    expect(backend.argsOf("update_settings")[1]).toEqual({
+      settings: settings({ cpus: 12, local_concurrency: null, notify_on_fixed: false }),
+    });
+  });
+
+  it("does not save local jobs at once outside 1..1024, and asks before leaving with it", async () => {
+    const backend = mockBackend({ get_settings: () => settings({ local_concurrency: 4 }) });
+    const { user } = renderApp("/settings");
+    const field = await screen.findByTestId("settings-local-concurrency");
+    expect(field).toHaveValue("4");
+    for (const bad of ["0", "1025", "four"]) {
+      await user.clear(field);
+      await user.type(field, bad);
+      expect(field).toHaveAttribute("aria-invalid", "true");
+      expect(screen.getByTestId("settings-local-concurrency-help")).toHaveTextContent(/1 to 1024/);
+      expect(screen.getByTestId("settings-save")).toBeDisabled();
+      expect(screen.getByTestId("settings-unsaved")).toBeInTheDocument();
+    }
+    await user.click(screen.getByTestId("nav-overview"));
+    await user.click(within(await screen.findByRole("dialog", { name: "Discard unsaved changes?" })).getByRole("button", { name: "Stay" }));
+    await user.click(screen.getByTestId("settings-reset"));
+    expect(screen.getByTestId("settings-local-concurrency")).toHaveValue("4");
+    expect(screen.queryByTestId("settings-unsaved")).toBeNull();
+    expect(backend.argsOf("update_settings")).toEqual([]);
+  });
 });

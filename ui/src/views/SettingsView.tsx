@@ -27,6 +27,7 @@ import { ErrorAlert } from "../components/ErrorAlert";
 import { PageHeader, PageLoading } from "../components/Page";
 import { formatDateTime } from "../format";
 import { useNow } from "../hooks";
+import { jobLimitText, parseJobLimit } from "../limits";
 import { useNotify } from "../notify";
 import { useSettings } from "../settings";
 import { MONO_FONT } from "../theme";
@@ -50,6 +51,9 @@ function SettingsForm({ saved }: { saved: SettingsDto }) {
   const { applySaved, previewTheme } = useSettings();
   const notify = useNotify();
   const [draft, setDraft] = useState<SettingsDto>(saved);
+  // Typed as text (it may be invalid while typed); saved as `local_concurrency`.
+  const [concurrencyText, setConcurrencyText] = useState(() => jobLimitText(saved.local_concurrency));
+  const concurrency = parseJobLimit(concurrencyText);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ErrorDto | null>(null);
   const now = useNow(30_000);
@@ -57,7 +61,9 @@ function SettingsForm({ saved }: { saved: SettingsDto }) {
     draft.theme !== saved.theme ||
     draft.notify_on_failure !== saved.notify_on_failure ||
     draft.notify_on_fixed !== saved.notify_on_fixed ||
-    draft.close_to_tray !== saved.close_to_tray;
+    draft.close_to_tray !== saved.close_to_tray ||
+    !concurrency.ok ||
+    concurrency.value !== saved.local_concurrency;
   const paused = saved.notifications_paused_until !== null && saved.notifications_paused_until > now;
 
   // The theme being chosen shows at once; the saved one is back when the
@@ -73,13 +79,19 @@ function SettingsForm({ saved }: { saved: SettingsDto }) {
   );
 
   const save = async () => {
+    if (!concurrency.ok) return;
     setBusy(true);
     setError(null);
     try {
       // Pausing has its own command; keep whatever the shell has for it.
-      const result = await updateSettings({ ...draft, notifications_paused_until: saved.notifications_paused_until });
+      const result = await updateSettings({
+        ...draft,
+        local_concurrency: concurrency.value,
+        notifications_paused_until: saved.notifications_paused_until,
+      });
       applySaved(result);
       setDraft(result);
+      setConcurrencyText(jobLimitText(result.local_concurrency));
       notify("Settings saved", "success");
     } catch (e) {
       setError(toErrorDto(e));
@@ -189,6 +201,31 @@ function SettingsForm({ saved }: { saved: SettingsDto }) {
           <FormControlLabel value="dark" control={<Radio slotProps={testIdInput("settings-theme-dark")} />} label="Dark" />
         </RadioGroup>
       </Group>
+      <Group title="Runners">
+        <TextField
+          id="settings-local-concurrency"
+          label="Local jobs at once"
+          value={concurrencyText}
+          onChange={(e) => setConcurrencyText(e.target.value)}
+          placeholder={`the number of CPUs (${saved.cpus})`}
+          error={!concurrency.ok}
+          size="small"
+          sx={{ width: 320, maxWidth: "100%" }}
+          helperText={
+            concurrency.ok
+              ? `Most jobs on this machine at once, over all runs (runners.local.concurrency in the configuration file). Empty: the number of CPUs (${saved.cpus}). A run's own "Jobs at once" can only be lower.`
+              : concurrency.error
+          }
+          slotProps={{
+            htmlInput: {
+              inputMode: "numeric",
+              autoComplete: "off",
+              ...({ "data-testid": "settings-local-concurrency" } as object),
+            },
+            formHelperText: { ...({ "data-testid": "settings-local-concurrency-help" } as object) },
+          }}
+        />
+      </Group>
       <Group title="Window">
         <FormControlLabel
           control={
@@ -222,10 +259,17 @@ function SettingsForm({ saved }: { saved: SettingsDto }) {
           </Box>
         ) : null}
         <Stack direction="row" gap={1} alignItems="center">
-          <Button variant="contained" onClick={save} disabled={!dirty || busy} data-testid="settings-save">
+          <Button variant="contained" onClick={save} disabled={!dirty || busy || !concurrency.ok} data-testid="settings-save">
             {busy ? "Saving…" : "Save"}
           </Button>
-          <Button onClick={() => setDraft(saved)} disabled={!dirty || busy} data-testid="settings-reset">
+          <Button
+            onClick={() => {
+              setDraft(saved);
+              setConcurrencyText(jobLimitText(saved.local_concurrency));
+            }}
+            disabled={!dirty || busy}
+            data-testid="settings-reset"
+          >
             Discard changes
           </Button>
           {dirty ? (

@@ -378,3 +378,302 @@ fn completions_and_manual_pages_cover_every_command() {
         .expect_code(0)
         .stdout_has(&format!("switchyard {}", env!("CARGO_PKG_VERSION")));
 }
+
+/// "Run again" of a run of one chosen job ran every job and ignored where it
+/// ran; a re-run repeats what was run, and says what started each run.
+#[test]
+fn rerun_repeats_the_chosen_jobs_or_only_the_failed_ones() {
+    let sb = Sandbox::new();
+    let dir = sb.project(
+        "again",
+        "jobs:\n  build: {steps: ['echo built']}\n  test: {needs: build, steps: ['test -f ok']}\n  lint: {steps: ['true']}\n  docs: {steps: ['true']}\n",
+    );
+    let d = dir.to_str().unwrap();
+    // One chosen job (and what it needs), in place; it fails.
+    sb.run(&["run", d, "--job", "test", "--in-place"]).expect_code(1);
+    let same = sb.run(&["rerun", "1", "--json"]).expect_code(1).json();
+    let names = |run: &Value| -> BTreeSet<String> {
+        run["jobs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|j| j["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        names(&same),
+        BTreeSet::from(["build".to_string(), "test".to_string()])
+    );
+    assert_eq!(same["chosen_jobs"], serde_json::json!(["test"]));
+    assert_eq!(same["in_place"], true);
+    assert_eq!(same["rerun_of"], 1);
+    assert_eq!(same["trigger"], "cli");
+    // Mend the project (in place, so the file is seen) and re-run the failures only.
+    std::fs::write(dir.join("ok"), "").unwrap();
+    sb.run(&["run", d]).expect_code(0);
+    std::fs::remove_file(dir.join("ok")).unwrap();
+    let all = sb.run(&["run", d, "--in-place", "--json"]).expect_code(1).json();
+    assert_eq!(names(&all).len(), 4);
+    std::fs::write(dir.join("ok"), "").unwrap();
+    let id = all["id"].as_i64().unwrap().to_string();
+    let failed = sb
+        .run(&["rerun", &id, "--failed", "--json"])
+        .expect_code(0)
+        .json();
+    assert_eq!(
+        names(&failed),
+        BTreeSet::from(["build".to_string(), "test".to_string()])
+    );
+    // One job of it; a job it does not have is refused.
+    let one = sb
+        .run(&["rerun", &id, "--job", "lint", "--json"])
+        .expect_code(0)
+        .json();
+    assert_eq!(names(&one), BTreeSet::from(["lint".to_string()]));
+    sb.run(&["rerun", &id, "--job", "nope"])
+        .expect_code(2)
+        .stderr_has("no job `nope`");
+    let ok = failed["id"].as_i64().unwrap().to_string();
+    sb.run(&["rerun", &ok, "--failed"])
+        .expect_code(2)
+        .stderr_has("every job of it succeeded");
+    sb.run(&["show", "2"])
+        .expect_code(0)
+        .stdout_has("started from cli; jobs chosen: test; in the project folder; re-run of run 1");
+}
+
+/// `switchyard show 1 | head -1` used to end with a panic and a backtrace.
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    let sb = Sandbox::new();
+    let dir = sb.project("pipe", "jobs:\n  a: {steps: ['true']}\n  b: {steps: ['true']}\n");
+    sb.run(&["run", dir.to_str().unwrap()]).expect_code(0);
+    let mut child = sb
+        .command(&["show", "1"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("backtrace"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn artifacts_are_listed_and_copied_out_checked() {
+    let sb = Sandbox::new();
+    let dir = sb.project(
+        "arts",
+        "jobs:\n  build:\n    steps: ['mkdir -p dist && printf app > dist/app.bin']\n    artifacts: ['dist/*']\n  docs:\n    steps: ['mkdir -p site && printf html > site/index.html']\n    artifacts: ['site/**']\n",
+    );
+    sb.run(&["run", dir.to_str().unwrap()]).expect_code(0);
+    let list = sb.run(&["artifacts", "1", "--json"]).expect_code(0).json();
+    let paths: BTreeSet<String> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| format!("{}:{}", a["job"].as_str().unwrap(), a["path"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        paths,
+        BTreeSet::from([
+            "build:dist/app.bin".to_string(),
+            "docs:site/index.html".to_string()
+        ])
+    );
+
+    // Every job's, each in its job's folder.
+    let all = sb.path().join("all");
+    sb.run(&["artifacts", "1", "--out", all.to_str().unwrap()])
+        .expect_code(0)
+        .stdout_has("SHA-256 checked");
+    assert_eq!(
+        std::fs::read_to_string(all.join("build/dist/app.bin")).unwrap(),
+        "app"
+    );
+    assert_eq!(
+        std::fs::read_to_string(all.join("docs/site/index.html")).unwrap(),
+        "html"
+    );
+    // One job's, directly; again is fine (same content); other content is kept unless --force.
+    let one = sb.path().join("one");
+    sb.run(&["artifacts", "1", "--job", "build", "--out", one.to_str().unwrap()])
+        .expect_code(0);
+    assert_eq!(std::fs::read_to_string(one.join("dist/app.bin")).unwrap(), "app");
+    sb.run(&["artifacts", "1", "--job", "build", "--out", one.to_str().unwrap()])
+        .expect_code(0);
+    std::fs::write(one.join("dist/app.bin"), "mine").unwrap();
+    sb.run(&["artifacts", "1", "--job", "build", "--out", one.to_str().unwrap()])
+        .expect_code(2)
+        .stderr_has("exists with other content");
+    assert_eq!(std::fs::read_to_string(one.join("dist/app.bin")).unwrap(), "mine");
+    sb.run(&[
+        "artifacts",
+        "1",
+        "--job",
+        "build",
+        "--out",
+        one.to_str().unwrap(),
+        "--force",
+    ])
+    .expect_code(0);
+    assert_eq!(std::fs::read_to_string(one.join("dist/app.bin")).unwrap(), "app");
+    sb.run(&["artifacts", "1", "--job", "nope", "--out", one.to_str().unwrap()])
+        .expect_code(2)
+        .stderr_has("no job `nope`");
+    sb.run(&["artifacts", "9", "--json"]).expect_code(2);
+}
+
+#[test]
+fn a_removed_project_keeps_or_deletes_its_history() {
+    let sb = Sandbox::new();
+    let keep = sb.project(
+        "keep",
+        "jobs:\n  a: {steps: ['mkdir -p out && printf k > out/k'], artifacts: ['out/*']}\n",
+    );
+    let gone = sb.project(
+        "gone",
+        "jobs:\n  a: {steps: ['mkdir -p out && printf g > out/g'], artifacts: ['out/*']}\n",
+    );
+    sb.run(&["run", keep.to_str().unwrap()]).expect_code(0);
+    sb.run(&["run", gone.to_str().unwrap()]).expect_code(0);
+    let store_files = || -> usize {
+        fn count(d: &std::path::Path) -> usize {
+            std::fs::read_dir(d).map_or(0, |it| {
+                it.flatten()
+                    .map(|e| if e.path().is_dir() { count(&e.path()) } else { 1 })
+                    .sum()
+            })
+        }
+        count(&sb.home.join("artifacts"))
+    };
+    assert_eq!(store_files(), 2);
+
+    // Kept: gone from the list, its run still opens; importing brings it back.
+    sb.run(&["remove", "keep"])
+        .expect_code(0)
+        .stdout_has("1 runs stay in the history");
+    let projects = sb.run(&["projects", "--json"]).expect_code(0).json();
+    assert!(!projects.to_string().contains("\"keep\""), "{projects}");
+    sb.run(&["show", "1"]).expect_code(0);
+    sb.run(&["import", keep.to_str().unwrap()]).expect_code(0);
+    assert_eq!(
+        sb.run(&["runs", "keep", "--json"])
+            .expect_code(0)
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // Deleted: its runs and the artifact files only it kept go.
+    let removed = sb
+        .run(&["remove", "gone", "--delete-history", "--json"])
+        .expect_code(0)
+        .json();
+    assert_eq!(removed["runs"], 1);
+    assert_eq!(removed["artifact_files_deleted"], 1);
+    sb.run(&["show", "2"]).expect_code(2);
+    assert_eq!(store_files(), 1);
+    sb.run(&["remove", "nope"])
+        .expect_code(2)
+        .stderr_has("no project named `nope`");
+}
+
+#[test]
+fn targets_are_added_listed_and_removed_in_config_toml() {
+    let sb = Sandbox::new();
+    let kc = sb.path().join("kubeconfig");
+    std::fs::write(
+        &kc,
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: 'https://127.0.0.1:9'}\nusers:\n- name: u\n  user: {token: t}\ncontexts:\n- name: prod-ctx\n  context: {cluster: c, user: u}\ncurrent-context: prod-ctx\n",
+    )
+    .unwrap();
+    let k = kc.to_str().unwrap();
+    sb.run(&[
+        "targets",
+        "add",
+        "prod",
+        "--context",
+        "prod-ctx",
+        "--kubeconfig",
+        k,
+        "--namespace",
+        "ci",
+        "--env",
+        "production",
+    ])
+    .expect_code(0);
+    let list = sb.run(&["targets", "list", "--json"]).expect_code(0).json();
+    assert_eq!(list[0]["name"], "prod");
+    assert_eq!(list[0]["context"], "prod-ctx");
+    assert_eq!(list[0]["namespace"], "ci");
+    assert_eq!(list[0]["environment"], "production");
+    let config = std::fs::read_to_string(sb.home.join("config.toml")).unwrap();
+    assert!(
+        config.contains("[targets.prod]") && config.contains("namespace = \"ci\""),
+        "{config}"
+    );
+
+    sb.run(&[
+        "targets",
+        "add",
+        "prod",
+        "--context",
+        "prod-ctx",
+        "--kubeconfig",
+        k,
+    ])
+    .expect_code(2)
+    .stderr_has("exists");
+    sb.run(&["targets", "add", "other", "--context", "nope", "--kubeconfig", k])
+        .expect_code(2)
+        .stderr_has("no context `nope`; its contexts: prod-ctx");
+    sb.run(&[
+        "targets",
+        "add",
+        "bad name",
+        "--context",
+        "prod-ctx",
+        "--kubeconfig",
+        k,
+    ])
+    .expect_code(2);
+    sb.run(&[
+        "targets",
+        "add",
+        "x",
+        "--context",
+        "prod-ctx",
+        "--kubeconfig",
+        k,
+        "--namespace",
+        "Bad_NS",
+    ])
+    .expect_code(2)
+    .stderr_has("not a namespace name");
+    sb.run(&["targets", "add", "e", "--eks", "c", "--region", "eu-west-1"])
+        .expect_code(2)
+        .stderr_has("use --context");
+    // An unreachable server: the check fails with the reason.
+    let check = sb.run(&["targets", "check", "--json"]).expect_code(1).json();
+    assert_eq!(check[0]["ok"], false);
+    assert!(
+        check[0]["problems"][0].as_str().unwrap().contains("unreachable"),
+        "{check}"
+    );
+    sb.run(&["targets", "check", "nope"])
+        .expect_code(2)
+        .stderr_has("no target named `nope`");
+    sb.run(&["targets", "rm", "prod"]).expect_code(0);
+    sb.run(&["targets", "rm", "prod"]).expect_code(1);
+    assert_eq!(
+        sb.run(&["targets", "list", "--json"]).expect_code(0).json(),
+        serde_json::json!([])
+    );
+}

@@ -135,12 +135,15 @@ impl Provider {
             .entry(target.to_string())
             .or_insert_with(|| {
                 let context = configured.context.clone().unwrap_or_else(|| target.to_string());
-                Arc::new(KubernetesRunner::new(
-                    target.to_string(),
-                    context,
-                    configured.image.clone(),
-                    self.settings.clone(),
-                ))
+                Arc::new(
+                    KubernetesRunner::new(
+                        target.to_string(),
+                        context,
+                        configured.image.clone(),
+                        self.settings.clone(),
+                    )
+                    .in_target(configured.kubeconfig.clone(), configured.namespace.clone()),
+                )
             })
             .clone()
     }

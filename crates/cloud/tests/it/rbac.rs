@@ -210,3 +210,140 @@ async fn a_forbidden_request_fails_the_job_at_once_with_what_is_missing() {
         "took {took:?}: the 403 was retried"
     );
 }
+
+/// A ServiceAccount with its own Role (these rules), and a kubeconfig whose
+/// only credential is its token.
+async fn identity_with(t: &TestEnv, name: &str, rules: Vec<serde_json::Value>) -> std::path::PathBuf {
+    let pp = PostParams::default();
+    let ns = t.namespace.clone();
+    let sas: Api<ServiceAccount> = Api::namespaced(t.client.clone(), &ns);
+    let sa: ServiceAccount = serde_json::from_value(serde_json::json!({"metadata": {"name": name}})).unwrap();
+    sas.create(&pp, &sa).await.unwrap();
+    let role: Role =
+        serde_json::from_value(serde_json::json!({"metadata": {"name": name}, "rules": rules})).unwrap();
+    Api::<Role>::namespaced(t.client.clone(), &ns)
+        .create(&pp, &role)
+        .await
+        .unwrap();
+    let binding: RoleBinding = serde_json::from_value(serde_json::json!({
+        "metadata": {"name": name},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name},
+        "subjects": [{"kind": "ServiceAccount", "name": name, "namespace": ns}]
+    }))
+    .unwrap();
+    Api::<RoleBinding>::namespaced(t.client.clone(), &ns)
+        .create(&pp, &binding)
+        .await
+        .unwrap();
+    let request: TokenRequest =
+        serde_json::from_value(serde_json::json!({"spec": {"audiences": [], "expirationSeconds": 3600}}))
+            .unwrap();
+    let token = sas
+        .create_token_request(name, &pp, &request)
+        .await
+        .unwrap()
+        .status
+        .unwrap()
+        .token;
+    kubeconfig_with_token(t, name, &token)
+}
+
+/// `targets check` says, per target: the server's version, until when the
+/// credential holds, and which verbs the runner needs are allowed; a Role
+/// missing one verb names it, and an unreachable server says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn targets_check_names_what_each_identity_may_do() {
+    use switchyard_cloud::targets::{self, NewTarget};
+    let t = TestEnv::new("check").await;
+    let all: Vec<serde_json::Value> = RULES
+        .iter()
+        .map(|r| serde_json::json!({"apiGroups": [r.group], "resources": r.resources, "verbs": r.verbs}))
+        .collect();
+    let mut partial = all.clone();
+    partial[0]["verbs"] = serde_json::json!(["create", "get", "list", "watch", "delete"]);
+    let full_kc = identity_with(&t, "full", all).await;
+    let partial_kc = identity_with(&t, "partial", partial).await;
+    let nowhere_kc = t.kubeconfig_with_server("https://127.0.0.1:9");
+    let context = kube::config::Kubeconfig::read_from(&t.kubeconfig)
+        .unwrap()
+        .current_context
+        .unwrap();
+
+    let (engine, _) = t.engine(t.settings(), &[]).await;
+    for (name, kc) in [
+        ("full", &full_kc),
+        ("partial", &partial_kc),
+        ("nowhere", &nowhere_kc),
+    ] {
+        targets::add(
+            &engine,
+            NewTarget {
+                name: name.into(),
+                context: context.clone(),
+                kubeconfig: Some(kc.clone()),
+                namespace: Some(t.namespace.clone()),
+                environment: Some("test".into()),
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let e = targets::add(
+        &engine,
+        NewTarget {
+            name: "bad".into(),
+            context: "no-such-context".into(),
+            kubeconfig: Some(full_kc.clone()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(e.to_string().contains("no context `no-such-context`"), "{e}");
+    assert_eq!(targets::list(&engine).len(), 3);
+
+    let checks = targets::check(&engine, &[]).await.unwrap();
+    let by = |n: &str| checks.iter().find(|c| c.name == n).unwrap().clone();
+    let full = by("full");
+    assert!(full.ok, "{full:#?}");
+    assert!(
+        full.server_version.as_deref().is_some_and(|v| v.starts_with('v')),
+        "{full:#?}"
+    );
+    assert!(
+        full.expires_at.is_some(),
+        "a ServiceAccount token says when it expires: {full:#?}"
+    );
+    assert!(
+        full.allowed.values().all(|a| *a) && full.allowed.contains_key("create pods/exec"),
+        "{full:#?}"
+    );
+    let partial = by("partial");
+    assert!(!partial.ok);
+    assert_eq!(
+        partial.allowed.get("deletecollection pods"),
+        Some(&false),
+        "{partial:#?}"
+    );
+    assert!(
+        partial
+            .problems
+            .iter()
+            .any(|p| p.contains("deletecollection pods") && !p.contains("delete pods,")),
+        "{partial:#?}"
+    );
+    let nowhere = by("nowhere");
+    assert!(!nowhere.ok && nowhere.server_version.is_none());
+    assert!(
+        nowhere.problems.iter().any(|p| p.contains("unreachable")),
+        "{nowhere:#?}"
+    );
+
+    assert!(targets::remove(&engine, "nowhere").await.unwrap());
+    assert!(!targets::remove(&engine, "nowhere").await.unwrap());
+    let config = std::fs::read_to_string(t.home.join("config.toml")).unwrap();
+    assert!(
+        config.contains("[targets.full]") && !config.contains("nowhere"),
+        "{config}"
+    );
+}

@@ -40,6 +40,29 @@ pub struct Ticket {
 }
 
 impl Ticket {
+    /// While the ticket still waits for its slot: how many jobs hold a slot
+    /// on its runner and the runner's limit (for "2 of 2 busy"). `None` once
+    /// the slot is this ticket's.
+    pub fn waiting(&mut self) -> Option<(usize, usize)> {
+        let rx = self.rx.as_mut()?;
+        match rx.try_recv() {
+            Err(oneshot::error::TryRecvError::Empty) => {
+                let running = self.limits.running(&self.key);
+                Some((running, (self.limits.limit_of)(&self.key).max(1)))
+            }
+            // Granted (or, impossibly, closed): nothing left to wait for.
+            _ => {
+                self.rx = None;
+                None
+            }
+        }
+    }
+
+    /// The runner key this ticket queues on.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
     /// Waits until the slot is this ticket's.
     pub async fn wait(mut self) -> Permit {
         if let Some(rx) = self.rx.as_mut() {

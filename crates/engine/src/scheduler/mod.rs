@@ -290,6 +290,8 @@ async fn run_dag(
     let n = plan.jobs.len();
     let mut statuses = vec![JobStatus::Queued; n];
     let mut started = vec![false; n];
+    // Jobs already told they wait for the run's own limit.
+    let mut told = vec![false; n];
     // A run's own cap, when it has one; each runner's limit applies to all
     // runs together (see `JobRun::run`).
     let limit = run.options.parallelism.unwrap_or(usize::MAX).max(1);
@@ -342,7 +344,27 @@ async fn run_dag(
                 match decide(plan, &statuses, i, token.is_cancelled()) {
                     // Ready, but every slot is taken: it starts when one frees
                     // up, in plan order.
-                    Ok(()) if running.len() >= limit => {}
+                    Ok(()) if running.len() >= limit => {
+                        if !std::mem::replace(&mut told[i], true) {
+                            let reason = format!(
+                                "waiting: this run runs at most {limit} job{} at once (its parallelism); {} running",
+                                if limit == 1 { "" } else { "s" },
+                                running.len()
+                            );
+                            set_job(
+                                inner,
+                                run,
+                                i,
+                                &plan.jobs[i],
+                                JobStatus::Queued,
+                                0,
+                                Some(reason),
+                                None,
+                                None,
+                            )
+                            .await;
+                        }
+                    }
                     Ok(()) => {
                         started[i] = true;
                         // Each kind of job runs its own way.

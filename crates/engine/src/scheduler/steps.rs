@@ -114,7 +114,13 @@ impl JobRun {
     pub(super) async fn run(mut self) -> JobStatus {
         // A slot on the job's runner, shared by all runs (its place in the
         // queue was taken in plan order when the job became ready).
-        let ticket = self.slot.take().expect("a job runs once");
+        let mut ticket = self.slot.take().expect("a job runs once");
+        // Say why it waits, when it does (shown on the job until it starts).
+        if let Some((busy, limit)) = ticket.waiting() {
+            let reason = waiting_reason(ticket.key(), busy, limit);
+            self.publish_job(JobStatus::Queued, 0, Some(reason), None, None)
+                .await;
+        }
         let permit = tokio::select! {
             biased;
             _ = self.token.cancelled() => None,
@@ -626,4 +632,14 @@ fn describe_exit(outcome: &StepOutcome) -> String {
 
 fn round_ms(d: Duration) -> Duration {
     Duration::from_millis(d.as_millis() as u64 / 100 * 100)
+}
+
+/// Why a ready job waits for its runner: "waiting for a free local slot: 2
+/// of 2 busy (runners.local.concurrency in config.toml)".
+pub(crate) fn waiting_reason(key: &str, busy: usize, limit: usize) -> String {
+    let setting = match key.strip_prefix("kubernetes:") {
+        Some(target) => format!("targets.{target}.concurrency"),
+        None => format!("runners.{key}.concurrency"),
+    };
+    format!("waiting for a free {key} slot: {busy} of {limit} busy ({setting} in config.toml)")
 }

@@ -159,6 +159,21 @@ CREATE TABLE secrets (
     PRIMARY KEY (scope, project, name)
 );
 "#),
+    // 6: what started a run (cli, app, link), which jobs were chosen (JSON
+    // array; NULL: all) and the run it repeats.
+    Sql(r#"
+ALTER TABLE runs ADD COLUMN trigger TEXT;
+ALTER TABLE runs ADD COLUMN selection TEXT;
+ALTER TABLE runs ADD COLUMN rerun_of INTEGER;
+"#),
+    // 7: a project removed from the list with its history kept.
+    Sql(r#"
+ALTER TABLE projects ADD COLUMN removed_at INTEGER;
+"#),
+    // 8: a test's history across runs.
+    Sql(r#"
+CREATE INDEX test_results_by_name ON test_results(name);
+"#),
 ];
 
 fn redact_stored_remotes(tx: &Transaction<'_>) -> rusqlite::Result<()> {

@@ -46,6 +46,15 @@ pub struct RunSummary {
     pub started_at: Option<i64>,
     /// Ended (Unix ms).
     pub finished_at: Option<i64>,
+    /// What started it (`cli`, `app`, `link`); unknown for runs recorded
+    /// before Switchyard kept it.
+    pub trigger: Option<String>,
+    /// The jobs chosen (empty: all).
+    pub selection: Vec<String>,
+    /// Whether it ran in the project folder itself.
+    pub in_place: bool,
+    /// The run it repeats.
+    pub rerun_of: Option<i64>,
 }
 
 /// A run with its jobs, steps, test counts and artifacts.
@@ -217,6 +226,12 @@ pub struct NewRun {
     pub owner: String,
     /// Its jobs, in plan order.
     pub jobs: Vec<NewJob>,
+    /// What started it: `cli`, `app`, `link`.
+    pub trigger: String,
+    /// The jobs chosen (empty: all).
+    pub selection: Vec<String>,
+    /// The run it repeats.
+    pub rerun_of: Option<i64>,
 }
 
 /// Which runs to list.
@@ -261,8 +276,12 @@ where
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e)))
 }
 
-const RUN_COLUMNS: &str =
-    "r.id, p.name, r.status, r.commit_sha, r.branch, r.dirty, r.created_at, r.started_at, r.finished_at";
+const RUN_COLUMNS: &str = "r.id, p.name, r.status, r.commit_sha, r.branch, r.dirty, r.created_at, r.started_at, \
+     r.finished_at, r.trigger, r.selection, r.in_place, r.rerun_of";
+
+/// How many columns [`RUN_COLUMNS`] has: a query's own columns after them
+/// start at this index.
+const RUN_COLUMN_COUNT: usize = 13;
 
 fn run_from_row(r: &Row<'_>) -> rusqlite::Result<RunSummary> {
     Ok(RunSummary {
@@ -275,6 +294,13 @@ fn run_from_row(r: &Row<'_>) -> rusqlite::Result<RunSummary> {
         created_at: r.get(6)?,
         started_at: r.get(7)?,
         finished_at: r.get(8)?,
+        trigger: r.get(9)?,
+        selection: r
+            .get::<_, Option<String>>(10)?
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or_default(),
+        in_place: r.get::<_, Option<bool>>(11)?.unwrap_or(false),
+        rerun_of: r.get(12)?,
     })
 }
 
@@ -303,7 +329,9 @@ impl Store {
     pub async fn projects(&self) -> Result<Vec<Project>, StoreError> {
         self.read(|c| {
             let mut st =
-                c.prepare_cached("SELECT id, name, path, remote, created_at FROM projects ORDER BY name")?;
+                c.prepare_cached(
+                "SELECT id, name, path, remote, created_at FROM projects WHERE removed_at IS NULL ORDER BY name",
+            )?;
             st.query_map([], project_from_row)?.collect()
         })
         .await
@@ -314,7 +342,7 @@ impl Store {
         let name = name.to_string();
         self.read(move |c| {
             c.query_row(
-                "SELECT id, name, path, remote, created_at FROM projects WHERE name = ?1",
+                "SELECT id, name, path, remote, created_at FROM projects WHERE name = ?1 AND removed_at IS NULL",
                 [name],
                 project_from_row,
             )
@@ -323,12 +351,13 @@ impl Store {
         .await
     }
 
-    /// The project registered for that folder.
+    /// The project registered for that folder (not a removed one: importing
+    /// the folder again brings that back).
     pub async fn project_by_path(&self, path: &std::path::Path) -> Result<Option<Project>, StoreError> {
         let path = path.to_string_lossy().into_owned();
         self.read(move |c| {
             c.query_row(
-                "SELECT id, name, path, remote, created_at FROM projects WHERE path = ?1",
+                "SELECT id, name, path, remote, created_at FROM projects WHERE path = ?1 AND removed_at IS NULL",
                 [path],
                 project_from_row,
             )
@@ -416,7 +445,8 @@ impl Store {
         let branches: Vec<String> = branches.iter().map(|b| b.to_string()).collect();
         self.read(move |c| {
             let mut out = Vec::new();
-            let mut projects = c.prepare_cached("SELECT id FROM projects ORDER BY name")?;
+            let mut projects =
+                c.prepare_cached("SELECT id FROM projects WHERE removed_at IS NULL ORDER BY name")?;
             let ids: Vec<i64> = projects.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
             let mut latest = c.prepare_cached(&format!(
                 "SELECT {RUN_COLUMNS} FROM runs r JOIN projects p ON p.id = r.project_id
@@ -448,8 +478,11 @@ impl Store {
                  WHERE j.status = 'waiting' AND r.status IN ('queued', 'running')
                  ORDER BY j.started_at, j.id"
             ))?;
-            st.query_map([], |r| Ok((run_from_row(r)?, r.get(9)?, r.get(10)?, r.get(11)?)))?
-                .collect()
+            st.query_map([], |r| {
+                let n = RUN_COLUMN_COUNT;
+                Ok((run_from_row(r)?, r.get(n)?, r.get(n + 1)?, r.get(n + 2)?))
+            })?
+            .collect()
         })
         .await
     }
@@ -461,7 +494,8 @@ impl Store {
     pub async fn failing_projects(&self, branches: &[String]) -> Result<Vec<RunSummary>, StoreError> {
         let branches = serde_json::to_string(branches).unwrap_or_else(|_| "[]".into());
         self.read(move |c| {
-            let mut ids_st = c.prepare_cached("SELECT id FROM projects ORDER BY name")?;
+            let mut ids_st =
+                c.prepare_cached("SELECT id FROM projects WHERE removed_at IS NULL ORDER BY name")?;
             let ids: Vec<i64> = ids_st.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
             let mut on_default = c.prepare_cached(&format!(
                 "SELECT {RUN_COLUMNS} FROM runs r JOIN projects p ON p.id = r.project_id
@@ -530,7 +564,7 @@ impl Store {
                 .query_row(
                     &format!("SELECT {RUN_COLUMNS}, r.error FROM runs r JOIN projects p ON p.id = r.project_id WHERE r.id = ?1"),
                     [id],
-                    |r| Ok((run_from_row(r)?, r.get::<_, Option<String>>(9)?)),
+                    |r| Ok((run_from_row(r)?, r.get::<_, Option<String>>(RUN_COLUMN_COUNT)?)),
                 )
                 .optional()?
             else {
@@ -703,11 +737,23 @@ impl Store {
                 )
                 .optional()?;
             if let Some(existing) = taken {
-                return Ok((Err(existing), Vec::new()));
+                // A removed project whose history was kept gives its name up.
+                let removed: bool = c.query_row(
+                    "SELECT removed_at IS NOT NULL FROM projects WHERE id = ?1",
+                    [existing.id],
+                    |r| r.get(0),
+                )?;
+                if !removed {
+                    return Ok((Err(existing), Vec::new()));
+                }
+                c.execute(
+                    "UPDATE projects SET name = name || ' (removed #' || id || ')' WHERE id = ?1",
+                    [existing.id],
+                )?;
             }
             c.prepare_cached(
                 "INSERT INTO projects (name, path, remote, created_at) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT(path) DO UPDATE SET name = excluded.name, remote = excluded.remote",
+                 ON CONFLICT(path) DO UPDATE SET name = excluded.name, remote = excluded.remote, removed_at = NULL",
             )?
             .execute(params![name, path_text, remote, now])?;
             let project = c.query_row(
@@ -728,9 +774,12 @@ impl Store {
     pub async fn create_run(&self, run: NewRun) -> Result<(i64, Vec<i64>), StoreError> {
         let now = super::now_ms();
         self.change(move |c| {
-            c.prepare_cached("INSERT INTO runs (project_id, status, commit_sha, branch, dirty, in_place, owner, created_at)
-                 VALUES (?1, 'queued', ?2, ?3, ?4, ?5, ?6, ?7)")?
-                .execute(params![run.project_id, run.commit, run.branch, run.dirty, run.in_place, run.owner, now],
+            let selection = (!run.selection.is_empty())
+                .then(|| serde_json::to_string(&run.selection).unwrap_or_else(|_| "[]".into()));
+            c.prepare_cached("INSERT INTO runs (project_id, status, commit_sha, branch, dirty, in_place, owner, created_at, trigger, selection, rerun_of)
+                 VALUES (?1, 'queued', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")?
+                .execute(params![run.project_id, run.commit, run.branch, run.dirty, run.in_place, run.owner, now,
+                    run.trigger, selection, run.rerun_of],
             )?;
             let run_id = c.last_insert_rowid();
             let mut st = c.prepare_cached(
@@ -1105,4 +1154,14 @@ pub struct StepUpdate {
     pub started_at: Option<i64>,
     /// Set when it ends.
     pub finished_at: Option<i64>,
+}
+
+#[cfg(test)]
+mod run_columns_tests {
+    /// Queries read their own columns after [`super::RUN_COLUMNS`] by
+    /// index; a column added there without this count moved them all.
+    #[test]
+    fn the_count_matches_the_columns() {
+        assert_eq!(super::RUN_COLUMNS.split(',').count(), super::RUN_COLUMN_COUNT);
+    }
 }

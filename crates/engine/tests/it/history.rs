@@ -35,6 +35,9 @@ async fn runs_of_a_dead_engine_are_marked_interrupted_on_start() {
                     prompt: None,
                     needs: vec![],
                 }],
+                trigger: "cli".into(),
+                selection: vec![],
+                rerun_of: None,
             })
             .await
             .unwrap();

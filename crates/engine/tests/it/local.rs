@@ -375,3 +375,124 @@ async fn git_commit_branch_and_dirtiness_are_recorded() {
     let run = env.run(&engine, RunOptions::default()).await;
     assert_eq!(run.summary.dirty, Some(true));
 }
+
+/// A queued job says why it waits: for a free slot of its runner, or for
+/// the run's own limit; the reason goes once it starts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_queued_job_says_why_it_waits() {
+    let env = Env::new();
+    env.pipeline("jobs:\n  slow: {steps: ['sleep 1']}\n  next: {steps: ['true']}\n");
+    let mut config = switchyard_engine::EngineConfig::new(switchyard_engine::Home::at(env.home.clone()));
+    config.parallelism = Some(1);
+    let engine = switchyard_engine::Engine::open(config).await.unwrap();
+    let project = engine.import(&env.project, None).await.unwrap();
+    let handle = engine.start_run(&project, RunOptions::default()).await.unwrap();
+    let id = handle.id;
+    let mut seen = None;
+    for _ in 0..100 {
+        let run = engine.run(id).await.unwrap();
+        let next = job(&run, "next");
+        if next.status == JobStatus::Queued && next.reason.is_some() {
+            seen = next.reason.clone();
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        seen.as_deref(),
+        Some("waiting for a free local slot: 1 of 1 busy (runners.local.concurrency in config.toml)")
+    );
+    handle.wait().await;
+    engine.flush().await.unwrap();
+    let run = engine.run(id).await.unwrap();
+    assert_eq!(job(&run, "next").status, JobStatus::Succeeded);
+    assert_eq!(job(&run, "next").reason, None);
+
+    // The run's own limit.
+    let options = RunOptions {
+        parallelism: Some(1),
+        ..Default::default()
+    };
+    let mut config = switchyard_engine::EngineConfig::new(switchyard_engine::Home::at(env.home.clone()));
+    config.parallelism = Some(4);
+    drop(engine);
+    let engine = switchyard_engine::Engine::open(config).await.unwrap();
+    let handle = engine.start_run(&project, options).await.unwrap();
+    let id = handle.id;
+    let mut seen = None;
+    for _ in 0..100 {
+        let run = engine.run(id).await.unwrap();
+        let next = job(&run, "next");
+        if next.status == JobStatus::Queued && next.reason.is_some() {
+            seen = next.reason.clone();
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        seen.as_deref(),
+        Some("waiting: this run runs at most 1 job at once (its parallelism); 1 running")
+    );
+    handle.wait().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn log_matches_are_counted_and_a_test_has_a_history() {
+    let env = Env::new();
+    env.pipeline(
+        r#"
+jobs:
+  t:
+    steps:
+      - run: |
+          echo "error one"; echo fine; echo "ERROR two"; echo "an Error three"
+          if [ -f pass ]; then s='' ; else s='<failure message="boom"/>'; fi
+          printf '<testsuite name="s"><testcase classname="m" name="flaky">%s</testcase><testcase classname="m" name="steady"/></testsuite>' "$s" > r.xml
+    reports:
+      junit: r.xml
+"#,
+    );
+    let engine = env.engine().await;
+    let first = env
+        .run(
+            &engine,
+            RunOptions {
+                in_place: true,
+                ..Default::default()
+            },
+        )
+        .await;
+    std::fs::write(env.project.join("pass"), "").unwrap();
+    let second = env
+        .run(
+            &engine,
+            RunOptions {
+                in_place: true,
+                ..Default::default()
+            },
+        )
+        .await;
+    let job_id = job(&second, "t").id;
+    let count = engine.count_log_matches(job_id, "error", 1).await.unwrap();
+    assert_eq!((count.total, count.position), (3, 1));
+    let count = engine.count_log_matches(job_id, "error", 4).await.unwrap();
+    assert_eq!((count.total, count.position), (3, 3));
+    assert_eq!(engine.count_log_matches(job_id, "", 4).await.unwrap().total, 0);
+
+    let history = engine
+        .test_history(job_id, Some("m".into()), "flaky".into(), 10)
+        .await
+        .unwrap();
+    let seen: Vec<(i64, &str)> = history.iter().map(|h| (h.run_id, h.status.as_str())).collect();
+    assert_eq!(
+        seen,
+        [(second.summary.id, "passed"), (first.summary.id, "failed")]
+    );
+    assert!(
+        engine
+            .test_history(job_id, None, "flaky".into(), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}

@@ -84,6 +84,10 @@ pub struct KubernetesRunner {
     target: String,
     /// The kubeconfig context of the target.
     context: String,
+    /// The target's own kubeconfig file, when it names one.
+    kubeconfig: Option<std::path::PathBuf>,
+    /// The target's namespace, when it names one (else the context's).
+    namespace: Option<String>,
     /// The image for jobs that name none, from the configuration.
     image: Option<String>,
     settings: Arc<Settings>,
@@ -124,6 +128,8 @@ impl KubernetesRunner {
         KubernetesRunner {
             target,
             context,
+            kubeconfig: None,
+            namespace: None,
             image,
             settings,
             cluster: OnceCell::new(),
@@ -131,6 +137,18 @@ impl KubernetesRunner {
             steps: Mutex::new(HashMap::new()),
             uploads: Mutex::new(std::collections::VecDeque::new()),
         }
+    }
+
+    /// Uses the target's own kubeconfig file and namespace, when it names
+    /// them (`[targets.<name>]` in config.toml).
+    pub fn in_target(
+        mut self,
+        kubeconfig: Option<std::path::PathBuf>,
+        namespace: Option<String>,
+    ) -> KubernetesRunner {
+        self.kubeconfig = kubeconfig;
+        self.namespace = namespace;
+        self
     }
 
     /// The latest workspace uploads (at most [`KEPT_UPLOADS`]), oldest
@@ -142,12 +160,17 @@ impl KubernetesRunner {
     /// The cluster, connected on first use.
     pub async fn cluster(&self) -> Result<&Cluster, RunnerError> {
         self.cluster
-            .get_or_try_init(|| {
-                Cluster::connect(
-                    self.settings.kubeconfig.as_deref(),
+            .get_or_try_init(|| async {
+                let mut cluster = Cluster::connect(
+                    self.kubeconfig.as_deref().or(self.settings.kubeconfig.as_deref()),
                     &self.context,
                     self.settings.calls.clone(),
                 )
+                .await?;
+                if let Some(ns) = &self.namespace {
+                    cluster.namespace = ns.clone();
+                }
+                Ok::<_, api::ApiError>(cluster)
             })
             .await
             .map_err(|e| RunnerError::Unavailable {
