@@ -439,8 +439,8 @@ impl Store {
         .await
     }
 
-    /// For each project, its latest finished run on each of `branches`, if
-    /// that run failed: the "failing main branches".
+    /// For each project, its latest finished run on each of `branches` (of
+    /// a clean working tree), if that run failed: the "failing main branches".
     pub async fn failing_branches(&self, branches: &[&str]) -> Result<Vec<RunSummary>, StoreError> {
         let branches: Vec<String> = branches.iter().map(|b| b.to_string()).collect();
         self.read(move |c| {
@@ -452,6 +452,7 @@ impl Store {
                 "SELECT {RUN_COLUMNS} FROM runs r JOIN projects p ON p.id = r.project_id
                  WHERE r.project_id = ?1 AND r.branch = ?2
                    AND r.status IN ('succeeded', 'failed', 'interrupted')
+                   AND COALESCE(r.dirty, 0) = 0
                  ORDER BY r.id DESC LIMIT 1"
             ))?;
             for id in ids {
@@ -490,7 +491,9 @@ impl Store {
     /// For each project that needs attention, the run that makes it so:
     /// its latest finished run on one of `branches` (or, for a project that
     /// never ran on one of them, its latest finished run on any branch),
-    /// when that run failed or was interrupted. Cancelled runs do not count.
+    /// when that run failed or was interrupted. Cancelled runs do not count,
+    /// nor do runs of a working tree with uncommitted changes: they are not
+    /// the branch's code.
     pub async fn failing_projects(&self, branches: &[String]) -> Result<Vec<RunSummary>, StoreError> {
         let branches = serde_json::to_string(branches).unwrap_or_else(|_| "[]".into());
         self.read(move |c| {
@@ -501,11 +504,13 @@ impl Store {
                 "SELECT {RUN_COLUMNS} FROM runs r JOIN projects p ON p.id = r.project_id
                  WHERE r.project_id = ?1 AND r.branch IN (SELECT value FROM json_each(?2))
                    AND r.status IN ('succeeded', 'failed', 'interrupted')
+                   AND COALESCE(r.dirty, 0) = 0
                  ORDER BY r.id DESC LIMIT 1"
             ))?;
             let mut any = c.prepare_cached(&format!(
                 "SELECT {RUN_COLUMNS} FROM runs r JOIN projects p ON p.id = r.project_id
                  WHERE r.project_id = ?1 AND r.status IN ('succeeded', 'failed', 'interrupted')
+                   AND COALESCE(r.dirty, 0) = 0
                  ORDER BY r.id DESC LIMIT 1"
             ))?;
             let mut out = Vec::new();

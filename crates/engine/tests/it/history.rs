@@ -168,6 +168,8 @@ async fn run_filters_failing_branches_and_fixed_detection() {
         failed.summary.id
     );
     env.file("ok", "");
+    git(&["add", "ok"]);
+    git(&["commit", "-q", "-m", "fix"]);
     let fixed = env.run(&engine, RunOptions::default()).await;
     assert_eq!(fixed.summary.status, RunStatus::Succeeded);
     assert_eq!(
@@ -215,4 +217,22 @@ async fn run_filters_failing_branches_and_fixed_detection() {
             .unwrap(),
         vec!["main"]
     );
+
+    // Regression: a run of uncommitted changes that fail counted as "main
+    // failing". It is not the branch's code: main stays as its last clean run.
+    std::fs::remove_file(env.project.join("ok")).unwrap();
+    let dirty = env.run(&engine, RunOptions::default()).await;
+    assert_eq!(
+        (dirty.summary.status, dirty.summary.dirty),
+        (RunStatus::Failed, Some(true))
+    );
+    assert!(store.failing_branches(&["main"]).await.unwrap().is_empty());
+    assert!(
+        store
+            .failing_projects(&["main".to_string()])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    git(&["checkout", "-q", "--", "ok"]);
 }
