@@ -15,6 +15,7 @@ import pytest
 
 import sni_watcher
 from conftest import binary
+from webdriver import CONTROL, ENTER
 
 
 def write_project(root: Path, name: str, pipeline: str, files=None) -> Path:
@@ -612,3 +613,84 @@ def test_cancelling_in_the_app_a_run_the_cli_started(app):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_the_command_palette_goes_to_views_and_runs(app):
+    project = write_project(app.root, "pal", "name: pal\njobs:\n  a: {steps: ['true']}\n")
+    app.cli("run", str(project))
+    app.s.wait_for("[data-testid=nav-overview]")
+    app.s.chord(CONTROL, "k")
+    field = app.s.wait_for("[data-testid=command-palette-input]", what="the palette")
+    field.send_keys("sett")
+    app.s.wait_for("[data-testid=command-palette-item][data-id=go-settings][aria-selected=true]")
+    field.send_keys(ENTER)
+    app.wait_route("/settings")
+    assert not app.s.find_all("[data-testid=command-palette]")
+    app.s.chord(CONTROL, "k")
+    field = app.s.wait_for("[data-testid=command-palette-input]")
+    field.send_keys("#1")
+    app.s.wait_for("[data-testid=command-palette-item][data-id='open-run:1'][aria-selected=true]")
+    field.send_keys(ENTER)
+    app.wait_route("/runs/1")
+
+
+MATRIX_TESTS = """
+    name: matrixed
+    jobs:
+      test:
+        matrix:
+          py: ["3.11", "3.12"]
+        steps:
+          - run: |
+              if [ -f fixed ]; then f=''; else f='<failure message="expected 2, got 3">trace</failure>'; fi
+              printf '<testsuite name="s"><testcase classname="calc" name="rounds">%s</testcase><testcase classname="calc" name="adds"/></testsuite>' "$f" > r.xml
+        reports:
+          junit: r.xml
+    """
+
+
+def test_a_failure_across_matrix_jobs_is_one_row_with_its_history(app):
+    project = write_project(app.root, "matrixed", MATRIX_TESTS)
+    app.cli("run", str(project), "--in-place", check=False)
+    (project / "fixed").write_text("")
+    app.cli("run", str(project), "--in-place")
+    (project / "fixed").unlink()
+    app.cli("run", str(project), "--in-place", check=False)
+    app.second_launch("switchyard://runs/3")
+    app.wait_route("/runs/3")
+    # A failing test in a report does not fail its job: the run succeeds.
+    wait_status(app, "[data-testid=run-status]", {"succeeded"})
+    app.s.find("[data-testid=tab-tests]").click()
+    group = app.s.wait_for("[data-testid=test-group]", what="the grouped failure")
+    assert group.attribute("data-count") == "2"
+    failed_rows = app.s.find_all("[data-testid=test-row][data-status=failed]")
+    assert len(failed_rows) == 1, "the same failure in two matrix jobs shows once"
+    app.s.find("[data-testid=test-search]").send_keys("adds")
+    deadline = time.time() + 5
+    while app.s.find_all("[data-testid=test-row][data-status=failed]") and time.time() < deadline:
+        time.sleep(0.2)
+    assert not app.s.find_all("[data-testid=test-row][data-status=failed]"), "search keeps only `adds`"
+    app.s.find("[data-testid=test-search]").send_keys("\ue003" * len("adds"))  # backspaces
+    app.s.wait_for("[data-testid=test-row][data-status=failed] [data-testid=test-expand]").click()
+    app.s.wait_for("[data-testid=test-history-item]", what="the test's history")
+    statuses = {(i.attribute("data-run-id"), i.attribute("data-status"))
+                for i in app.s.find_all("[data-testid=test-history-item]")}
+    assert ("2", "passed") in statuses and ("1", "failed") in statuses, statuses
+
+
+def test_the_log_search_counts_its_matches(app):
+    project = write_project(app.root, "counted", """
+        name: counted
+        jobs:
+          long: {steps: ['for i in $(seq 1 400); do echo "line $i"; done']}
+        """)
+    app.cli("run", str(project))
+    app.second_launch("switchyard://runs/1/jobs/long")
+    app.wait_route("/runs/1")
+    app.s.wait_for("[data-testid=log-line]")
+    app.s.find("[data-testid=log-search-input]").send_keys("line 39")
+    app.s.wait_for("[data-testid=log-search-count]", condition=lambda e: "11" in e.text,
+                   what="11 matches of `line 39` (39, 390-399)")
+    app.s.find("[data-testid=log-search-next]").click()
+    app.s.wait_for("[data-testid=log-search-count]", condition=lambda e: e.text.strip() == "1 / 11",
+                   what="the first of 11")

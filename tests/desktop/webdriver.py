@@ -62,6 +62,11 @@ class Element:
         return [Element(self.session, v[ELEMENT]) for v in values]
 
 
+# W3C WebDriver key codes.
+CONTROL = "\ue009"
+ENTER = "\ue007"
+
+
 class Session:
     def __init__(self, url, capabilities, timeout=None):
         if timeout is None:
@@ -118,6 +123,14 @@ class Session:
             self._raw("DELETE", f"/session/{self.id}")
         except Exception:
             pass
+
+    def chord(self, *keys):
+        """Presses keys together and releases them (W3C actions), e.g.
+        chord(CONTROL, "k")."""
+        down = [{"type": "keyDown", "value": k} for k in keys]
+        up = [{"type": "keyUp", "value": k} for k in reversed(keys)]
+        self._cmd("POST", "/actions", {"actions": [{"type": "key", "id": "keyboard", "actions": down + up}]})
+        self._cmd("DELETE", "/actions")
 
     def execute(self, script, *args):
         return self._cmd("POST", "/execute/sync", {"script": script, "args": list(args)})
