@@ -405,7 +405,7 @@ pub fn print_artifacts(run: &RunDetails, job: Option<&str>, json: bool) {
     let rows: Vec<Row<'_>> = run
         .jobs
         .iter()
-        .filter(|j| job.is_none_or(|n| j.name == n || j.name.split(" (").next() == Some(n)))
+        .filter(|j| job.is_none_or(|n| run.jobs_named(n).any(|m| m.id == j.id)))
         .flat_map(|j| {
             j.artifacts.iter().map(|a| Row {
                 job: &j.name,

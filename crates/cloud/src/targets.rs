@@ -105,13 +105,7 @@ fn read_kubeconfig(path: Option<&Path>) -> Result<Kubeconfig, String> {
 
 /// Adds a target after checking that its kubeconfig has the context.
 pub async fn add(engine: &Engine, new: NewTarget) -> Result<TargetView, EngineError> {
-    let name_ok = !new.name.is_empty()
-        && new.name.len() <= 63
-        && new
-            .name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-    if !name_ok {
+    if !switchyard_engine::config::valid_target_name(&new.name) {
         return Err(EngineError::InvalidArgument(format!(
             "`{}` is not a target name: use letters, digits, `-`, `_` and `.` (at most 63), as it is written in `runner: kubernetes:<name>`",
             new.name

@@ -244,12 +244,7 @@ impl Config {
     /// What serde cannot say: names that must be usable in `runner:` lines.
     fn check(&self, file: &Path, text: &str) -> Result<(), ConfigError> {
         for name in self.targets.keys() {
-            let ok = !name.is_empty()
-                && name.len() <= 63
-                && name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-            if !ok {
+            if !valid_target_name(name) {
                 let at = text
                     .find(&format!("targets.{name}"))
                     .or_else(|| text.find(name.as_str()));
@@ -479,6 +474,16 @@ fn load(path: &Path) -> Result<Config, ConfigError> {
             reason: e.to_string(),
         }),
     }
+}
+
+/// Whether a target name can be written in `runner: kubernetes:<name>`:
+/// letters, digits, `-`, `_` and `.`, at most 63.
+pub fn valid_target_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 63
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
 /// Sets `table.key = value` in a document, creating the table as needed.

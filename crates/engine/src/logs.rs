@@ -97,6 +97,18 @@ pub async fn search(
         .map_err(|e| StoreError::ReadFailed(e.to_string()))?
 }
 
+/// One chunk of a job's log, read on the calling (blocking) thread, so
+/// searches and counts hold one chunk in memory at a time.
+fn read_chunk(store: &Store, job_id: i64, seq: i64) -> Result<LogChunk, StoreError> {
+    store.read_blocking(|c| {
+        c.query_row(
+            &format!("SELECT {CHUNK_COLUMNS} FROM log_chunks WHERE job_id = ?1 AND seq = ?2"),
+            rusqlite::params![job_id, seq],
+            chunk_from_row,
+        )
+    })
+}
+
 fn search_blocking(
     store: &Store,
     job_id: i64,
@@ -125,13 +137,7 @@ fn search_blocking(
             .collect()
     };
     for seq in candidates {
-        let chunk = store.read_blocking(|c| {
-            c.query_row(
-                &format!("SELECT {CHUNK_COLUMNS} FROM log_chunks WHERE job_id = ?1 AND seq = ?2"),
-                rusqlite::params![job_id, seq],
-                chunk_from_row,
-            )
-        })?;
+        let chunk = read_chunk(store, job_id, seq)?;
         let lines = decode(&chunk);
         let hit = if backwards {
             lines
@@ -171,13 +177,7 @@ pub async fn count_matches(
         })?;
         let (mut total, mut upto) = (0u64, 0u64);
         for seq in seqs {
-            let chunk = store.read_blocking(|c| {
-                c.query_row(
-                    &format!("SELECT {CHUNK_COLUMNS} FROM log_chunks WHERE job_id = ?1 AND seq = ?2"),
-                    rusqlite::params![job_id, seq],
-                    chunk_from_row,
-                )
-            })?;
+            let chunk = read_chunk(&store, job_id, seq)?;
             for l in decode(&chunk) {
                 if l.text.to_lowercase().contains(&needle) {
                     total += 1;

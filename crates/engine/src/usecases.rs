@@ -814,12 +814,7 @@ impl Engine {
                 options.jobs = failed;
             }
             crate::RerunMode::Job(name) => {
-                if details.job(&name).is_none()
-                    && !details
-                        .jobs
-                        .iter()
-                        .any(|j| j.name.split(" (").next() == Some(name.as_str()))
-                {
+                if details.jobs_named(&name).next().is_none() {
                     let names: Vec<&str> = details.jobs.iter().map(|j| j.name.as_str()).collect();
                     return Err(EngineError::NothingToRerun {
                         run: run_id,
@@ -849,11 +844,7 @@ impl Engine {
         let details = self.run(run_id).await?;
         let jobs: Vec<_> = match job {
             Some(name) => {
-                let found: Vec<_> = details
-                    .jobs
-                    .iter()
-                    .filter(|j| j.name == name || j.name.split(" (").next() == Some(name))
-                    .collect();
+                let found: Vec<_> = details.jobs_named(name).collect();
                 if found.is_empty() {
                     let names: Vec<&str> = details.jobs.iter().map(|j| j.name.as_str()).collect();
                     return Err(EngineError::InvalidArgument(format!(

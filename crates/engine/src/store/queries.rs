@@ -70,6 +70,14 @@ pub struct RunDetails {
 }
 
 impl RunDetails {
+    /// The jobs a name given by a person means: the job of exactly that name,
+    /// or every matrix job of that base name (`test` for `test (3.12)`).
+    pub fn jobs_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a JobRecord> + 'a {
+        self.jobs
+            .iter()
+            .filter(move |j| j.name == name || j.name.split(" (").next() == Some(name))
+    }
+
     /// The job of that name.
     pub fn job(&self, name: &str) -> Option<&JobRecord> {
         self.jobs.iter().find(|j| j.name == name)
