@@ -18,7 +18,7 @@ APT_PACKAGES=(build-essential pkg-config git mold curl file xdg-utils
     libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libssl-dev libxdo-dev libgtk-3-dev)
 # ...and the tests: a display, a session bus, WebDriver for WebKit, a venv.
 TEST_APT_PACKAGES=(xvfb xauth webkit2gtk-driver dbus at-spi2-core python3-venv
-    gnome-keyring lintian rpm desktop-file-utils man-db)
+    gnome-keyring lintian rpm desktop-file-utils man-db prometheus)
 
 install_missing_packages() {
     local missing=()

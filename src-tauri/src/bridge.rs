@@ -194,6 +194,20 @@ async fn forward(app: &AppHandle, event: Event) {
             );
             tray::refresh(app);
         }
+        Event::Alerts { opened } => {
+            for id in &opened {
+                match state.engine.incident_notification(*id).await {
+                    Ok(Some(n)) => crate::notify::show(app, n),
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!(error = %e, "cannot decide on a notification"),
+                }
+            }
+            let _ = app.emit(
+                &event_name("alerts", None),
+                crate::dto::AlertsChangedDto { opened },
+            );
+            tray::refresh(app);
+        }
         Event::CancelRequested { .. } | Event::Decided { .. } => {}
     }
 }

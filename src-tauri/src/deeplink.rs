@@ -92,6 +92,32 @@ pub fn parse(raw: &str) -> DeepLinkDto {
                 ),
             }
         }
+        "alerts" => {
+            if !query.is_empty() || line.is_some() {
+                return invalid(raw, "an alerts link takes no query parameters or #fragment");
+            }
+            match segments.as_slice() {
+                [] => DeepLinkDto::Incident { id: None },
+                [id] => match id.parse::<i64>() {
+                    Ok(n) if n > 0 => DeepLinkDto::Incident { id: Some(n) },
+                    _ => invalid(raw, format!("`{id}` is not an incident id (a positive number)")),
+                },
+                _ => invalid(raw, "an alerts link looks like switchyard://alerts/<incident id>"),
+            }
+        }
+        "deployments" => {
+            if !query.is_empty() || line.is_some() {
+                return invalid(raw, "a deployment link takes no query parameters or #fragment");
+            }
+            match segments.as_slice() {
+                [] => DeepLinkDto::Deployment { id: None },
+                [id] => match id.parse::<i64>() {
+                    Ok(n) if n > 0 => DeepLinkDto::Deployment { id: Some(n) },
+                    _ => invalid(raw, format!("`{id}` is not a deployment id (a positive number)")),
+                },
+                _ => invalid(raw, "a deployment link looks like switchyard://deployments/<id>"),
+            }
+        }
         "projects" => {
             if !query.is_empty() {
                 return invalid(raw, "a project link takes no query parameters");
@@ -181,6 +207,39 @@ mod tests {
         match parse(link) {
             DeepLinkDto::Invalid { reason, .. } => reason,
             other => panic!("{link} was accepted as {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_alerts_link_only_opens_an_incident() {
+        assert_eq!(
+            parse("switchyard://alerts/3"),
+            DeepLinkDto::Incident { id: Some(3) }
+        );
+        assert_eq!(parse("switchyard://alerts"), DeepLinkDto::Incident { id: None });
+        assert_eq!(
+            parse("switchyard://deployments/12"),
+            DeepLinkDto::Deployment { id: Some(12) }
+        );
+        assert_eq!(
+            parse("switchyard://deployments"),
+            DeepLinkDto::Deployment { id: None }
+        );
+        assert!(matches!(
+            parse("switchyard://deployments/0"),
+            DeepLinkDto::Invalid { .. }
+        ));
+        assert!(matches!(
+            parse("switchyard://deployments/3?promote=1"),
+            DeepLinkDto::Invalid { .. }
+        ));
+        for bad in [
+            "switchyard://alerts/0",
+            "switchyard://alerts/x",
+            "switchyard://alerts/3/ack",
+            "switchyard://alerts/3?do=ack",
+        ] {
+            assert!(matches!(parse(bad), DeepLinkDto::Invalid { .. }), "{bad}");
         }
     }
 
@@ -278,6 +337,8 @@ mod tests {
                     id > 0 && valid_job_name(&job) && line.is_none_or(|l| l > 0)
                 ),
                 DeepLinkDto::Project { name } => prop_assert!(valid_project_name(&name)),
+                DeepLinkDto::Incident { id } => prop_assert!(id.is_none_or(|i| i > 0)),
+                DeepLinkDto::Deployment { id } => prop_assert!(id.is_none_or(|i| i > 0)),
                 DeepLinkDto::Import { path } => prop_assert!(
                     path.starts_with('/')
                         && !std::path::Path::new(&path)

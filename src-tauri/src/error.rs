@@ -30,6 +30,9 @@ pub enum ErrorCode {
     /// The OS keyring cannot be reached, is locked or refused; the message
     /// says how to get or unlock one.
     SecretStore,
+    /// A Prometheus source cannot be read (down, slow, refused the
+    /// credential); the message says which and what to do.
+    SourceUnavailable,
     /// Switchyard itself failed (disk, database); the message says what.
     Internal,
 }
@@ -44,6 +47,7 @@ impl ErrorCode {
         ErrorCode::AlreadyFinished,
         ErrorCode::MissingSecret,
         ErrorCode::SecretStore,
+        ErrorCode::SourceUnavailable,
         ErrorCode::Internal,
     ];
 }
@@ -116,6 +120,18 @@ impl From<EngineError> for ErrorDto {
             code,
             message,
             diagnostics,
+        }
+    }
+}
+
+impl From<switchyard_monitoring::MonitoringError> for ErrorDto {
+    fn from(e: switchyard_monitoring::MonitoringError) -> Self {
+        use switchyard_monitoring::MonitoringError;
+        match e {
+            MonitoringError::Engine(e) => e.into(),
+            e if e.is_input_error() => ErrorDto::invalid(e.to_string()),
+            e @ MonitoringError::Prometheus(_) => ErrorDto::new(ErrorCode::SourceUnavailable, e.to_string()),
+            e => ErrorDto::new(ErrorCode::Internal, e.to_string()),
         }
     }
 }

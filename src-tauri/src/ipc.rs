@@ -163,6 +163,7 @@ pub const EVENTS: &[EventDecl] = &[
     event!("deep_link", "switchyard://deep-link", crate::dto::DeepLinkDto),
     event!("navigate", "switchyard://navigate", crate::dto::NavigateDto),
     event!("settings", "switchyard://settings", crate::dto::SettingsDto),
+    event!("alerts", "switchyard://alerts", crate::dto::AlertsChangedDto),
 ];
 
 /// The name of an event, with its id filled in.

@@ -159,6 +159,10 @@ pub fn run() {
             config.config = Some(std::sync::Arc::new(
                 switchyard_engine::config::ConfigFile::open_lenient(config_path),
             ));
+            // Canary analyses read Prometheus through the monitoring crate.
+            config.metrics = Some(std::sync::Arc::new(
+                switchyard_monitoring::analysis::PrometheusMetrics,
+            ));
             let engine = tauri::async_runtime::block_on(switchyard_cloud::open_with(config))
                 .map_err(|e| format!("cannot start Switchyard: {e}"))?;
             tracing::info!(
@@ -197,6 +201,22 @@ pub fn run() {
                 Err(e) => tracing::warn!(error = %e, "no tray icon"),
             }
             bridge::start(app.handle().clone());
+            // Alert rules are evaluated while the app runs (the CLI's
+            // `switchyard alerts` evaluates once); what changes comes back
+            // as Event::Alerts through the bridge.
+            let engine = app.state::<AppState>().engine.clone();
+            tauri::async_runtime::spawn(async move {
+                loop {
+                    let every = engine.config().alerts.evaluate_every_secs.get();
+                    if !engine.config().alerts.rules.is_empty() {
+                        let now = jiff::Timestamp::now().as_millisecond();
+                        if let Err(e) = switchyard_monitoring::alerts::evaluate(&engine, now).await {
+                            tracing::warn!(error = %e, "cannot evaluate the alert rules");
+                        }
+                    }
+                    tokio::time::sleep(std::time::Duration::from_secs(u64::from(every))).await;
+                }
+            });
             // Runs whose Kubernetes jobs went on while Switchyard was closed
             // are picked up again; what ended runs left in clusters goes.
             let engine = app.state::<AppState>().engine.clone();

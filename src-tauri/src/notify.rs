@@ -45,7 +45,7 @@ fn build(n: &Notification) -> notify_rust::Notification {
         .summary(&n.summary)
         .body(&n.body)
         .icon("switchyard")
-        .action("default", "Open run");
+        .action("default", "Open");
     b
 }
 
@@ -65,7 +65,7 @@ pub fn show(app: &AppHandle, n: Notification) {
         .name("switchyard-notify".into())
         .spawn(move || {
             let _waiter = waiter;
-            let route = format!("/runs/{}", n.run_id);
+            let route = n.route.clone();
             match build(&n).show() {
                 Ok(handle) => handle.wait_for_action(|action| {
                     if action == "default" {

@@ -18,7 +18,12 @@ pub struct AppState {
     pub engine: Engine,
     pending_link: Mutex<Option<DeepLinkDto>>,
     ready: OnceLock<u128>,
+    /// Live charts of the Metrics view, polled incrementally (bounded).
+    pub charts: tokio::sync::Mutex<switchyard_monitoring::live::LiveCache>,
 }
+
+/// Live charts kept at once (one per query, range and step shown lately).
+const LIVE_CHARTS: usize = 16;
 
 impl AppState {
     /// State over an opened engine.
@@ -27,6 +32,7 @@ impl AppState {
             engine,
             pending_link: Mutex::new(None),
             ready: OnceLock::new(),
+            charts: tokio::sync::Mutex::new(switchyard_monitoring::live::LiveCache::new(LIVE_CHARTS)),
         }
     }
 

@@ -1,9 +1,11 @@
 //! The tray icon: its image shows the overall state, its menu the latest runs.
 //!
-//! States, most urgent first: a run going (`running`), a project needs
-//! attention (`failed`: its latest run on a default branch did not succeed,
-//! the engine's rule that the Overview follows too), otherwise `idle`. (`alert` is for
-//! firing alerts, which arrive with the metrics issue.) On Linux the tray is
+//! States, most urgent first: an incident fires (`alert`: open, not
+//! acknowledged, with a firing alert that is not silenced), a run going
+//! (`running`), a project needs attention (`failed`: its latest run on a
+//! default branch did not succeed), otherwise `idle`: the engine's rule
+//! ([`switchyard_engine::views::Attention::state`]) that the Overview follows
+//! too. On Linux the tray is
 //! a StatusNotifierItem on the session bus, so a host (or a test watcher) that
 //! owns `org.kde.StatusNotifierWatcher` shows it.
 
@@ -25,6 +27,8 @@ pub const RUN_SLOTS: usize = 5;
 pub enum TrayState {
     /// Nothing going, nothing failing.
     Idle,
+    /// An incident fires.
+    Alert,
     /// At least one run is going.
     Running,
     /// The latest run of some project did not succeed.
@@ -35,6 +39,7 @@ impl TrayState {
     fn icon(self) -> &'static [u8] {
         match self {
             TrayState::Idle => include_bytes!("../../icons/tray/idle.png"),
+            TrayState::Alert => include_bytes!("../../icons/tray/alert.png"),
             TrayState::Running => include_bytes!("../../icons/tray/running.png"),
             TrayState::Failed => include_bytes!("../../icons/tray/failed.png"),
         }
@@ -43,6 +48,7 @@ impl TrayState {
     fn tooltip(self) -> &'static str {
         match self {
             TrayState::Idle => "Switchyard: all quiet",
+            TrayState::Alert => "Switchyard: alerts firing",
             TrayState::Running => "Switchyard: runs in progress",
             TrayState::Failed => "Switchyard: something failed",
         }
@@ -52,6 +58,7 @@ impl TrayState {
     pub fn as_str(self) -> &'static str {
         match self {
             TrayState::Idle => "idle",
+            TrayState::Alert => "alert",
             TrayState::Running => "running",
             TrayState::Failed => "failed",
         }
@@ -62,6 +69,7 @@ impl TrayState {
 /// Overview shows the same).
 pub async fn current_state(state: &AppState) -> TrayState {
     match state.engine.attention().await.map(|a| a.state()) {
+        Ok(AttentionState::Alerting) => TrayState::Alert,
         Ok(AttentionState::Running) => TrayState::Running,
         Ok(AttentionState::Failing) => TrayState::Failed,
         Ok(AttentionState::Quiet) => TrayState::Idle,
@@ -206,7 +214,7 @@ async fn refresh_now(app: &AppHandle) {
                 let _ = tray.icon.set_icon(Some(img));
             }
             let _ = tray.icon.set_tooltip(Some(now_state.tooltip()));
-            tracing::debug!(state = now_state.as_str(), "tray state");
+            tracing::info!(state = now_state.as_str(), "tray state");
             *shown = Some(now_state);
         }
     }

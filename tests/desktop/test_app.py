@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import sni_watcher
-from conftest import binary
+from conftest import SHOTS, binary
 from webdriver import CONTROL, ENTER
 
 
@@ -47,6 +47,8 @@ FIXTURE = """
               cat > report.xml <<'XML'
               <testsuite name="unit"><testcase classname="fx" name="adds"/><testcase classname="fx" name="rounds"><failure message="expected 2, got 3">trace</failure></testcase></testsuite>
               XML
+              echo "running 2 tests"
+              echo "FAILED fx::rounds - expected 2, got 3"
               echo tests done
         reports:
           junit: report.xml
@@ -123,6 +125,12 @@ def test_import_run_follow_the_log_search_and_see_test_results(app):
     assert rows[0].attribute("data-status") == "failed"
     assert "expected 2, got 3" in rows[0].text
     assert len(rows) == 2
+    # The failure's own lines in its job's log, one click away.
+    app.s.find("[data-testid=test-row][data-status=failed] [data-testid=test-log-link]").click()
+    line = app.s.wait_for("[data-testid=log-line][data-linked=true]", what="the failing test's log line, marked")
+    assert line.attribute("data-line") == "2", line.attribute("data-line")
+    assert "FAILED fx::rounds" in line.text, line.text
+    app.s.screenshot(str(SHOTS / "test-show-in-log.png"))
 
 
 def test_a_link_from_a_second_launch_opens_the_run(app):
@@ -504,6 +512,8 @@ def test_run_again_repeats_the_chosen_jobs_and_says_what_started_each_run(app):
     assert app.s.wait_for("[data-testid=run-trigger]").attribute("data-trigger") == "cli"
     app.s.wait_for("[data-testid=run-again]").click()
     app.wait_route("/runs/2")
+    # The address changes before the page does: wait for run #2 itself.
+    app.s.wait_for("[data-testid=run-heading][data-run='2']", what="run #2's page")
     wait_status(app, "[data-testid=run-status]", {"succeeded"})
     names = sorted(n.attribute("data-job") for n in app.s.find_all("[data-testid=job-node]"))
     assert names == ["build", "test"], names
@@ -581,6 +591,29 @@ def test_the_project_page_follows_runs_the_cli_starts(app):
     app.s.wait_for("[data-testid=history-row][data-run-id='3']", timeout=10,
                    what="the CLI's newest run in the open project's table")
     assert len(app.s.find_all("[data-testid=history-row]")) == 3
+
+
+def test_a_jobs_outputs_show_in_its_panel(app):
+    """What a job writes to $SWITCHYARD_OUTPUT is kept and shown with it."""
+    project = write_project(app.root, "handoff", """
+        name: handoff
+        jobs:
+          build:
+            steps:
+              - echo "image=ghcr.io/acme/web:$SWITCHYARD_RUN_ID" >> "$SWITCHYARD_OUTPUT"
+              - printf 'notes<<END\\nbuilt on a workstation\\nEND\\n' >> "$SWITCHYARD_OUTPUT"
+          test: {needs: build, steps: ['true']}
+        """)
+    app.cli("run", str(project))
+    app.second_launch("switchyard://runs/1")
+    app.wait_route("/runs/1")
+    app.s.wait_for("[data-testid=job-node][data-job=build]").click()
+    app.s.wait_for("[data-testid=job-outputs]", what="the build job's outputs")
+    rows = app.s.find_all("[data-testid=job-output]")
+    assert [r.attribute("data-name") for r in rows] == ["image", "notes"]
+    assert "ghcr.io/acme/web:1" in rows[0].text
+    assert "built on a workstation" in rows[1].text
+    app.s.screenshot(str(SHOTS / "job-outputs.png"))
 
 
 def test_cancelling_in_the_app_a_run_the_cli_started(app):
@@ -694,3 +727,281 @@ def test_the_log_search_counts_its_matches(app):
     app.s.find("[data-testid=log-search-next]").click()
     app.s.wait_for("[data-testid=log-search-count]", condition=lambda e: e.text.strip() == "1 / 11",
                    what="the first of 11")
+
+
+def retype(app, field, text):
+    """Replaces a React input's text as a person does (select all, type)."""
+    field.click()
+    app.s.chord(CONTROL, "a")
+    field.send_keys(text)
+
+
+def test_the_metrics_view_charts_a_live_query_and_says_when_its_source_is_gone(app):
+    """A PromQL query is drawn by the engine and kept live; Prometheus' own
+    message shows for a bad query; a source that dies is said to be
+    unavailable, never shown as live."""
+    from prometheus import Prometheus
+    prom = Prometheus()
+    try:
+        prom.exporter.set('shop_requests{app="shop"}', 5)
+        prom.wait_for_data("shop_requests")
+        time.sleep(2.1)
+        app.cli("sources", "add", "local", "--url", prom.url, "--default")
+        app.s.find("[data-testid=nav-metrics]").click()
+        app.wait_route("/metrics")
+        query = app.s.wait_for("[data-testid=metrics-query] input, input[data-testid=metrics-query]")
+        retype(app, query, "shop_requests")
+        query.send_keys(ENTER)
+        app.s.wait_for("[data-testid=metrics-series][data-name]",
+                       condition=lambda e: "shop_requests" in (e.attribute("data-name") or ""),
+                       what="the series row")
+        chart = app.s.wait_for("[data-testid=metrics-chart]")
+        assert chart.attribute("src").startswith("data:image/svg+xml")
+        status = app.s.find("[data-testid=metrics-status]")
+        assert "1 series" in status.text and "live" in status.text, status.text
+        assert "5" in app.s.find("[data-testid=metrics-series-last]").text
+        # Live: a new value arrives without touching anything.
+        prom.exporter.set('shop_requests{app="shop"}', 9)
+        app.s.wait_for("[data-testid=metrics-series-last]", timeout=30,
+                       condition=lambda e: e.text.strip().startswith("9"), what="the new value")
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        app.s.screenshot(SHOTS / "metrics-live.png")
+
+        # An app's default dashboard: six panels drawn by the engine.
+        app.s.find("[data-testid=metrics-mode-dashboard]").click()
+        app.s.wait_for("[data-testid=dashboard-picker]").click()
+        app.s.wait_for("[data-testid=dashboard-app-default]").click()
+        retype(app, app.s.wait_for("[data-testid=dashboard-app] input, input[data-testid=dashboard-app]"), "shop")
+        app.s.find("[data-testid=dashboard-show]").click()
+        app.s.wait_for("[data-testid=dashboard-panel][data-title='Restarts']", what="the default dashboard's panels")
+        assert len(app.s.find_all("[data-testid=dashboard-panel]")) == 6
+        app.s.screenshot(SHOTS / "metrics-dashboard.png")
+        app.s.find("[data-testid=metrics-mode-query]").click()
+        query = app.s.wait_for("[data-testid=metrics-query] input, input[data-testid=metrics-query]")
+
+        # A bad query: Prometheus' words, the chart stays.
+        retype(app, query, "rate(shop_requests[1m]")
+        query.send_keys(ENTER)
+        error = app.s.wait_for("[data-testid=metrics-error]", what="the query's error")
+        assert "parse error" in error.text, error.text
+        assert app.s.find_all("[data-testid=metrics-chart]")
+
+        # Back to a good query, then the source dies.
+        retype(app, query, "shop_requests")
+        query.send_keys(ENTER)
+        app.s.wait_for("[data-testid=metrics-status]", condition=lambda e: "live" in e.text)
+        prom.stop()
+        app.s.wait_for("[data-testid=metrics-unavailable]", timeout=30, what="the source-unavailable warning")
+        status = app.s.find("[data-testid=metrics-status]")
+        assert "unavailable" in status.text and "· live" not in status.text, status.text
+    finally:
+        prom.stop()
+
+
+def test_a_firing_alert_shows_in_the_alerts_view_a_notification_and_the_tray(app, bus):
+    """A rule over a real Prometheus fires while the app runs: the incident
+    is in the Alerts view and the sidebar's badge, a notification opens it,
+    and the tray's state is `alert` until it is acknowledged."""
+    from prometheus import Prometheus
+    prom = Prometheus()
+    try:
+        prom.exporter.set('checkout_errors{app="shop",environment="production"}', 0.3)
+        prom.wait_for_data("checkout_errors")
+        time.sleep(1.5)
+        config = app.home / "config.toml"
+        config.write_text(
+            f'[sources.local]\nurl = "{prom.url}"\n\n'
+            "[alerts]\nevaluate_every_secs = 2\n\n"
+            "[alerts.rules.checkout-errors]\nquery = \"checkout_errors\"\n"
+            'kind = "threshold"\nop = "above"\nvalue = 0.1\nseverity = "critical"\n')
+        # The app picks the rules up from the file and evaluates on its own.
+        deadline = time.time() + 30
+        while time.time() < deadline and not any("Incident #" in n[2] for n in bus.notifications.sent):
+            time.sleep(0.2)
+        sent = [n for n in bus.notifications.sent if "Incident #" in n[2]]
+        assert sent, f"no incident notification: {bus.notifications.sent}"
+        nid, app_name, summary, body, actions = sent[-1]
+        assert "app=shop, environment=production" in summary, summary
+        assert "checkout-errors (0.3)" in body, body
+        log = lambda: (app.home / "switchyard-desktop.log").read_text()  # noqa: E731
+        deadline = time.time() + 10
+        while time.time() < deadline and 'state="alert"' not in log():
+            time.sleep(0.2)
+        assert 'state="alert"' in log(), "the tray shows alert"
+        badge = app.s.wait_for("[data-testid=nav-alerts-badge]", what="the sidebar's firing count")
+        assert badge.attribute("data-count") == "1"
+        # The notification opens the incident.
+        app.s.find("[data-testid=nav-settings]").click()
+        app.wait_route("/settings")
+        bus.run(_invoke(bus, nid))
+        app.wait_route("/alerts/")
+        incident = app.s.wait_for("[data-testid=incident][data-selected=true]", what="the incident, selected")
+        assert incident.attribute("data-state") == "open"
+        assert app.s.find("[data-testid=nav-alerts]").attribute("aria-current") == "page"
+        assert app.s.find("[data-testid=nav-settings]").attribute("aria-current") is None
+        app.s.wait_for("[data-testid=alert][data-rule=checkout-errors][data-state=firing]")
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        app.s.screenshot(SHOTS / "alerts-firing.png")
+        # Acknowledged: no more attention, the tray goes back.
+        incident.find("[data-testid=incident-ack]").click()
+        app.s.wait_for("[data-testid=incident][data-state=acknowledged]")
+        deadline = time.time() + 10
+        while time.time() < deadline and log().rfind('state="alert"') > log().rfind('state="idle"'):
+            time.sleep(0.2)
+        assert log().rfind('state="idle"') > log().rfind('state="alert"'), "the tray left alert"
+        assert not app.s.find_all("[data-testid=nav-alerts-badge]") or \
+            app.s.find("[data-testid=nav-alerts-badge]").attribute("data-count") in (None, "0")
+    finally:
+        prom.stop()
+
+
+def test_the_analytics_view_shows_the_history_figures(app):
+    """Runs from the CLI are counted in the Analytics view: runs, success
+    rate and the slowest step."""
+    ok = write_project(app.root, "steady", "jobs:\n  build: {steps: [{name: compile, run: 'sleep 0.3'}]}\n")
+    bad = write_project(app.root, "shaky", "jobs:\n  test: {steps: ['false']}\n")
+    app.cli("run", str(ok))
+    app.cli("run", str(bad), check=False)
+    app.s.find("[data-testid=nav-analytics]").click()
+    app.wait_route("/analytics")
+    runs = app.s.wait_for("[data-testid=analytics-figure][data-name=runs] [data-testid=analytics-figure-value]",
+                          condition=lambda e: e.text.strip() == "2", what="two runs counted")
+    assert runs
+    rate = app.s.find("[data-testid=analytics-figure][data-name=success_rate] [data-testid=analytics-figure-value]")
+    assert rate.text.strip() == "50%" or rate.text.strip() == "50.0%", rate.text
+    step = app.s.wait_for("[data-testid=analytics-slow-step]")
+    assert "compile" in step.text, step.text
+    assert app.s.find_all("[data-testid=analytics-day]"), "the day's bar"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    app.s.screenshot(SHOTS / "analytics.png")
+
+
+def _kube_context(kubeconfig):
+    for line in Path(kubeconfig).read_text().splitlines():
+        if line.startswith("current-context:"):
+            return line.split(":", 1)[1].strip().strip('"')
+    raise AssertionError(f"{kubeconfig} names no current-context")
+
+
+CANARY_MANIFEST = """\
+apiVersion: v1
+kind: Namespace
+metadata: {{name: {ns}}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: web}}
+spec:
+  replicas: 2
+  selector: {{matchLabels: {{app: web}}}}
+  template:
+    metadata: {{labels: {{app: web}}}}
+    spec:
+      containers: [{{name: web, image: 'registry.local/acme/web:0'}}]
+"""
+
+
+def test_a_target_is_added_from_a_kubeconfig_context_and_checked(app):
+    """The Targets view: a context of a kubeconfig becomes a target in
+    config.toml, and its check against the real API server says OK with the
+    server's version and every verb allowed."""
+    kubeconfig = os.environ.get("SWITCHYARD_TEST_KUBECONFIG")
+    assert kubeconfig, "set SWITCHYARD_TEST_KUBECONFIG (scripts/test starts a local cluster)"
+    context = _kube_context(kubeconfig)
+    app.s.wait_for("[data-testid=nav-targets]").click()
+    app.s.wait_for("[data-testid=targets-empty-add]").click()
+    app.s.wait_for("[data-testid=target-add-dialog]")
+    field = app.s.wait_for("[data-testid=target-kubeconfig-input]")
+    field.send_keys(kubeconfig)
+    app.s.find("[data-testid=target-contexts-load]").click()
+    app.s.wait_for(f"[data-testid=target-context-option][data-context='{context}']",
+                   what="the kubeconfig's contexts").click()
+    # The name proposed is the context's own.
+    name = app.s.find("[data-testid=target-name-input]").property("value")
+    assert name == context, name
+    app.s.find("[data-testid=target-namespace-input]").send_keys("default")
+    app.s.find("[data-testid=target-environment-input]").send_keys("staging")
+    app.s.screenshot(str(SHOTS / "targets-add.png"))
+    app.s.find("[data-testid=target-add-confirm]").click()
+    row = f"[data-testid=target-row][data-name='{name}']"
+    app.s.wait_for(row, what="the new target's row")
+    config = (Path(app.home) / "config.toml").read_text()
+    assert f"[targets.{name}]" in config and f'context = "{context}"' in config, config
+    app.s.find(f"{row} [data-testid=target-check]").click()
+    app.s.wait_for(f"{row} [data-testid=target-status][data-state=ok]", timeout=30, what="an OK check")
+    status = app.s.find(f"{row} [data-testid=target-status]").property("textContent")
+    assert "OK · v1." in status, status
+    assert not app.s.find_all("[data-testid=target-problem]")
+    app.s.screenshot(str(SHOTS / "targets-checked.png"))
+
+
+def test_a_canary_waiting_for_approval_is_approved_from_the_window(app):
+    """A deployment that waits for approval is opened from its link (which
+    never acts), approved in the window after a confirmation naming the app,
+    environment and targets, and promoted through its canary step."""
+    kubeconfig = os.environ.get("SWITCHYARD_TEST_KUBECONFIG")
+    assert kubeconfig, "set SWITCHYARD_TEST_KUBECONFIG (scripts/test starts a local cluster)"
+    ns = f"sy-desktop-{os.getpid()}-{int(time.time()) % 100000}"
+    Path(app.home).mkdir(parents=True, exist_ok=True)
+    (Path(app.home) / "config.toml").write_text(
+        f'[targets.stage]\ncontext = "{_kube_context(kubeconfig)}"\nkubeconfig = "{kubeconfig}"\nnamespace = "{ns}"\n')
+    pipeline = """
+        name: shop
+        jobs:
+          ship:
+            deploy:
+              app: web
+              environment: staging
+              manifests: k8s
+              images: [registry.local/acme/web]
+              targets: stage
+              strategy: {{canary: {{steps: [50]}}}}
+              approval: {approval}
+        """
+    project = write_project(app.root, "shop", pipeline.format(approval="false"))
+    (project / "k8s").mkdir()
+    (project / "k8s" / "app.yaml").write_text(CANARY_MANIFEST.format(ns=ns))
+    app.cli("deploy", str(project), "--env", "staging", "--image", "registry.local/acme/web:1.0")
+    write_project(app.root, "shop", pipeline.format(approval="true"))
+    cli = os.environ["SWITCHYARD_CLI_BIN"]
+    deploying = subprocess.Popen([cli, "deploy", str(project), "--env", "staging", "--image",
+                                  "registry.local/acme/web:2.0", "--json"], env=app.env,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            shown = app.cli("show", "2", "--json", check=False)
+            if shown.returncode == 0 and '"status": "waiting"' in shown.stdout:
+                break
+            time.sleep(0.3)
+        else:
+            raise AssertionError("the deployment never waited for approval")
+        app.second_launch("switchyard://deployments/2")
+        app.wait_route("/deployments/2")
+        app.s.wait_for("[data-testid=deployment-waiting]", what="the approval question")
+        # The link only opened it: still waiting.
+        assert deploying.poll() is None
+        app.s.find("[data-testid=deployment-promote]").click()
+        app.s.wait_for("[data-testid=deployment-confirm-dialog]")
+        # While the dialog fades in, WebDriver reads its text as empty: wait
+        # for what it says rather than reading it once.
+        app.s.wait_for("[data-testid=deployment-confirm-app]", condition=lambda e: e.text.startswith("web 2.0"),
+                       what="the dialog naming web 2.0")
+        assert app.s.find("[data-testid=deployment-confirm-environment]").text == "staging"
+        assert "stage" in app.s.find("[data-testid=deployment-confirm-targets]").text
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        app.s.screenshot(str(SHOTS / "deployment-approve-dialog.png"))
+        app.s.find("[data-testid=deployment-confirm]").click()
+        out, err = deploying.communicate(timeout=120)
+        assert deploying.returncode == 0, f"{out}\n{err}"
+        assert '"status": "succeeded"' in out, out
+    finally:
+        if deploying.poll() is None:
+            deploying.kill()
+    wait_status(app, "[data-testid=deployment-detail]", {"succeeded"}, timeout=30)
+    bar = app.s.wait_for("[data-testid=traffic-bar]", condition=lambda e: e.attribute("data-canary") == "100",
+                         what="the traffic bar at 100% on the new version")
+    assert bar.attribute("data-stable") == "0"
+    events = app.s.execute("return document.querySelector('[data-testid=deployment-events]').textContent")
+    assert "approved" in events, events
+    app.s.screenshot(str(SHOTS / "deployment-promoted.png"))

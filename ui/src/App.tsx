@@ -1,6 +1,7 @@
 import { useEffect, useState } from "react";
 import { createHashRouter, Route, RouterProvider, Routes } from "react-router";
 
+import { AlertsProvider } from "./alertsContext";
 import { uiReadyOnce } from "./api";
 import { CommandPalette } from "./components/CommandPalette";
 import { DeepLinks } from "./components/DeepLinks";
@@ -10,6 +11,11 @@ import { ImportProvider } from "./importing";
 import { NotifyProvider } from "./notify";
 import { SettingsProvider } from "./settings";
 import { ShortcutsProvider } from "./shortcuts";
+import { AlertsView } from "./views/AlertsView";
+import { AnalyticsView } from "./views/AnalyticsView";
+import { DeploymentsView } from "./views/DeploymentsView";
+import { DeploymentView } from "./views/DeploymentView";
+import { MetricsView } from "./views/MetricsView";
 import { NotFoundView } from "./views/NotFoundView";
 import { OverviewView } from "./views/OverviewView";
 import { ProjectsView } from "./views/ProjectsView";
@@ -17,6 +23,7 @@ import { ProjectView } from "./views/ProjectView";
 import { RunView } from "./views/RunView";
 import { SecretsView } from "./views/SecretsView";
 import { SettingsView } from "./views/SettingsView";
+import { TargetsView } from "./views/TargetsView";
 
 export function AppRoutes() {
   return (
@@ -25,6 +32,13 @@ export function AppRoutes() {
       <Route path="/projects" element={<ProjectsView />} />
       <Route path="/projects/:name" element={<ProjectView />} />
       <Route path="/runs/:id" element={<RunView />} />
+      <Route path="/deployments" element={<DeploymentsView />} />
+      <Route path="/deployments/:id" element={<DeploymentView />} />
+      <Route path="/metrics" element={<MetricsView />} />
+      <Route path="/alerts" element={<AlertsView />} />
+      <Route path="/alerts/:incidentId" element={<AlertsView />} />
+      <Route path="/analytics" element={<AnalyticsView />} />
+      <Route path="/targets" element={<TargetsView />} />
       <Route path="/secrets" element={<SecretsView />} />
       <Route path="/settings" element={<SettingsView />} />
       <Route path="*" element={<NotFoundView />} />
@@ -44,9 +58,11 @@ export function Root() {
       <NotifyProvider>
         <ShortcutsProvider>
           <ImportProvider>
-            <Layout>
-              <AppRoutes />
-            </Layout>
+            <AlertsProvider>
+              <Layout>
+                <AppRoutes />
+              </Layout>
+            </AlertsProvider>
             <DeepLinks />
             <FolderDrop />
             <CommandPalette />

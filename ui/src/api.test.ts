@@ -92,6 +92,94 @@ describe("api", () => {
     ]);
   });
 
+  it("sends the metrics commands with their exact argument objects", async () => {
+    const backend = mockBackend();
+    for (const cmd of ["list_sources", "add_source", "remove_source", "check_sources", "live_chart", "export_chart"]) {
+      backend.handlers[cmd] = () => null;
+    }
+    const request = {
+      source: null, query: "up", range_secs: 3600, step_secs: null, width: 800, height: 360, unit: "si", area: false,
+    };
+    await api.listSources();
+    await api.addSource("prom", "http://localhost:9090", true, null);
+    await api.addSource("prod", "https://prom.example.com", false, "t0ken");
+    await api.removeSource("prod");
+    await api.checkSources();
+    await api.liveChart(request);
+    await api.exportChart(request, "/home/dev/up.svg");
+    expect(backend.calls.map((c) => [c.cmd, c.args])).toEqual([
+      ["list_sources", {}],
+      ["add_source", { name: "prom", url: "http://localhost:9090", default: true, token: null }],
+      ["add_source", { name: "prod", url: "https://prom.example.com", default: false, token: "t0ken" }],
+      ["remove_source", { name: "prod" }],
+      ["check_sources", {}],
+      ["live_chart", { request }],
+      ["export_chart", { request, path: "/home/dev/up.svg" }],
+    ]);
+  });
+
+  it("sends the targets commands with their exact argument objects", async () => {
+    const backend = mockBackend();
+    for (const cmd of ["list_targets", "kube_contexts", "add_target", "remove_target", "check_targets"]) {
+      backend.handlers[cmd] = () => null;
+    }
+    await api.listTargets();
+    await api.kubeContexts(null);
+    await api.kubeContexts("/home/dev/.kube/gke.yaml");
+    await api.addTarget({ name: "prod", context: "prod-admin", kubeconfig: null, namespace: "ci", environment: "production" });
+    await api.removeTarget("prod");
+    await api.checkTargets([]);
+    await api.checkTargets(["prod", "staging"]);
+    expect(backend.calls.map((c) => [c.cmd, c.args])).toEqual([
+      ["list_targets", {}],
+      ["kube_contexts", { kubeconfig: null }],
+      ["kube_contexts", { kubeconfig: "/home/dev/.kube/gke.yaml" }],
+      ["add_target", { name: "prod", context: "prod-admin", kubeconfig: null, namespace: "ci", environment: "production" }],
+      ["remove_target", { name: "prod" }],
+      ["check_targets", { names: [] }],
+      ["check_targets", { names: ["prod", "staging"] }],
+    ]);
+  });
+
+  it("sends the alerts commands with their exact argument objects", async () => {
+    const backend = mockBackend();
+    for (const cmd of ["alerts_view", "evaluate_alerts", "silence_alert", "acknowledge_incident"]) {
+      backend.handlers[cmd] = () => null;
+    }
+    await api.alertsView();
+    await api.evaluateAlerts();
+    await api.silenceAlert(12, 60);
+    await api.acknowledgeIncident(7);
+    expect(backend.calls.map((c) => [c.cmd, c.args])).toEqual([
+      ["alerts_view", {}],
+      ["evaluate_alerts", {}],
+      ["silence_alert", { id: 12, minutes: 60 }],
+      ["acknowledge_incident", { id: 7 }],
+    ]);
+    expect(api.SILENCE_MAX_MINUTES).toBe(10080);
+  });
+
+  it("sends the deployments commands with their exact argument objects", async () => {
+    const backend = mockBackend();
+    for (const cmd of ["list_deployments", "deployment_detail", "decide_deployment", "deployment_stats"]) {
+      backend.handlers[cmd] = () => null;
+    }
+    await api.listDeployments(null, null, 100);
+    await api.listDeployments("web", "staging", 5);
+    await api.deploymentDetail(7);
+    await api.decideDeployment(7, true, null);
+    await api.decideDeployment(7, false, "too slow");
+    await api.deploymentStats("production", 30);
+    expect(backend.calls.map((c) => [c.cmd, c.args])).toEqual([
+      ["list_deployments", { app: null, environment: null, limit: 100 }],
+      ["list_deployments", { app: "web", environment: "staging", limit: 5 }],
+      ["deployment_detail", { id: 7 }],
+      ["decide_deployment", { id: 7, go_on: true, comment: null }],
+      ["decide_deployment", { id: 7, go_on: false, comment: "too slow" }],
+      ["deployment_stats", { environment: "production", app: null, days: 30 }],
+    ]);
+  });
+
   it("rejects with the shell's ErrorDto, and wraps anything else as internal", async () => {
     const backend = mockBackend({
       get_run: () => {
@@ -107,7 +195,7 @@ describe("api", () => {
   });
 
   it("knows every error code of the contract, and no other", () => {
-    for (const code of ["not_found", "invalid_input", "invalid_pipeline", "conflict", "already_finished", "internal"]) {
+    for (const code of ["not_found", "invalid_input", "invalid_pipeline", "conflict", "already_finished", "source_unavailable", "internal"]) {
       expect(api.isErrorDto({ code, message: "m", diagnostics: [] })).toBe(true);
     }
     expect(api.isErrorDto({ code: "not_a_code", message: "m", diagnostics: [] })).toBe(false);
@@ -127,6 +215,9 @@ describe("api", () => {
     await expect(api.pickLogSavePath("shop.log")).resolves.toBe("/home/dev/shop.log");
     const open = backend.argsOf("plugin:dialog|open")[0] as { options: { directory: boolean } };
     expect(open.options.directory).toBe(true);
+    await expect(api.pickKubeconfig()).resolves.toBe("/home/dev/shop");
+    const file = backend.argsOf("plugin:dialog|open")[1] as { options: { directory: boolean } };
+    expect(file.options.directory).toBe(false);
   });
 
   it("listens to the exact event names", async () => {
@@ -138,6 +229,7 @@ describe("api", () => {
     const links = vi.fn();
     const nav = vi.fn();
     const settingsChanged = vi.fn();
+    const alertsChanged = vi.fn();
     const unlisten = await Promise.all([
       api.onRuns(runs),
       api.onRunEvent(12, runEvents),
@@ -146,6 +238,7 @@ describe("api", () => {
       api.onDeepLink(links),
       api.onNavigate(nav),
       api.onSettings(settingsChanged),
+      api.onAlerts(alertsChanged),
     ]);
     const run1 = summary({ id: 1 });
     const append = { run_id: 12, job_id: 34, total: 1, lines: [logLine(1)] };
@@ -158,6 +251,7 @@ describe("api", () => {
     await emitEvent("switchyard://deep-link", { kind: "run", id: 5 });
     await emitEvent("switchyard://navigate", { route: "/settings" });
     await emitEvent("switchyard://settings", settings({ theme: "dark" }));
+    await emitEvent("switchyard://alerts", { opened: [3] });
     expect(runs).toHaveBeenCalledWith(run1);
     expect(runEvents).toHaveBeenCalledTimes(1);
     expect(runEvents).toHaveBeenCalledWith({ kind: "run", run_id: 12, status: "running" });
@@ -167,6 +261,7 @@ describe("api", () => {
     expect(links).toHaveBeenCalledWith({ kind: "run", id: 5 });
     expect(nav).toHaveBeenCalledWith({ route: "/settings" });
     expect(settingsChanged).toHaveBeenCalledWith(settings({ theme: "dark" }));
+    expect(alertsChanged).toHaveBeenCalledWith({ opened: [3] });
     unlisten.forEach((u) => u());
     await emitEvent("switchyard://runs", summary({ id: 2 }));
     expect(runs).toHaveBeenCalledTimes(1);
@@ -177,5 +272,6 @@ describe("api", () => {
     expect(api.eventName("run", 12)).toBe("switchyard://run/12");
     expect(api.eventName("log", 34)).toBe("switchyard://log/34");
     expect(api.eventName("projects")).toBe("switchyard://projects");
+    expect(api.eventName("alerts")).toBe("switchyard://alerts");
   });
 });

@@ -181,6 +181,180 @@ export const setSecret = (name: string, project: string | null, value: string) =
 /** Removes a stored secret; false when there was none. */
 export const removeSecret = (name: string, project: string | null) => call("remove_secret", { name, project });
 
+// ---- Targets: named clusters (`runner: kubernetes:<name>`, deploy jobs) ----
+
+/** The cluster targets of config.toml (`[targets.<name>]`), never a credential. */
+export const listTargets = () => call("list_targets");
+
+/**
+ * The contexts of a kubeconfig a target can be made from, each with the
+ * target already made from it (null: none). `kubeconfig` null: the default
+ * one (`KUBECONFIG`, else `~/.kube/config`); else an absolute path. Rejects
+ * with `invalid_input` (a relative path, a file that cannot be read).
+ */
+export const kubeContexts = (kubeconfig: string | null) => call("kube_contexts", { kubeconfig });
+
+export type NewTarget = CommandArgs<"add_target">;
+
+/**
+ * Adds a target from a kubeconfig context; `kubeconfig`, `namespace` and
+ * `environment` null: the default kubeconfig, the context's namespace, no
+ * label. Rejects with `invalid_input` (a bad or taken name, a bad namespace,
+ * a context the kubeconfig lacks).
+ */
+export const addTarget = (target: NewTarget) =>
+  call("add_target", {
+    name: target.name,
+    context: target.context,
+    kubeconfig: target.kubeconfig,
+    namespace: target.namespace,
+    environment: target.environment,
+  });
+
+/** Removes a target from config.toml (the kubeconfig and the cluster are not touched); false when there was none. */
+export const removeTarget = (name: string) => call("remove_target", { name });
+
+/**
+ * Checks the named targets (`names` empty: all), concurrently: whether the
+ * credentials resolve, the API server answers and the runner's verbs are
+ * allowed. Takes a few seconds for a slow cluster. Rejects with
+ * `invalid_input` for a name that is not a target.
+ */
+export const checkTargets = (names: string[]) => call("check_targets", { names });
+
+// ---- Metrics: Prometheus sources and live charts ---------------------------
+
+/** The Prometheus sources, as config.toml lists them (never a token). */
+export const listSources = () => call("list_sources");
+
+/**
+ * Adds a Prometheus source (`isDefault`: the one a chart uses when it names
+ * none). `token`: a bearer token the server asks for, kept only in the OS
+ * keyring; null for none. Rejects with `invalid_input` (bad name or URL, a
+ * name taken) or `secret_store` (no keyring for the token).
+ */
+export const addSource = (name: string, url: string, isDefault: boolean, token: string | null) =>
+  call("add_source", { name, url, default: isDefault, token });
+
+/** Removes a source (and its token); false when there was none. */
+export const removeSource = (name: string) => call("remove_source", { name });
+
+/** Asks every source whether it answers as Prometheus does: its version and latency, or what is wrong. */
+export const checkSources = () => call("check_sources");
+
+export type ChartRequest = CommandArgs<"live_chart">["request"];
+
+/**
+ * Draws `request`'s chart. The shell keeps what it fetched: the same request
+ * again only fetches the points that are new since, so a live view simply
+ * calls it again. Rejects with `invalid_input` (the query does not parse:
+ * Prometheus' message) or `source_unavailable` (down, slow, refused).
+ */
+export const liveChart = (request: ChartRequest) => call("live_chart", { request });
+
+/**
+ * Writes `request`'s chart to `path` (absolute) as PNG, SVG, CSV or JSON by
+ * its extension; resolves to the path written.
+ */
+export const exportChart = (request: ChartRequest, path: string) => call("export_chart", { request, path });
+
+/** The custom dashboards of config.toml (`[dashboards.<name>]`): name, title, panel titles. */
+export const listDashboards = () => call("list_dashboards");
+
+export type DashboardRequest = CommandArgs<"dashboard_charts">["request"];
+
+/**
+ * Draws every panel of a dashboard (a custom one by `name`, else `app`'s
+ * default one) over the last `range_secs`, each `width` pixels wide. Not
+ * incremental: every call fetches the whole range again. Rejects with
+ * `invalid_input` (no such dashboard or target, a query refused) or
+ * `source_unavailable`.
+ */
+export const dashboardCharts = (request: DashboardRequest) => call("dashboard_charts", { request });
+
+/**
+ * Writes the whole dashboard to `path` (absolute): PNG or SVG (its charts
+ * stacked), CSV or JSON by the extension; resolves to the format written.
+ */
+export const exportDashboard = (request: DashboardRequest, path: string) =>
+  call("export_dashboard", { request, path });
+
+// ---- Alerts: rules evaluated by the shell, incidents ------------------------
+
+/** Most minutes `silenceAlert` accepts (a week). */
+export const SILENCE_MAX_MINUTES = 10080;
+
+/** Every alert that is not inactive, and the recent incidents (open ones first). */
+export const alertsView = () => call("alerts_view");
+
+/** Evaluates the alert rules now, then answers as `alertsView`. */
+export const evaluateAlerts = () => call("evaluate_alerts");
+
+/**
+ * Silences alert `id` for `minutes` (1..10080): it stays tracked and listed
+ * but tells no one. False when there is no such alert; `invalid_input` for
+ * minutes out of range.
+ */
+export const silenceAlert = (id: number, minutes: number) => call("silence_alert", { id, minutes });
+
+/** Acknowledges incident `id` (someone is on it); false when it already was, or is no more. */
+export const acknowledgeIncident = (id: number) => call("acknowledge_incident", { id });
+
+// ---- Deployments: deploy jobs' rollouts, recorded by the engine -------------
+
+/**
+ * Recent deployments, newest first: of one app and one environment when
+ * given (null: all), at most `limit` (1..1000).
+ */
+export const listDeployments = (app: string | null, environment: string | null, limit: number) =>
+  call("list_deployments", { app, environment, limit });
+
+/**
+ * One deployment with its events (oldest first), the question it waits on
+ * (null when it does not wait for a person) and its project. Rejects with
+ * `not_found` for an unknown id.
+ */
+export const deploymentDetail = (id: number) => call("deployment_detail", { id });
+
+/**
+ * Promotes (`goOn`) a deployment that waits for a person, or (not `goOn`)
+ * aborts a waiting one or stops a running one: the stable version takes the
+ * traffic back. Resolves to what happened: "promoted", "aborted" or
+ * "stopping". The window asks for a confirmation first.
+ */
+export const decideDeployment = (id: number, goOn: boolean, comment: string | null) =>
+  call("decide_deployment", { id, go_on: goOn, comment });
+
+/**
+ * The DORA figures of `environment` over the last `days` days (1..3650):
+ * deployment frequency, lead time for changes, change failure rate and time
+ * to restore, with the counts they come from. Rejects with `invalid_input`
+ * for days out of range.
+ */
+/** DORA figures of an environment (of one app, or all when null) over the last `days` days. */
+export const deploymentStats = (environment: string, days: number, app: string | null = null) =>
+  call("deployment_stats", { environment, app, days });
+
+// ---- Analytics: delivery figures from the local history --------------------
+
+/** Most days `deliveryStats` and `exportReport` accept (ten years). */
+export const STATS_MAX_DAYS = 3650;
+
+/**
+ * Delivery figures of the runs created in the last `days` days (1..3650), of
+ * one project or (null) all: counts, success rate, duration and queue time
+ * percentiles, day by day, the slowest steps and the flaky tests. Rejects with
+ * `not_found` for an unknown project, `invalid_input` for days out of range.
+ */
+export const deliveryStats = (project: string | null, days: number) => call("delivery_stats", { project, days });
+
+/**
+ * Writes the same figures as a self-contained HTML report (charts inline) to
+ * `path` (absolute).
+ */
+export const exportReport = (project: string | null, days: number, path: string) =>
+  call("export_report", { project, days, path });
+
 export const getSettings = () => call("get_settings");
 
 export const updateSettings = (settings: CommandArgs<"update_settings">["settings"]) =>
@@ -220,6 +394,17 @@ export async function pickFolder(title = "Choose a project folder"): Promise<str
   }
 }
 
+/** Native file picker for a kubeconfig file (any name: kubeconfigs rarely have an extension); null when cancelled. */
+export async function pickKubeconfig(): Promise<string | null> {
+  try {
+    const picked = await openDialog({ directory: false, multiple: false, title: "Choose a kubeconfig file" });
+    if (Array.isArray(picked)) return picked[0] ?? null;
+    return picked ?? null;
+  } catch (error) {
+    throw toErrorDto(error);
+  }
+}
+
 /** Native save dialog for a log file; null when cancelled. */
 export async function pickLogSavePath(defaultName: string): Promise<string | null> {
   try {
@@ -227,6 +412,38 @@ export async function pickLogSavePath(defaultName: string): Promise<string | nul
       title: "Save log",
       defaultPath: defaultName,
       filters: [{ name: "Log", extensions: ["log", "txt"] }],
+    });
+    return path ?? null;
+  } catch (error) {
+    throw toErrorDto(error);
+  }
+}
+
+/** What a chart can be exported as, by the file's extension (the first is the default). */
+export const CHART_EXPORT_FORMATS = [
+  { name: "PNG image", extensions: ["png"] },
+  { name: "SVG image", extensions: ["svg"] },
+  { name: "CSV (the data)", extensions: ["csv"] },
+  { name: "JSON (the data)", extensions: ["json"] },
+];
+
+/** Native save dialog for a chart (or dashboard) export; null when cancelled. */
+export async function pickChartExportPath(defaultName: string, title = "Export chart"): Promise<string | null> {
+  try {
+    const path = await saveDialog({ title, defaultPath: defaultName, filters: CHART_EXPORT_FORMATS });
+    return path ?? null;
+  } catch (error) {
+    throw toErrorDto(error);
+  }
+}
+
+/** Native save dialog for the delivery report (HTML); null when cancelled. */
+export async function pickReportPath(defaultName: string): Promise<string | null> {
+  try {
+    const path = await saveDialog({
+      title: "Export report",
+      defaultPath: defaultName,
+      filters: [{ name: "HTML", extensions: ["html"] }],
     });
     return path ?? null;
   } catch (error) {
@@ -284,6 +501,9 @@ export const onNavigate: Subscribe<EventPayloads["navigate"]> = (handler) => on(
 
 /** The settings in force changed (config.toml edited by hand or elsewhere). */
 export const onSettings: Subscribe<EventPayloads["settings"]> = (handler) => on("settings", handler);
+
+/** Alerts or incidents changed (evaluated, silenced, acknowledged, here or by the CLI): read `alertsView` again. */
+export const onAlerts: Subscribe<EventPayloads["alerts"]> = (handler) => on("alerts", handler);
 
 export type FolderDragEvent =
   | { type: "enter"; paths: string[] }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { formatDateTime, formatDuration } from "./format";
+import { formatClock, formatDateTime, formatDuration } from "./format";
 
 describe("formatDateTime (the one format for absolute times)", () => {
   it("writes a local time as YYYY-MM-DD HH:MM:SS, zero-padded, 24-hour, without milliseconds", () => {
@@ -22,5 +22,15 @@ describe("formatDuration", () => {
     expect(formatDuration(65_000)).toBe("1m 05s");
     expect(formatDuration(2 * 3_600_000 + 3 * 60_000)).toBe("2h 03m");
     expect(formatDuration(null)).toBe("—");
+  });
+});
+
+describe("formatClock", () => {
+  it("writes a time of day as HH:MM, with the date when it is not today", () => {
+    const now = new Date(2025, 0, 15, 12, 0, 0).getTime();
+    expect(formatClock(new Date(2025, 0, 15, 13, 5, 59).getTime(), now)).toBe("13:05");
+    expect(formatClock(new Date(2025, 0, 15, 9, 0).getTime())).toBe("09:00");
+    expect(formatClock(new Date(2025, 0, 16, 12, 0).getTime(), now)).toBe("2025-01-16 12:00");
+    expect(formatClock(Number.NaN)).toBe("—");
   });
 });

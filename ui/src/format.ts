@@ -79,6 +79,20 @@ export function formatDateTime(time: number): string {
   );
 }
 
+/**
+ * "14:03": a time of day (local, 24-hour), for what ends soon (a silence);
+ * "2025-01-16 14:03" when that is not on the same day as `now`.
+ */
+export function formatClock(time: number, now: number = time): string {
+  if (!Number.isFinite(time)) return "—";
+  const d = new Date(time);
+  if (Number.isNaN(d.getTime())) return "—";
+  const clock = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  const n = new Date(now);
+  const sameDay = d.getFullYear() === n.getFullYear() && d.getMonth() === n.getMonth() && d.getDate() === n.getDate();
+  return sameDay ? clock : `${pad(d.getFullYear(), 4)}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${clock}`;
+}
+
 /** "512 B", "1.5 KiB", "12.0 MiB". */
 export function formatBytes(bytes: number): string {
   if (!Number.isFinite(bytes) || bytes < 0) return "—";

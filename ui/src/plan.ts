@@ -1,9 +1,10 @@
 import type { PlanJobView } from "./bindings/PlanJobView";
 import type { GraphJob } from "./components/JobGraph";
 
-/** What a plan job does: "approval" for a gate (no steps, no runner), else "2 steps · local". */
+/** What a plan job does: "approval" for a gate, "deploy" for a deployment (no steps, no runner), else "2 steps · local". */
 export function planJobSummary(job: PlanJobView): string {
   if (job.kind === "approval") return "approval";
+  if (job.kind === "deploy") return "deploy";
   return `${job.steps.length} step${job.steps.length === 1 ? "" : "s"} · ${job.runner}`;
 }
 

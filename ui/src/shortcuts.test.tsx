@@ -6,12 +6,20 @@ import { folder } from "./test/fixtures";
 import { currentPath, renderApp } from "./test/render";
 
 describe("Keyboard shortcuts", () => {
-  it("goes to the views with g o / g p / g s", async () => {
+  it("goes to the views with g o / g p / g d / g a / g y / g t / g s", async () => {
     mockBackend();
     const { user } = renderApp("/");
     await screen.findByText("Overview");
     await user.keyboard("gp");
     expect(currentPath()).toBe("/projects");
+    await user.keyboard("gd");
+    expect(currentPath()).toBe("/deployments");
+    await user.keyboard("ga");
+    expect(currentPath()).toBe("/alerts");
+    await user.keyboard("gy");
+    expect(currentPath()).toBe("/analytics");
+    await user.keyboard("gt");
+    expect(currentPath()).toBe("/targets");
     await user.keyboard("gs");
     expect(currentPath()).toBe("/settings");
     await user.keyboard("go");
@@ -25,6 +33,7 @@ describe("Keyboard shortcuts", () => {
     await user.keyboard("?");
     const help = await screen.findByTestId("shortcuts-dialog");
     expect(help).toHaveTextContent("Go to Projects");
+    expect(help).toHaveTextContent("Go to Deployments");
   });
 
   it("leaves keys typed into a text field alone", async () => {

@@ -27,13 +27,28 @@ const ShortcutsContext = createContext<ShortcutsContextValue | null>(null);
 const GLOBAL_SHORTCUTS: { key: string; description: string }[] = [
   { key: "g o", description: "Go to Overview" },
   { key: "g p", description: "Go to Projects" },
+  { key: "g d", description: "Go to Deployments" },
+  { key: "g m", description: "Go to Metrics" },
+  { key: "g a", description: "Go to Alerts" },
+  { key: "g y", description: "Go to Analytics" },
+  { key: "g t", description: "Go to Targets" },
   { key: "g k", description: "Go to Secrets" },
   { key: "g s", description: "Go to Settings" },
   { key: "?", description: "Show keyboard shortcuts" },
   { key: "Ctrl+K", description: "Open the command palette (also Ctrl+Shift+P)" },
 ];
 
-const GO_TO: Record<string, string> = { o: "/", p: "/projects", k: "/secrets", s: "/settings" };
+const GO_TO: Record<string, string> = {
+  o: "/",
+  p: "/projects",
+  d: "/deployments",
+  m: "/metrics",
+  a: "/alerts",
+  y: "/analytics",
+  t: "/targets",
+  k: "/secrets",
+  s: "/settings",
+};
 
 /** Inputs that take no typed text: keys pressed on them are shortcuts. */
 const NON_TEXT_INPUTS = new Set(["checkbox", "radio", "button", "submit", "reset", "range", "color", "file", "image"]);
@@ -52,7 +67,7 @@ export function modalOpen(): boolean {
 }
 
 /**
- * Single-key shortcuts: `g` then o/p/k/s to go to a view, `?` for help, and keys
+ * Single-key shortcuts: `g` then o/p/d/m/a/y/t/k/s to go to a view, `?` for help, and keys
  * that views register while they are shown (`r`, `R`, `x`, `/`, `n`, `N`, `f`). Keys typed
  * into text fields and keys pressed while a dialog is open are left alone; a
  * focused checkbox, radio button or switch does not take them.

@@ -10,9 +10,11 @@ import Chip, { type ChipProps } from "@mui/material/Chip";
 import CircularProgress from "@mui/material/CircularProgress";
 import { useTheme, type Theme } from "@mui/material/styles";
 
+import type { DeploymentStatus } from "./bindings/DeploymentStatus";
 import type { JobStatus } from "./bindings/JobStatus";
 import type { RunStatus } from "./bindings/RunStatus";
 import type { StepStatus } from "./bindings/StepStatus";
+import type { TargetStatus } from "./bindings/TargetStatus";
 
 /** Any status the UI shows: of a run, a job or a step (the same string values). */
 export type Status = RunStatus | JobStatus | StepStatus;
@@ -173,6 +175,93 @@ export function StatusChip({ status, size = "small", testId }: StatusChipProps) 
             ? { bgcolor: amber, color: theme.palette.getContrastText(amber) }
             : undefined
       }
+    />
+  );
+}
+
+// ---- Deployments and their targets ------------------------------------------
+
+/** A deployment's status or one of its targets' (the same string values). */
+export type DeployStatus = DeploymentStatus | TargetStatus;
+
+export const DEPLOY_STATUS_LABEL: Record<DeployStatus, string> = {
+  pending: "Pending",
+  progressing: "Progressing",
+  succeeded: "Succeeded",
+  failed: "Failed",
+  rolled_back: "Rolled back",
+  cancelled: "Cancelled",
+  skipped: "Skipped",
+  dry_run: "Dry run",
+};
+
+/** The colour family of a deployment's (or target's) status, as a run's: rolled back is a warning (the old version runs). */
+export function deployTone(status: DeployStatus): StatusTone {
+  switch (status) {
+    case "succeeded":
+      return "success";
+    case "failed":
+      return "error";
+    case "progressing":
+      return "info";
+    case "rolled_back":
+      return "warning";
+    case "cancelled":
+    case "skipped":
+      return "muted";
+    case "pending":
+    case "dry_run":
+      return "neutral";
+  }
+}
+
+/** A colour for a deployment's (or target's) status, e.g. a dot or a bar. */
+export function deployColor(theme: Theme, status: DeployStatus): string {
+  const tone = deployTone(status);
+  switch (tone) {
+    case "success":
+    case "error":
+    case "info":
+    case "warning":
+      return theme.palette[tone].main;
+    case "attention":
+      return attentionColor(theme);
+    case "muted":
+      return theme.palette.text.disabled;
+    case "neutral":
+      return theme.palette.text.secondary;
+  }
+}
+
+export interface DeployStatusChipProps {
+  status: DeployStatus;
+  size?: "small" | "medium";
+  testId?: string;
+  /** Shown after the status (a target's name: "staging-eu: Succeeded"). */
+  prefix?: string;
+  title?: string;
+}
+
+/** A deployment's (or target's) status as a coloured chip; `data-status` holds the exact value. */
+export function DeployStatusChip({ status, size = "small", testId, prefix, title }: DeployStatusChipProps) {
+  const tone = deployTone(status);
+  const theme = useTheme();
+  const label = DEPLOY_STATUS_LABEL[status];
+  return (
+    <Chip
+      data-testid={testId}
+      data-status={status}
+      size={size}
+      color={CHIP_COLOR[tone]}
+      variant={tone === "neutral" ? "outlined" : "filled"}
+      label={prefix ? `${prefix}: ${label}` : label}
+      title={title}
+      icon={
+        status === "progressing" ? (
+          <CircularProgress size={12} thickness={6} sx={{ color: "inherit", ml: "6px !important" }} aria-hidden />
+        ) : undefined
+      }
+      sx={tone === "muted" ? { bgcolor: theme.palette.action.selected, color: theme.palette.text.secondary } : undefined}
     />
   );
 }

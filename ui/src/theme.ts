@@ -42,3 +42,28 @@ export function createAppTheme(mode: ThemeMode): Theme {
     },
   });
 }
+
+/** Hides an element from sight but not from screen readers (a table's caption, a label). */
+export const visuallyHidden = {
+  border: 0,
+  clip: "rect(0 0 0 0)",
+  height: "1px",
+  margin: "-1px",
+  overflow: "hidden",
+  padding: 0,
+  position: "absolute",
+  whiteSpace: "nowrap",
+  width: "1px",
+} as const;
+
+/** A block of example text (a config.toml snippet) in the views' empty states. */
+export const EXAMPLE_BLOCK_SX = {
+  fontFamily: MONO_FONT,
+  fontSize: 13,
+  m: 0,
+  mb: 1.5,
+  p: 1.5,
+  borderRadius: 1,
+  bgcolor: "action.hover",
+  overflowX: "auto",
+} as const;

@@ -5,6 +5,7 @@
 //! prints machine-readable records on stdout. Exit codes: 0 success, 1 a run
 //! that did not succeed (or an operational failure), 2 bad usage or input.
 
+mod deploy;
 mod output;
 mod progress;
 
@@ -193,12 +194,136 @@ enum Command {
     },
     /// Print the JSON Schema of switchyard.yaml (for editors).
     Schema,
+    /// Deploy a project to an environment (its deploy jobs for that
+    /// environment, and the jobs they need), or look at deployments:
+    /// `deploy status|history APP`.
+    Deploy(deploy::DeployArgs),
     /// Named cluster targets (`runner: kubernetes:<name>`): add, list, remove, check.
     #[command(subcommand)]
     Targets(TargetsCommand),
     /// Secrets in the OS keyring: set, list, remove (values are never shown).
     #[command(subcommand)]
     Secrets(SecretsCommand),
+    /// Prometheus sources: add, list, remove, check. Credentials go to the
+    /// OS keyring, the rest to config.toml.
+    #[command(subcommand)]
+    Sources(SourcesCommand),
+    /// Evaluate the alert rules of config.toml now and list alerts and
+    /// incidents (open first); or silence an alert, or acknowledge an
+    /// incident.
+    Alerts {
+        /// What to do (default: evaluate and list).
+        #[command(subcommand)]
+        command: Option<AlertsCommand>,
+        /// List what is recorded without evaluating the rules first.
+        #[arg(long)]
+        no_evaluate: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delivery figures from the local history: runs, success rate,
+    /// durations and queue time, day by day, the slowest steps and flaky
+    /// tests (the same commit both passed and failed).
+    Stats {
+        /// One project (default: all).
+        project: Option<String>,
+        /// How far back, e.g. 7d, 90d.
+        #[arg(long, value_name = "DURATION", default_value = "30d")]
+        since: humantime::Duration,
+        /// An environment's deployment metrics (DORA) instead: deployment
+        /// frequency, lead time, change failure rate, time to restore.
+        #[arg(long, value_name = "ENV")]
+        env: Option<String>,
+        /// With --env: one app's deployments only.
+        #[arg(long, value_name = "APP", requires = "env")]
+        app: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Draw a dashboard (all its charts, top to bottom) into one PNG, SVG,
+    /// CSV or JSON file: a custom one of config.toml by NAME, or an app's
+    /// default one (--app, with --target or --namespace). Without NAME or
+    /// --app, list the custom dashboards.
+    Dashboard {
+        /// A dashboard of config.toml (`[dashboards.<name>]`).
+        name: Option<String>,
+        /// An app's default dashboard (request rate, errors, latency, CPU,
+        /// memory, restarts).
+        #[arg(long, value_name = "APP", conflicts_with = "name")]
+        app: Option<String>,
+        /// The target whose namespace the app runs in (with --app).
+        #[arg(long, value_name = "TARGET", requires = "app", conflicts_with = "namespace")]
+        target: Option<String>,
+        /// The namespace the app runs in (with --app; default `default`).
+        #[arg(long, value_name = "NS", requires = "app")]
+        namespace: Option<String>,
+        /// The source (default: the dashboard's, the target's, else the default source).
+        #[arg(long, value_name = "NAME")]
+        source: Option<String>,
+        /// How far back.
+        #[arg(long, value_name = "DURATION", default_value = "1h")]
+        range: humantime::Duration,
+        /// The file: .png, .svg, .csv or .json.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Each chart's width in pixels.
+        #[arg(long, default_value_t = 1200)]
+        width: u32,
+    },
+    /// Write the delivery report: one self-contained HTML file with the
+    /// figures of `stats` and their charts (inline SVG), for a weekly review.
+    Report {
+        /// One project (default: all).
+        project: Option<String>,
+        /// How far back, e.g. 7d.
+        #[arg(long, value_name = "DURATION", default_value = "7d")]
+        since: humantime::Duration,
+        /// The HTML file to write.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Chat webhooks told about incidents (Slack-compatible JSON): add,
+    /// list, remove, test. Their addresses go to the OS keyring.
+    #[command(subcommand)]
+    Webhooks(WebhooksCommand),
+    /// Chart a PromQL query over a recent window into a PNG, SVG, CSV or
+    /// JSON file (the format follows the file name), as the app draws it.
+    Chart {
+        /// The PromQL query, e.g. 'rate(http_requests_total[5m])'.
+        query: String,
+        /// The source (default: the default source).
+        #[arg(long, value_name = "NAME")]
+        source: Option<String>,
+        /// How far back, e.g. 15m, 1h, 7d.
+        #[arg(long, value_name = "DURATION", default_value = "1h")]
+        range: humantime::Duration,
+        /// The resolution (default: about one point per pixel).
+        #[arg(long, value_name = "DURATION")]
+        step: Option<humantime::Duration>,
+        /// The file to write: .png, .svg, .csv or .json.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Width in pixels.
+        #[arg(long, default_value_t = 1200)]
+        width: u32,
+        /// Height in pixels.
+        #[arg(long, default_value_t = 400)]
+        height: u32,
+        /// How values are written: si, percent (a 0–1 ratio), bytes, seconds.
+        #[arg(long, default_value = "si")]
+        unit: switchyard_monitoring::chart::Unit,
+        /// Filled areas instead of lines.
+        #[arg(long)]
+        area: bool,
+        /// A title drawn above the chart.
+        #[arg(long)]
+        title: Option<String>,
+        /// Print what was written as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print a shell completion script (the packages install them already).
     ///
     /// bash: `switchyard completions bash > ~/.local/share/bash-completion/completions/switchyard`;
@@ -278,6 +403,100 @@ enum TargetsCommand {
     /// server, and the verbs the runner needs in the namespace.
     Check {
         /// Target names (default: all).
+        names: Vec<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum WebhooksCommand {
+    /// Add (or replace) a webhook. Its address is read from stdin (or a
+    /// hidden prompt), never from the command line: it holds a token.
+    Add {
+        /// Its name.
+        name: String,
+        /// Do not tell it when incidents resolve.
+        #[arg(long)]
+        no_resolved: bool,
+    },
+    /// List webhooks (names only).
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a webhook and its address.
+    Rm {
+        /// The name.
+        name: String,
+    },
+    /// Send a test message.
+    Test {
+        /// The name.
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AlertsCommand {
+    /// Silence an alert for a while: it stays tracked and listed, but no
+    /// notification, tray state or webhook comes of it.
+    Silence {
+        /// The alert's id (`switchyard alerts` lists them).
+        id: i64,
+        /// For how long, e.g. 30m, 2h, 1d.
+        #[arg(long = "for", value_name = "DURATION")]
+        duration: humantime::Duration,
+    },
+    /// Acknowledge an incident: someone is on it.
+    Ack {
+        /// The incident's id.
+        id: i64,
+    },
+}
+
+#[derive(Subcommand)]
+enum SourcesCommand {
+    /// Add a Prometheus source (or replace one of that name). A bearer token
+    /// or a basic-auth password is read from stdin and kept in the OS keyring.
+    Add {
+        /// Its name.
+        name: String,
+        /// Its base URL, e.g. http://127.0.0.1:9090.
+        #[arg(long)]
+        url: String,
+        /// Make it the source used when none is named.
+        #[arg(long)]
+        default: bool,
+        /// Read a bearer token from stdin.
+        #[arg(long, conflicts_with = "basic_user")]
+        bearer_token_stdin: bool,
+        /// Basic auth as this user; the password is read from stdin.
+        #[arg(long, value_name = "USER")]
+        basic_user: Option<String>,
+        /// Trust the CA certificates in this PEM file instead of the system's.
+        #[arg(long, value_name = "FILE")]
+        ca_file: Option<PathBuf>,
+        /// Accept any TLS certificate (a test server only).
+        #[arg(long)]
+        insecure_skip_tls_verify: bool,
+    },
+    /// List sources.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a source and its credential.
+    Rm {
+        /// The name.
+        name: String,
+    },
+    /// Check sources (all, or these): reachable, credentials accepted, version.
+    Check {
+        /// Source names (default: all).
         names: Vec<String>,
         /// Print JSON.
         #[arg(long)]
@@ -397,7 +616,12 @@ fn init_tracing() {
 }
 
 async fn open_engine() -> Result<Engine, Failure> {
-    Ok(switchyard_cloud::open(Home::from_env()?).await?)
+    let mut config = switchyard_cloud::engine_config(Home::from_env()?);
+    // Canary analyses read Prometheus through the monitoring crate.
+    config.metrics = Some(std::sync::Arc::new(
+        switchyard_monitoring::analysis::PrometheusMetrics,
+    ));
+    Ok(switchyard_cloud::open_with(config).await?)
 }
 
 async fn dispatch(command: Command) -> CmdResult {
@@ -434,8 +658,103 @@ async fn dispatch(command: Command) -> CmdResult {
             })?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Deploy(args) => deploy::dispatch(args).await,
         Command::Secrets(command) => secrets(command).await,
         Command::Targets(command) => targets(command).await,
+        Command::Sources(command) => sources(command).await,
+        Command::Webhooks(command) => webhooks(command).await,
+        Command::Dashboard {
+            name,
+            app,
+            target,
+            namespace,
+            source,
+            range,
+            out,
+            width,
+        } => dashboard(name, app, target, namespace, source, range.into(), out, width).await,
+        Command::Report { project, since, out } => {
+            let engine = open_engine().await?;
+            let until = jiff::Timestamp::now().as_millisecond();
+            let view = engine
+                .stats(switchyard_engine::analytics::StatsQuery {
+                    project,
+                    since: until - duration_ms(since.into()),
+                    until: until + 1,
+                })
+                .await?;
+            let path = out.clone();
+            tokio::task::spawn_blocking(move || switchyard_monitoring::report::write(&view, &path))
+                .await
+                .map_err(|e| Failure {
+                    code: 1,
+                    message: format!("writing the report failed: {e}"),
+                })?
+                .map_err(|e| monitoring_failure(e.into()))?;
+            eprintln!("wrote {}", out.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Stats {
+            project,
+            since,
+            env,
+            app,
+            json,
+        } => {
+            let engine = open_engine().await?;
+            let until = jiff::Timestamp::now().as_millisecond();
+            if let Some(env) = env {
+                let view = engine
+                    .dora(&env, app.as_deref(), until - duration_ms(since.into()), until + 1)
+                    .await?;
+                output::print_dora(&view, json);
+                return Ok(ExitCode::SUCCESS);
+            }
+            let view = engine
+                .stats(switchyard_engine::analytics::StatsQuery {
+                    project,
+                    since: until - duration_ms(since.into()),
+                    until: until + 1,
+                })
+                .await?;
+            output::print_stats(&view, json);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Alerts {
+            command,
+            no_evaluate,
+            json,
+        } => alerts(command, no_evaluate, json).await,
+        Command::Chart {
+            query,
+            source,
+            range,
+            step,
+            out,
+            width,
+            height,
+            unit,
+            area,
+            title,
+            json,
+        } => {
+            let request = switchyard_monitoring::ChartRequest {
+                source,
+                query,
+                range_ms: duration_ms(range.into()),
+                step_ms: step.map(|s| duration_ms(s.into())),
+                width,
+                height,
+                unit,
+                kind: if area {
+                    switchyard_monitoring::chart::ChartKind::Area
+                } else {
+                    switchyard_monitoring::chart::ChartKind::Line
+                },
+                title: title.unwrap_or_default(),
+            };
+            chart(request, out, json).await
+        }
         Command::Remove {
             project,
             delete_history,
@@ -528,6 +847,7 @@ async fn dispatch(command: Command) -> CmdResult {
                 source,
                 trigger: Trigger::Cli,
                 rerun_of: None,
+                deploy: Default::default(),
             };
             run(&engine, &project, options, json).await
         }
@@ -617,6 +937,29 @@ async fn follow(
     json: bool,
 ) -> CmdResult {
     let id = handle.id;
+    let status = watch(engine, handle, events, json).await?;
+    let details = engine.run(id).await?;
+    if json {
+        output::print_json(&switchyard_engine::views::RunView::from(&details));
+    } else {
+        output::print_run_end(engine, &details).await?;
+    }
+    Ok(if status == RunStatus::Succeeded {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// Shows a started run's progress (on stderr with `quiet`) until it ends;
+/// Ctrl-C cancels it (twice: quits at once).
+async fn watch(
+    engine: &Engine,
+    handle: switchyard_engine::RunHandle,
+    events: tokio::sync::broadcast::Receiver<switchyard_engine::events::Event>,
+    json: bool,
+) -> Result<RunStatus, Failure> {
+    let id = handle.id;
     let display = progress::Progress::start(engine.clone(), id, events, json).await;
     let mut wait = std::pin::pin!(handle.wait());
     let status = tokio::select! {
@@ -632,17 +975,7 @@ async fn follow(
     };
     display.finish().await;
     engine.flush().await?;
-    let details = engine.run(id).await?;
-    if json {
-        output::print_json(&switchyard_engine::views::RunView::from(&details));
-    } else {
-        output::print_run_end(engine, &details).await?;
-    }
-    Ok(if status == RunStatus::Succeeded {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(status)
 }
 
 async fn resume(json: bool) -> CmdResult {
@@ -756,6 +1089,333 @@ async fn secrets(command: SecretsCommand) -> CmdResult {
     }
 }
 
+/// The end of `rm`: what was removed, or that there was none (exit 1).
+fn removed(what: &str, name: &str, found: bool) -> CmdResult {
+    if found {
+        println!("removed {what} {name}");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        Err(Failure {
+            code: 1,
+            message: format!("no {what} named {name}; `switchyard {what}s list` shows them"),
+        })
+    }
+}
+
+/// The end of `check`: exit 1 unless everything checked is fine.
+fn all_fine(ok: impl IntoIterator<Item = bool>) -> ExitCode {
+    if ok.into_iter().all(|o| o) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+fn duration_ms(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+fn monitoring_failure(e: switchyard_monitoring::MonitoringError) -> Failure {
+    Failure {
+        code: if e.is_input_error() { 2 } else { 1 },
+        message: e.to_string(),
+    }
+}
+
+async fn chart(request: switchyard_monitoring::ChartRequest, out: PathBuf, json: bool) -> CmdResult {
+    use switchyard_monitoring::chart;
+    // A bad file name is found before Prometheus is asked.
+    chart::Format::of(&out).map_err(|e| monitoring_failure(e.into()))?;
+    let engine = open_engine().await?;
+    let now = jiff::Timestamp::now().as_millisecond();
+    let data = switchyard_monitoring::range_chart(&engine, &request, now)
+        .await
+        .map_err(monitoring_failure)?;
+    let (spec, series) = (data.spec.clone(), data.series.clone());
+    let path = out.clone();
+    tokio::task::spawn_blocking(move || chart::write(&spec, &series, &path))
+        .await
+        .map_err(|e| Failure {
+            code: 1,
+            message: format!("drawing the chart failed: {e}"),
+        })?
+        .map_err(|e| monitoring_failure(e.into()))?;
+    let points: usize = data.series.iter().map(|s| s.points.len()).sum();
+    if json {
+        output::print_json(&serde_json::json!({
+            "file": out.display().to_string(),
+            "source": data.source,
+            "series": data.series.len(),
+            "points": points,
+            "start": data.spec.start,
+            "end": data.spec.end,
+            "step_ms": data.spec.step,
+        }));
+    } else {
+        eprintln!(
+            "wrote {} ({} series, {} points, step {}) from {}",
+            out.display(),
+            data.series.len(),
+            points,
+            humantime::format_duration(Duration::from_millis(data.spec.step as u64)),
+            data.source
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn alerts(command: Option<AlertsCommand>, no_evaluate: bool, json: bool) -> CmdResult {
+    let engine = open_engine().await?;
+    match command {
+        Some(AlertsCommand::Silence { id, duration }) => {
+            let until = jiff::Timestamp::now().as_millisecond() + duration_ms(duration.into());
+            if !engine.silence_alert(id, until).await? {
+                return Err(Failure {
+                    code: 1,
+                    message: format!("no alert {id}; `switchyard alerts` lists them"),
+                });
+            }
+            println!("alert {id} silenced for {duration}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(AlertsCommand::Ack { id }) => {
+            if !engine.acknowledge_incident(id).await? {
+                return Err(Failure {
+                    code: 1,
+                    message: format!("no unacknowledged incident {id}; `switchyard alerts` lists them"),
+                });
+            }
+            println!("incident {id} acknowledged");
+            Ok(ExitCode::SUCCESS)
+        }
+        None => {
+            let evaluation = if no_evaluate {
+                None
+            } else {
+                let now = jiff::Timestamp::now().as_millisecond();
+                Some(switchyard_monitoring::alerts::evaluate(&engine, now).await?)
+            };
+            let view = engine.alerts_view(100).await?;
+            output::print_alerts(&view, evaluation.as_ref(), json);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn dashboard(
+    name: Option<String>,
+    app: Option<String>,
+    target: Option<String>,
+    namespace: Option<String>,
+    source: Option<String>,
+    range: Duration,
+    out: Option<PathBuf>,
+    width: u32,
+) -> CmdResult {
+    use switchyard_monitoring::{chart, dashboards};
+    let engine = open_engine().await?;
+    let mut board = match (&name, &app) {
+        (Some(n), _) => dashboards::named(&engine, n)?,
+        (None, Some(app)) => {
+            let config = engine.config();
+            let (ns, target_source) = match &target {
+                Some(t) => {
+                    let Some(tc) = config.targets.get(t) else {
+                        return Err(input_error(format!(
+                            "no target named {t}; `switchyard targets list` shows them"
+                        )));
+                    };
+                    (
+                        tc.namespace.clone().unwrap_or_else(|| "default".into()),
+                        tc.prometheus.clone(),
+                    )
+                }
+                None => (namespace.clone().unwrap_or_else(|| "default".into()), None),
+            };
+            let mut d = dashboards::default_for(app, &ns);
+            d.source = target_source;
+            d
+        }
+        (None, None) => {
+            let list = dashboards::list(&engine);
+            if list.is_empty() {
+                println!(
+                    "no dashboards in config.toml; `switchyard dashboard --app APP --namespace NS --out FILE` draws an app's default one"
+                );
+            }
+            for d in list {
+                println!("{}  {} ({} panels)", d.name, d.title, d.panels.len());
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+    };
+    if source.is_some() {
+        board.source = source;
+    }
+    let Some(out) = out else {
+        return Err(input_error(
+            "--out FILE is needed to draw a dashboard (.png, .svg, .csv or .json)",
+        ));
+    };
+    chart::Format::of(&out).map_err(|e| monitoring_failure(e.into()))?;
+    let now = jiff::Timestamp::now().as_millisecond();
+    let key = dashboards::snapshot_key(&board, duration_ms(range));
+    let fetched = dashboards::fetch_or_snapshot(&engine, &board, &key, duration_ms(range), width, 300, now)
+        .await
+        .map_err(monitoring_failure)?;
+    if let Some(taken) = fetched.snapshot_taken_at {
+        let when = jiff::Timestamp::from_millisecond(taken)
+            .map(|t| {
+                t.to_zoned_datetime(jiff::tz::TimeZone::system())
+                    .strftime("%Y-%m-%d %H:%M:%S")
+                    .to_string()
+            })
+            .unwrap_or_default();
+        eprintln!("the source cannot be read: drawn from the snapshot taken at {when}");
+    }
+    let charts = fetched.charts;
+    let path = out.clone();
+    let count = charts.len();
+    tokio::task::spawn_blocking(move || {
+        let refs: Vec<(&chart::ChartSpec, &[switchyard_monitoring::prometheus::Series])> =
+            charts.iter().map(|c| (&c.spec, c.series.as_slice())).collect();
+        chart::write_stack(&refs, &path)
+    })
+    .await
+    .map_err(|e| Failure {
+        code: 1,
+        message: format!("drawing the dashboard failed: {e}"),
+    })?
+    .map_err(|e| monitoring_failure(e.into()))?;
+    eprintln!("wrote {} ({} panels of {})", out.display(), count, board.title);
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn webhooks(command: WebhooksCommand) -> CmdResult {
+    use switchyard_monitoring::webhooks;
+    match command {
+        WebhooksCommand::Add { name, no_resolved } => {
+            let url = read_secret_value(&format!("the address of webhook {name}"))?;
+            let engine = open_engine().await?;
+            webhooks::add(&engine, &name, url, !no_resolved).await?;
+            println!("added webhook {name} (its address is in the OS keyring)");
+            Ok(ExitCode::SUCCESS)
+        }
+        WebhooksCommand::List { json } => {
+            let engine = open_engine().await?;
+            let list = webhooks::list(&engine);
+            if json {
+                output::print_json(&list);
+            } else if list.is_empty() {
+                println!("no webhooks; add one with `switchyard webhooks add NAME` (the address on stdin)");
+            } else {
+                for w in list {
+                    println!(
+                        "{}{}",
+                        w.name,
+                        if w.on_resolved {
+                            ""
+                        } else {
+                            " (not told of resolved incidents)"
+                        }
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        WebhooksCommand::Rm { name } => {
+            let engine = open_engine().await?;
+            removed("webhook", &name, webhooks::remove(&engine, &name).await?)
+        }
+        WebhooksCommand::Test { name } => {
+            let engine = open_engine().await?;
+            if !engine.config().webhooks.contains_key(&name) {
+                return Err(input_error(format!(
+                    "no webhook named {name}; `switchyard webhooks list` shows them"
+                )));
+            }
+            let n = switchyard_engine::views::Notification {
+                run_id: 0,
+                route: "/alerts".into(),
+                summary: "Switchyard test message".into(),
+                body: format!("webhook {name} works"),
+            };
+            let d = webhooks::deliver(&engine, &n, false, Some(&name)).await;
+            match d.first() {
+                Some(d) if d.ok => {
+                    println!("sent a test message to {name}");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Some(d) => Err(Failure {
+                    code: 1,
+                    message: format!(
+                        "webhook {name}: {}",
+                        d.error.as_deref().unwrap_or("not delivered")
+                    ),
+                }),
+                None => Err(Failure {
+                    code: 1,
+                    message: format!("webhook {name} was not tried"),
+                }),
+            }
+        }
+    }
+}
+
+async fn sources(command: SourcesCommand) -> CmdResult {
+    use switchyard_monitoring::sources;
+    match command {
+        SourcesCommand::Add {
+            name,
+            url,
+            default,
+            bearer_token_stdin,
+            basic_user,
+            ca_file,
+            insecure_skip_tls_verify,
+        } => {
+            let mut new = sources::NewSource {
+                name,
+                url,
+                default,
+                ca_file,
+                insecure_skip_tls_verify,
+                ..Default::default()
+            };
+            if bearer_token_stdin {
+                new.bearer_token = Some(read_secret_value("the bearer token")?);
+            } else if let Some(user) = basic_user {
+                new.basic = Some((user.clone(), read_secret_value(&format!("{user}'s password"))?));
+            }
+            let engine = open_engine().await?;
+            let s = sources::add(&engine, new).await?;
+            println!(
+                "added source {} ({}{})",
+                s.name,
+                s.url,
+                if s.default { ", default" } else { "" }
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        SourcesCommand::List { json } => {
+            let engine = open_engine().await?;
+            output::print_sources(&sources::list(&engine), json);
+            Ok(ExitCode::SUCCESS)
+        }
+        SourcesCommand::Rm { name } => {
+            let engine = open_engine().await?;
+            removed("source", &name, sources::remove(&engine, &name).await?)
+        }
+        SourcesCommand::Check { names, json } => {
+            let engine = open_engine().await?;
+            let checks = sources::check(&engine, &names).await?;
+            output::print_source_checks(&checks, json);
+            Ok(all_fine(checks.iter().map(|c| c.ok)))
+        }
+    }
+}
+
 /// A secret's value from stdin (not a terminal) or a hidden prompt.
 fn read_secret_value(name: &str) -> Result<secrecy::SecretString, Failure> {
     use std::io::{IsTerminal as _, Read as _};
@@ -843,25 +1503,13 @@ async fn targets(command: TargetsCommand) -> CmdResult {
         }
         TargetsCommand::Rm { name } => {
             let engine = open_engine().await?;
-            if targets::remove(&engine, &name).await? {
-                println!("removed target {name}");
-                Ok(ExitCode::SUCCESS)
-            } else {
-                Err(Failure {
-                    code: 1,
-                    message: format!("no target named {name}; `switchyard targets list` shows them"),
-                })
-            }
+            removed("target", &name, targets::remove(&engine, &name).await?)
         }
         TargetsCommand::Check { names, json } => {
             let engine = open_engine().await?;
             let checks = targets::check(&engine, &names).await?;
             output::print_target_checks(&checks, json);
-            Ok(if checks.iter().all(|c| c.ok) {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            })
+            Ok(all_fine(checks.iter().map(|c| c.ok)))
         }
     }
 }

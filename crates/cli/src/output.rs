@@ -501,3 +501,260 @@ pub fn print_target_checks(checks: &[switchyard_cloud::targets::TargetCheck], js
         }
     }
 }
+
+/// `switchyard sources list`.
+pub fn print_sources(sources: &[switchyard_monitoring::sources::SourceView], json: bool) {
+    if json {
+        print_json(&sources);
+        return;
+    }
+    if sources.is_empty() {
+        println!(
+            "no Prometheus sources yet; add one with `switchyard sources add NAME --url http://HOST:9090 --default`"
+        );
+        return;
+    }
+    let width = sources.iter().map(|s| s.name.len()).max().unwrap_or(4).max(4);
+    println!("{:width$}  {:40}  {:7}  DEFAULT", "NAME", "URL", "AUTH");
+    for s in sources {
+        println!(
+            "{:width$}  {:40}  {:7}  {}",
+            s.name,
+            s.url,
+            s.auth,
+            if s.default { "yes" } else { "" }
+        );
+    }
+}
+
+/// `switchyard sources check`.
+pub fn print_source_checks(checks: &[switchyard_monitoring::sources::SourceCheck], json: bool) {
+    if json {
+        print_json(&checks);
+        return;
+    }
+    if checks.is_empty() {
+        println!("no sources to check; add one with `switchyard sources add NAME --url URL`");
+    }
+    for c in checks {
+        let mark = if c.ok { "✓" } else { "✗" };
+        let version = c
+            .version
+            .as_deref()
+            .map(|v| format!(" (Prometheus {v}"))
+            .unwrap_or_default();
+        let latency = match (&c.version, c.latency_ms) {
+            (Some(_), Some(ms)) => format!(", {ms} ms)"),
+            (Some(_), None) => ")".into(),
+            _ => String::new(),
+        };
+        println!("{mark} {}{version}{latency}", c.name);
+        for p in &c.problems {
+            println!("    {p}");
+        }
+    }
+}
+
+/// `switchyard alerts`.
+pub fn print_alerts(
+    view: &switchyard_engine::views::AlertsView,
+    evaluation: Option<&switchyard_monitoring::alerts::Evaluation>,
+    json: bool,
+) {
+    if json {
+        print_json(&serde_json::json!({
+            "evaluated": evaluation,
+            "firing": view.firing,
+            "incidents": view.incidents,
+            "alerts": view.alerts,
+        }));
+        return;
+    }
+    if let Some(e) = evaluation {
+        if e.rules == 0 {
+            println!(
+                "no alert rules; add them under [alerts.rules.<name>] in config.toml (see docs/monitoring.md)"
+            );
+        }
+        for (rule, why) in &e.unreadable {
+            println!("! rule {rule}: its alerts are unknown: {why}");
+        }
+    }
+    if view.incidents.is_empty() && view.alerts.is_empty() {
+        println!("no alerts");
+        return;
+    }
+    let time = |ms: i64| {
+        jiff::Timestamp::from_millisecond(ms)
+            .map(|t| {
+                t.to_zoned_datetime(jiff::tz::TimeZone::system())
+                    .strftime("%Y-%m-%d %H:%M:%S")
+                    .to_string()
+            })
+            .unwrap_or_default()
+    };
+    if !view.incidents.is_empty() {
+        println!("INCIDENT  STATE         STARTED              KEY");
+        for i in &view.incidents {
+            let state = if i.resolved_at.is_some() {
+                "resolved"
+            } else if i.acknowledged_at.is_some() {
+                "acknowledged"
+            } else {
+                "open"
+            };
+            println!(
+                "{:<8}  {:<12}  {:<19}  {} ({} firing of {})",
+                format!("#{}", i.id),
+                state,
+                time(i.started_at),
+                i.key,
+                i.firing,
+                i.alerts.len()
+            );
+        }
+        println!();
+    }
+    println!("ALERT  STATE     SEVERITY  RULE                  VALUE       SINCE                LABELS");
+    for a in &view.alerts {
+        let labels: Vec<String> = a
+            .labels
+            .iter()
+            .filter(|(k, _)| k.as_str() != "__name__")
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let state = if a.silenced_until.is_some() {
+            format!("{} (silenced)", a.state)
+        } else {
+            a.state.clone()
+        };
+        println!(
+            "{:<5}  {:<8}  {:<8}  {:<20}  {:<10}  {:<19}  {}",
+            a.id,
+            state,
+            a.severity,
+            a.rule,
+            a.value.map(|v| format!("{v:.4}")).unwrap_or_else(|| "-".into()),
+            a.since.map(time).unwrap_or_default(),
+            labels.join(",")
+        );
+    }
+}
+
+fn ms_text(ms: Option<i64>) -> String {
+    match ms {
+        None => "-".into(),
+        Some(ms) if ms < 1_000 => format!("{ms} ms"),
+        Some(ms) if ms < 60_000 => format!("{:.1} s", ms as f64 / 1000.0),
+        Some(ms) if ms < 3_600_000 => format!("{}m {:02}s", ms / 60_000, ms % 60_000 / 1000),
+        Some(ms) => format!("{}h {:02}m", ms / 3_600_000, ms % 3_600_000 / 60_000),
+    }
+}
+
+/// `switchyard stats`.
+pub fn print_stats(s: &switchyard_engine::analytics::StatsView, json: bool) {
+    if json {
+        print_json(s);
+        return;
+    }
+    let scope = s.project.as_deref().unwrap_or("all projects");
+    println!(
+        "{scope}: {} runs, {} succeeded, {} failed, {} cancelled",
+        s.runs, s.succeeded, s.failed, s.cancelled
+    );
+    if s.runs == 0 {
+        println!("no runs in this window");
+        return;
+    }
+    if let Some(rate) = s.success_rate {
+        println!("success rate  {:.1}%", rate * 100.0);
+    }
+    println!(
+        "duration      median {}, p95 {}, longest {}",
+        ms_text(s.duration.p50_ms),
+        ms_text(s.duration.p95_ms),
+        ms_text(s.duration.max_ms)
+    );
+    println!(
+        "queue time    median {}, p95 {}",
+        ms_text(s.queue.p50_ms),
+        ms_text(s.queue.p95_ms)
+    );
+    println!();
+    println!("DAY         RUNS  OK  FAILED  MEDIAN      TESTS");
+    for d in &s.days {
+        println!(
+            "{}  {:>4}  {:>2}  {:>6}  {:<10}  {:>5}",
+            d.day,
+            d.runs,
+            d.succeeded,
+            d.failed,
+            ms_text(d.p50_duration_ms),
+            d.tests
+        );
+    }
+    if !s.slowest_steps.is_empty() {
+        println!();
+        println!("SLOWEST STEPS (median, p95, runs)");
+        for st in &s.slowest_steps {
+            println!(
+                "  {} › {} › {}: {}, {}, {}",
+                st.project,
+                st.job,
+                st.step,
+                ms_text(st.spread.p50_ms),
+                ms_text(st.spread.p95_ms),
+                st.spread.count
+            );
+        }
+    }
+    if !s.flaky_tests.is_empty() {
+        println!();
+        println!("FLAKY TESTS (passed and failed on one commit)");
+        for t in &s.flaky_tests {
+            println!(
+                "  {} › {}: {} passed, {} failed on {} commit{}",
+                t.project,
+                t.test,
+                t.passed,
+                t.failed,
+                t.commits,
+                if t.commits == 1 { "" } else { "s" }
+            );
+        }
+    }
+}
+
+/// `switchyard stats --env ENV`.
+pub fn print_dora(v: &switchyard_engine::deploy::dora::DoraView, json: bool) {
+    if json {
+        print_json(v);
+        return;
+    }
+    let spread = |s: &switchyard_engine::analytics::Spread| match (s.p50_ms, s.p95_ms) {
+        (Some(p50), Some(p95)) => format!(
+            "median {}, p95 {} (n={})",
+            humantime::format_duration(std::time::Duration::from_secs((p50 / 1000).max(0) as u64)),
+            humantime::format_duration(std::time::Duration::from_secs((p95 / 1000).max(0) as u64)),
+            s.count
+        ),
+        _ => "none".into(),
+    };
+    println!(
+        "deployments to {}: {} ended, {} succeeded, {} failed or rolled back",
+        v.environment, v.deployments, v.succeeded, v.failed
+    );
+    println!("deployment frequency: {:.2} per day", v.per_day);
+    println!("lead time for changes: {}", spread(&v.lead_time));
+    println!(
+        "change failure rate: {}",
+        v.change_failure_rate
+            .map(|r| format!("{:.1}%", r * 100.0))
+            .unwrap_or_else(|| "none".into())
+    );
+    println!(
+        "time to restore: {} (from {})",
+        spread(&v.time_to_restore),
+        v.restore_from
+    );
+}

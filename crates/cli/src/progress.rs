@@ -237,7 +237,8 @@ async fn follow(id: i64, mut events: broadcast::Receiver<Event>, sink: Arc<Sink>
             | Event::CancelRequested { .. }
             | Event::Decided { .. }
             | Event::Project { .. }
-            | Event::ConfigChanged => {}
+            | Event::ConfigChanged
+            | Event::Alerts { .. } => {}
         }
     }
 }

@@ -14,6 +14,10 @@
 //!   and how many pods ran at once (each target has its own limit, 32 by
 //!   default, whatever the workstation's number of CPUs).
 //!
+//! * deployments (`deploy`): diff-and-apply time of a 50-object manifest
+//!   (a first deploy, then one that changes every object), and API requests
+//!   per canary step (a 4-step canary by replica ratio).
+//!
 //! Each measurement works in a namespace of its own, deleted afterwards.
 
 use std::path::PathBuf;
@@ -285,6 +289,79 @@ async fn fan_out() {
     b.done().await;
 }
 
+/// A deploy job of `objects` ConfigMaps and one Deployment, with `strategy`.
+fn deploy_project(b: &Bench, objects: usize, strategy: &str, value: &str) -> PathBuf {
+    let p = b.project(&format!(
+        "jobs:\n  ship:\n    deploy: {{app: bench, environment: bench, manifests: k8s, images: [bench/web], targets: bench, strategy: {strategy}}}\n"
+    ));
+    let dir = p.join("k8s");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut text = String::new();
+    for i in 0..objects.saturating_sub(1) {
+        text.push_str(&format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: cfg-{i}}}\ndata: {{key: '{value}'}}\n---\n"
+        ));
+    }
+    text.push_str("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 4\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers: [{name: web, image: 'bench/web:0'}]\n");
+    std::fs::write(dir.join("all.yaml"), text).unwrap();
+    p
+}
+
+async fn deploy_once(engine: &Engine, project: &std::path::Path, image: &str) -> (Duration, i64) {
+    let p = engine.import(project, None).await.unwrap();
+    let started = Instant::now();
+    let options = RunOptions {
+        deploy: switchyard_engine::DeployOptions {
+            image: Some(image.into()),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let handle = engine.start_deploy(&p, "bench", options).await.unwrap();
+    let id = handle.id;
+    assert_eq!(
+        handle.wait().await,
+        RunStatus::Succeeded,
+        "the benchmark's deployment failed"
+    );
+    (started.elapsed(), id)
+}
+
+async fn deployments() {
+    let b = Bench::new("deploy").await;
+    let mut settings = Settings::new("bench");
+    settings.kubeconfig = Some(b.kubeconfig.clone());
+    let provider = Arc::new(Provider::new(settings));
+    let mut config = EngineConfig::new(Home::at(b._dir.path().join("home")));
+    config.deployer = Some(Arc::new(provider.deployer()));
+    let engine = Engine::open(config).await.unwrap();
+
+    let project = deploy_project(&b, 50, "rolling", "a");
+    let before = provider.api_calls();
+    let (first, _) = deploy_once(&engine, &project, "bench/web:1").await;
+    let first_calls = provider.api_calls() - before;
+    let project = deploy_project(&b, 50, "rolling", "b");
+    let before = provider.api_calls();
+    let (changed, _) = deploy_once(&engine, &project, "bench/web:2").await;
+    let changed_calls = provider.api_calls() - before;
+    println!(
+        "deploy: 50 objects, diff and apply and rollout: first {:.0} ms ({first_calls} API calls), all changed {:.0} ms ({changed_calls} API calls)",
+        first.as_secs_f64() * 1000.0,
+        changed.as_secs_f64() * 1000.0
+    );
+
+    let project = deploy_project(&b, 1, "{canary: {steps: [25, 50, 75]}}", "c");
+    let before = provider.api_calls();
+    let (took, _) = deploy_once(&engine, &project, "bench/web:3").await;
+    let calls = provider.api_calls() - before;
+    println!(
+        "deploy: canary of 4 steps (25/50/75/100%) by replica ratio: {:.0} ms, {calls} API calls ({:.1} per step, diff and promotion included)",
+        took.as_secs_f64() * 1000.0,
+        calls as f64 / 4.0
+    );
+    b.done().await;
+}
+
 fn main() {
     // `cargo test --benches` runs bench targets with `--bench`-less args; only measure under `cargo bench`.
     if !std::env::args().any(|a| a == "--bench") {
@@ -306,6 +383,9 @@ fn main() {
         }
         if want("fanout") {
             fan_out().await;
+        }
+        if want("deploy") {
+            deployments().await;
         }
     });
 }

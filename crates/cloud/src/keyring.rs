@@ -61,6 +61,8 @@ impl KeyringStore {
         let label = match scope {
             SecretScope::Global => format!("Switchyard secret {name} (global)"),
             SecretScope::Project(p) => format!("Switchyard secret {name} (project {p})"),
+            SecretScope::Source(s) => format!("Switchyard Prometheus {name} (source {s})"),
+            SecretScope::Webhook(w) => format!("Switchyard webhook {name} ({w})"),
         };
         let modifiers = HashMap::from([("label", label.as_str())]);
         store
@@ -83,6 +85,8 @@ fn user(scope: &SecretScope, name: &str) -> String {
     match scope {
         SecretScope::Global => format!("global:{name}"),
         SecretScope::Project(p) => format!("project:{p}:{name}"),
+        SecretScope::Source(s) => format!("source:{s}:{name}"),
+        SecretScope::Webhook(w) => format!("webhook:{w}:{name}"),
     }
 }
 

@@ -1,12 +1,13 @@
-//! Switchyard's cloud side: what runs work in (and later deploys to)
-//! clusters, over the traits the engine defines.
+//! Switchyard's cloud side: what runs work in and deploys to clusters,
+//! over the traits the engine defines.
 //!
 //! The engine never depends on this crate. Both front ends (the CLI, the
 //! desktop app) open their engine with [`open`], which wires what this build
 //! has: the history, the configuration, the secret sources (the OS keyring,
 //! [`keyring`]), and the
 //! runners (the engine's own `local`, and `kubernetes:<target>` from
-//! [`kubernetes::Provider`]).
+//! [`kubernetes::Provider`]), and the deployer of deploy jobs
+//! ([`kubernetes::deploy`]).
 
 pub mod keyring;
 pub mod kubernetes;
@@ -57,10 +58,11 @@ pub async fn open_with(mut config: EngineConfig) -> Result<Engine, EngineError> 
             source: std::io::Error::other(e.to_string()),
         })??;
     let settings = kubernetes::Settings::new(&instance);
-    config.runners.register(
-        RunnerRef::KUBERNETES,
-        Arc::new(kubernetes::Provider::with_config(settings, config_file.clone())),
-    );
+    let provider = kubernetes::Provider::with_config(settings, config_file.clone());
+    if config.deployer.is_none() {
+        config.deployer = Some(Arc::new(provider.deployer()));
+    }
+    config.runners.register(RunnerRef::KUBERNETES, Arc::new(provider));
     config.config = Some(config_file);
     Engine::open(config).await
 }

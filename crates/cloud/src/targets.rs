@@ -6,7 +6,7 @@
 //!
 //! [`check`] tells, per target and concurrently: whether its credentials
 //! resolve (and until when, for a token that says so), whether the API server
-//! answers (its version), and which verbs the runner needs are allowed in the
+//! answers (its version), and which verbs the runner and deployments need are allowed in the
 //! namespace (one SelfSubjectAccessReview each), with reasons a person can
 //! act on.
 
@@ -25,7 +25,7 @@ use switchyard_engine::config::{remove_value, set_value};
 use switchyard_engine::{Engine, EngineError};
 
 use crate::kubernetes::Cluster;
-use crate::kubernetes::rbac::RULES;
+use crate::kubernetes::rbac::{DEPLOY_RULES, RULES, Rule};
 
 /// A target as listed (`switchyard targets list --json`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -101,6 +101,60 @@ fn read_kubeconfig(path: Option<&Path>) -> Result<Kubeconfig, String> {
         None => Kubeconfig::read()
             .map_err(|e| format!("cannot read the kubeconfig (KUBECONFIG or ~/.kube/config): {e}")),
     }
+}
+
+/// A context of a kubeconfig, as offered when adding a target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ContextView {
+    /// The context's name.
+    pub name: String,
+    /// Its cluster's name.
+    pub cluster: String,
+    /// Its cluster's API server, when the kubeconfig names it.
+    pub server: Option<String>,
+    /// Its namespace, when it sets one.
+    pub namespace: Option<String>,
+    /// Whether it is the kubeconfig's current context.
+    pub current: bool,
+    /// The target that already uses it, if one does.
+    pub target: Option<String>,
+}
+
+/// The contexts of a kubeconfig (default: `KUBECONFIG`, else
+/// `~/.kube/config`), with the target using each, if any.
+pub async fn contexts(engine: &Engine, kubeconfig: Option<PathBuf>) -> Result<Vec<ContextView>, EngineError> {
+    let file = kubeconfig
+        .as_ref()
+        .and_then(|p| std::path::absolute(p).ok())
+        .map(|p| p.display().to_string());
+    let kc = tokio::task::spawn_blocking(move || read_kubeconfig(kubeconfig.as_deref()))
+        .await
+        .map_err(|e| EngineError::Internal(e.to_string()))?
+        .map_err(EngineError::InvalidArgument)?;
+    let targets = list(engine);
+    Ok(kc
+        .contexts
+        .iter()
+        .map(|c| {
+            let cluster = c.context.as_ref().map(|x| x.cluster.clone()).unwrap_or_default();
+            ContextView {
+                name: c.name.clone(),
+                server: kc
+                    .clusters
+                    .iter()
+                    .find(|k| k.name == cluster)
+                    .and_then(|k| k.cluster.as_ref())
+                    .and_then(|k| k.server.clone()),
+                namespace: c.context.as_ref().and_then(|x| x.namespace.clone()),
+                current: kc.current_context.as_deref() == Some(c.name.as_str()),
+                target: targets
+                    .iter()
+                    .find(|t| t.context == c.name && t.kubeconfig == file)
+                    .map(|t| t.name.clone()),
+                cluster,
+            }
+        })
+        .collect())
 }
 
 /// Adds a target after checking that its kubeconfig has the context.
@@ -286,15 +340,26 @@ async fn check_one(target: TargetView) -> TargetCheck {
         }
     }
     let reviews: Api<SelfSubjectAccessReview> = Api::all(cluster.client.clone());
-    let mut asks = Vec::new();
-    for rule in RULES {
-        for resource in rule.resources {
-            for verb in rule.verbs {
-                asks.push((rule.group, *resource, *verb));
+    // (group, resource, verb, for deployments): each asked once, the
+    // runner's first.
+    let mut asks: Vec<(&str, &str, &str, bool)> = Vec::new();
+    for (rules, deploy) in [(RULES, false), (DEPLOY_RULES, true)] {
+        for Rule {
+            group,
+            resources,
+            verbs,
+        } in rules
+        {
+            for resource in *resources {
+                for verb in *verbs {
+                    if !asks.iter().any(|a| (a.0, a.1, a.2) == (*group, *resource, *verb)) {
+                        asks.push((group, resource, verb, deploy));
+                    }
+                }
             }
         }
     }
-    let answers = futures::future::join_all(asks.iter().map(|(group, resource, verb)| {
+    let answers = futures::future::join_all(asks.iter().map(|(group, resource, verb, _)| {
         let (resource, subresource) = match resource.split_once('/') {
             Some((r, s)) => (r, Some(s)),
             None => (*resource, None),
@@ -310,13 +375,18 @@ async fn check_one(target: TargetView) -> TargetCheck {
         async move { reviews.create(&PostParams::default(), &review).await }
     }))
     .await;
-    let mut denied = Vec::new();
-    for ((_, resource, verb), answer) in asks.iter().zip(answers) {
-        let key = format!("{verb} {resource}");
+    let (mut denied, mut denied_deploy) = (Vec::new(), Vec::new());
+    for ((group, resource, verb, deploy), answer) in asks.iter().zip(answers) {
+        let key = match *group {
+            "" => format!("{verb} {resource}"),
+            g => format!("{verb} {resource}.{g}"),
+        };
         match answer {
             Ok(r) => {
                 let allowed = r.status.is_some_and(|s| s.allowed);
-                if !allowed {
+                if !allowed && *deploy {
+                    denied_deploy.push(key.clone());
+                } else if !allowed {
                     denied.push(key.clone());
                 }
                 out.allowed.insert(key, allowed);
@@ -334,6 +404,12 @@ async fn check_one(target: TargetView) -> TargetCheck {
         out.problems.push(format!(
             "not allowed in namespace `{namespace}`: {}; grant the Role of docs/kubernetes-runner.md to this identity",
             denied.join(", ")
+        ));
+    }
+    if !denied_deploy.is_empty() {
+        out.problems.push(format!(
+            "deployments cannot work in namespace `{namespace}`: not allowed {}; grant the Role of docs/deployments.md (\"The RBAC a target needs\") if this target is deployed to",
+            denied_deploy.join(", ")
         ));
     }
     out.ok = out.problems.is_empty();

@@ -61,6 +61,168 @@ pub struct Config {
     pub runners: RunnersConfig,
     /// Named cluster targets (`runner: kubernetes:<name>`).
     pub targets: IndexMap<String, TargetConfig>,
+    /// Prometheus servers, by name (`switchyard sources add`).
+    pub sources: IndexMap<String, SourceConfig>,
+    /// Alert rules and how they are evaluated.
+    pub alerts: AlertsConfig,
+    /// Chat webhooks told about incidents (`switchyard webhooks add`).
+    pub webhooks: IndexMap<String, WebhookConfig>,
+    /// Custom dashboards, by name (the Metrics view and `switchyard dashboard`).
+    pub dashboards: IndexMap<String, DashboardConfig>,
+}
+
+/// A dashboard: charts of PromQL queries shown together.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DashboardConfig {
+    /// Its title (default: its name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// The source (default: the default source).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// Values for `$name` in the queries, e.g. `{ app = "shop" }`.
+    pub variables: IndexMap<String, String>,
+    /// Its charts, top to bottom.
+    pub panels: Vec<PanelConfig>,
+}
+
+/// One chart of a dashboard.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PanelConfig {
+    /// Its title.
+    pub title: String,
+    /// PromQL (`$name` is replaced by the dashboard's variables).
+    pub query: String,
+    /// `si` (default), `percent`, `bytes` or `seconds`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// Filled areas instead of lines.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub area: bool,
+}
+
+/// A chat webhook: Slack-compatible JSON (Slack, Mattermost, Rocket.Chat
+/// take it). Its address holds a token, so it is in the OS keyring (scope
+/// `webhook:<name>`), never in the file.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebhookConfig {
+    /// Also tell it when an incident resolves (default true).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_resolved: Option<bool>,
+}
+
+/// `[alerts]`: how often rules are evaluated, how alerts group into
+/// incidents, and the rules themselves (`[alerts.rules.<name>]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AlertsConfig {
+    /// Seconds between evaluations in the desktop app (default 30).
+    pub evaluate_every_secs: NonZeroU32,
+    /// Firing alerts sharing app, target and environment labels that start
+    /// within this many seconds of each other are one incident (default 300).
+    pub group_window_secs: u32,
+    /// The rules, by name.
+    pub rules: IndexMap<String, AlertRuleConfig>,
+}
+
+impl Default for AlertsConfig {
+    fn default() -> Self {
+        AlertsConfig {
+            evaluate_every_secs: NonZeroU32::new(30).expect("not zero"),
+            group_window_secs: 300,
+            rules: IndexMap::new(),
+        }
+    }
+}
+
+impl Eq for AlertsConfig {}
+
+/// One alert rule. Which keys apply depends on `kind` (see docs/monitoring.md).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AlertRuleConfig {
+    /// PromQL; each series it returns is one alert.
+    pub query: String,
+    /// For `kind = "event"`: which of Switchyard's own events it watches
+    /// (`run_failed_on_default_branch`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
+    /// The source (default: the default source).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// `threshold`, `rate_of_change`, `anomaly`, `prediction` or `event`.
+    pub kind: String,
+    /// `above` or `below` (threshold, rate_of_change, prediction).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub op: Option<String>,
+    /// The bound (threshold, prediction), or units per second (rate_of_change).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<f64>,
+    /// How long the condition must hold before it fires, e.g. "2m" (default 0).
+    #[serde(rename = "for", skip_serializing_if = "Option::is_none")]
+    pub for_: Option<String>,
+    /// How much history each evaluation looks at, e.g. "30m" (default: 10
+    /// minutes, and at least `for`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub window: Option<String>,
+    /// Deviations that count as an anomaly (default 3).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sensitivity: Option<f64>,
+    /// `mad` (default) or `ewma` (anomaly).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<String>,
+    /// How far ahead a prediction looks, e.g. "4h".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub horizon: Option<String>,
+    /// `critical`, `warning` (default) or `info`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub severity: Option<String>,
+    /// Labels added to every alert of the rule (app, target, environment
+    /// group alerts into incidents).
+    pub labels: IndexMap<String, String>,
+}
+
+impl Eq for AlertRuleConfig {}
+
+/// How a Prometheus source authenticates; the credential itself is in the OS
+/// keyring (scope `source:<name>`), never in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceAuth {
+    /// `Authorization: Bearer <token>`; the token is the keyring's `TOKEN`.
+    Bearer,
+    /// HTTP basic auth as `username`; the password is the keyring's `PASSWORD`.
+    Basic,
+}
+
+/// One Prometheus server (or anything that answers its HTTP API: Thanos,
+/// Mimir, VictoriaMetrics).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SourceConfig {
+    /// Its base URL, e.g. `http://127.0.0.1:9090` (a path prefix is kept).
+    pub url: String,
+    /// The source used when none is named (at most one).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub default: bool,
+    /// How it authenticates; none when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth: Option<SourceAuth>,
+    /// The user name for `auth = "basic"`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// A PEM file of CA certificates to trust instead of the system's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<PathBuf>,
+    /// Accept any certificate (a test server); never for production.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub insecure_skip_tls_verify: bool,
+    /// Seconds to wait for an answer (default 10).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout_secs: Option<NonZeroU32>,
 }
 
 /// The desktop app's settings.
@@ -202,6 +364,10 @@ pub struct TargetConfig {
     /// An environment label: `production`, `staging`, ...
     #[serde(skip_serializing_if = "Option::is_none")]
     pub environment: Option<String>,
+    /// The Prometheus source (`[sources.<name>]`) for this target's metrics
+    /// (default: the default source).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prometheus: Option<String>,
 }
 
 impl Config {
@@ -241,8 +407,151 @@ impl Config {
         Ok(config)
     }
 
+    /// The source of that name, else the default one, else the only one.
+    pub fn source(&self, name: Option<&str>) -> Option<(&str, &SourceConfig)> {
+        match name {
+            Some(n) => self.sources.get_key_value(n).map(|(k, v)| (k.as_str(), v)),
+            None => self
+                .sources
+                .iter()
+                .find(|(_, s)| s.default)
+                .or_else(|| (self.sources.len() == 1).then(|| self.sources.first()).flatten())
+                .map(|(k, v)| (k.as_str(), v)),
+        }
+    }
+
     /// What serde cannot say: names that must be usable in `runner:` lines.
     fn check(&self, file: &Path, text: &str) -> Result<(), ConfigError> {
+        let invalid = |key: &str, message: String| {
+            let at = text.find(key);
+            ConfigError::Invalid {
+                file: file.to_path_buf(),
+                pos: at.map(|i| pos_at(text, i)).unwrap_or(Pos { line: 1, column: 1 }),
+                message,
+            }
+        };
+        for (name, source) in &self.sources {
+            if !valid_target_name(name) {
+                return Err(invalid(
+                    &format!("sources.{name}"),
+                    format!(
+                        "source name `{name}` can only use letters, digits, `-`, `_` and `.` (at most 63)"
+                    ),
+                ));
+            }
+            match url::Url::parse(&source.url) {
+                Ok(u) if u.scheme() == "http" || u.scheme() == "https" => {}
+                _ => {
+                    return Err(invalid(
+                        &format!("sources.{name}"),
+                        format!(
+                            "source `{name}` needs `url`, an http:// or https:// address such as \"http://127.0.0.1:9090\" (found {:?})",
+                            source.url
+                        ),
+                    ));
+                }
+            }
+            if source.auth == Some(SourceAuth::Basic) && source.username.is_none() {
+                return Err(invalid(
+                    &format!("sources.{name}"),
+                    format!("source `{name}` has `auth = \"basic\"` but no `username`"),
+                ));
+            }
+        }
+        let defaults: Vec<&String> = self
+            .sources
+            .iter()
+            .filter(|(_, s)| s.default)
+            .map(|(n, _)| n)
+            .collect();
+        if defaults.len() > 1 {
+            return Err(invalid(
+                "default",
+                format!(
+                    "only one source can be the default; these say `default = true`: {}",
+                    defaults.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                ),
+            ));
+        }
+        for (name, rule) in &self.alerts.rules {
+            if !valid_target_name(name) {
+                return Err(invalid(
+                    &format!("rules.{name}"),
+                    format!(
+                        "alert rule name `{name}` can only use letters, digits, `-`, `_` and `.` (at most 63)"
+                    ),
+                ));
+            }
+            if let Err(why) = rule.rule(name) {
+                return Err(invalid(
+                    &format!("rules.{name}"),
+                    format!("alert rule `{name}` {why}"),
+                ));
+            }
+            if let Some(s) = &rule.source
+                && !self.sources.contains_key(s)
+            {
+                return Err(invalid(
+                    &format!("rules.{name}"),
+                    format!("alert rule `{name}` names the source `{s}`, which is not in [sources]"),
+                ));
+            }
+        }
+        for (name, d) in &self.dashboards {
+            if !valid_target_name(name) {
+                return Err(invalid(
+                    &format!("dashboards.{name}"),
+                    format!(
+                        "dashboard name `{name}` can only use letters, digits, `-`, `_` and `.` (at most 63)"
+                    ),
+                ));
+            }
+            if d.panels.is_empty() {
+                return Err(invalid(
+                    &format!("dashboards.{name}"),
+                    format!(
+                        "dashboard `{name}` has no panels; add [[dashboards.{name}.panels]] with `title` and `query`"
+                    ),
+                ));
+            }
+            for (i, p) in d.panels.iter().enumerate() {
+                if p.query.trim().is_empty() {
+                    return Err(invalid(
+                        &format!("dashboards.{name}"),
+                        format!("panel {} of dashboard `{name}` has no `query`", i + 1),
+                    ));
+                }
+                if let Some(u) = &p.unit
+                    && !["si", "percent", "bytes", "seconds"].contains(&u.as_str())
+                {
+                    return Err(invalid(
+                        &format!("unit = \"{u}\""),
+                        format!(
+                            "panel {} of dashboard `{name}`: unit `{u}` is not si, percent, bytes or seconds",
+                            i + 1
+                        ),
+                    ));
+                }
+            }
+            if let Some(s) = &d.source
+                && !self.sources.contains_key(s)
+            {
+                return Err(invalid(
+                    &format!("dashboards.{name}"),
+                    format!("dashboard `{name}` names the source `{s}`, which is not in [sources]"),
+                ));
+            }
+        }
+        for (name, target) in &self.targets {
+            if let Some(p) = &target.prometheus
+                && !self.sources.contains_key(p)
+            {
+                return Err(invalid(
+                    &format!("prometheus = \"{p}\""),
+                    format!("target `{name}` names the Prometheus source `{p}`, which is not in [sources]"),
+                ));
+            }
+        }
         for name in self.targets.keys() {
             if !valid_target_name(name) {
                 let at = text
@@ -551,6 +860,84 @@ mod tests {
         assert!(e.starts_with("config.toml:1:") && e.contains("bad name"), "{e}");
         let e = parse("[desktop\n").unwrap_err().to_string();
         assert!(e.starts_with("config.toml:1:"), "{e}");
+    }
+
+    #[test]
+    fn sources_need_a_url_one_default_and_targets_name_real_ones() {
+        let c = parse(
+            "[sources.a]\nurl = \"http://a:9090\"\n[sources.b]\nurl = \"https://b/prom\"\ndefault = true\n",
+        )
+        .unwrap();
+        assert_eq!(c.source(None).map(|(n, _)| n), Some("b"));
+        assert_eq!(c.source(Some("a")).map(|(n, _)| n), Some("a"));
+        let only = parse("[sources.a]\nurl = \"http://a:9090\"\n").unwrap();
+        assert_eq!(
+            only.source(None).map(|(n, _)| n),
+            Some("a"),
+            "the only one is the default"
+        );
+        let e = parse("[sources.a]\nurl = \"a:9090\"\n").unwrap_err().to_string();
+        assert!(e.starts_with("config.toml:1:") && e.contains("http://"), "{e}");
+        let e = parse("[sources.a]\nurl = \"http://a\"\ndefault = true\n[sources.b]\nurl = \"http://b\"\ndefault = true\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("only one source can be the default") && e.contains("a, b"),
+            "{e}"
+        );
+        let e = parse("[sources.a]\nurl = \"http://a\"\nauth = \"basic\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("no `username`"), "{e}");
+        let e = parse("[targets.prod]\nprometheus = \"nope\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("config.toml:2:") && e.contains("`nope`"), "{e}");
+    }
+
+    #[test]
+    fn alert_rules_are_checked_where_they_are_written() {
+        let c = parse("[alerts.rules.errors]\nquery = \"up\"\nkind = \"threshold\"\nop = \"below\"\nvalue = 1\nfor = \"2m\"\n").unwrap();
+        let rule = c.alerts.rules["errors"].rule("errors").unwrap();
+        assert_eq!(rule.for_ms, 120_000);
+        assert_eq!(rule.window_ms, 600_000);
+        let e = parse("[alerts.rules.x]\nquery = \"up\"\nkind = \"threshold\"\nvalue = 1\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("config.toml:1:") && e.contains("needs `op`"), "{e}");
+        let e = parse("[alerts.rules.x]\nquery = \"up\"\nkind = \"anomaly\"\nfor = \"soon\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`for = \"soon\"` is not a duration"), "{e}");
+        let e =
+            parse("[alerts.rules.x]\nquery = \"up\"\nkind = \"prediction\"\nop = \"above\"\nvalue = 90\n")
+                .unwrap_err()
+                .to_string();
+        assert!(e.contains("needs `horizon`"), "{e}");
+        let e = parse("[alerts.rules.x]\nquery = \"up\"\nkind = \"magic\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("not a rule kind"), "{e}");
+        let e = parse("[alerts.rules.x]\nquery = \"up\"\nkind = \"anomaly\"\nsource = \"nope\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("the source `nope`"), "{e}");
+    }
+
+    #[test]
+    fn dashboards_need_panels_with_queries_and_known_units() {
+        let e = parse("[dashboards.shop]\n").unwrap_err().to_string();
+        assert!(e.contains("has no panels"), "{e}");
+        let e = parse("[[dashboards.shop.panels]]\ntitle = \"x\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("panel 1 of dashboard `shop` has no `query`"), "{e}");
+        let e = parse("[[dashboards.shop.panels]]\nquery = \"up\"\nunit = \"furlongs\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("config.toml:3:") && e.contains("furlongs"), "{e}");
+        let ok = parse("[dashboards.shop]\nvariables = { app = \"shop\" }\n[[dashboards.shop.panels]]\ntitle = \"r\"\nquery = \"up\"\n").unwrap();
+        assert_eq!(ok.dashboards["shop"].panels.len(), 1);
     }
 
     #[test]

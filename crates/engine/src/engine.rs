@@ -34,8 +34,8 @@ use crate::{gitinfo, scheduler};
 pub use crate::error::EngineError;
 use crate::error::io_err;
 pub use crate::home::{HOME_ENV, Home};
+pub use crate::state::{DeployOptions, RerunMode, RunOptions, Trigger};
 use crate::state::{Inner, OwnerLock, sweep_locks};
-pub use crate::state::{RerunMode, RunOptions, Trigger};
 
 /// How often the config file is checked for edits.
 const CONFIG_CHECK: std::time::Duration = std::time::Duration::from_secs(1);
@@ -54,6 +54,10 @@ pub struct EngineConfig {
     /// The configuration; `None`: the home's config file
     /// ([`Home::config_file`]).
     pub config: Option<Arc<ConfigFile>>,
+    /// What rolls deploy jobs out (`switchyard-cloud` sets it).
+    pub deployer: Option<Arc<dyn crate::deploy::Deployer>>,
+    /// What reads metrics for canary analyses (`switchyard-monitoring`).
+    pub metrics: Option<Arc<dyn crate::deploy::Metrics>>,
 }
 
 impl EngineConfig {
@@ -66,6 +70,8 @@ impl EngineConfig {
             secrets: Arc::new(NoStore),
             runners: Runners::new(),
             config: None,
+            deployer: None,
+            metrics: None,
         }
     }
 }
@@ -166,6 +172,8 @@ impl Engine {
                 active: Mutex::new(HashMap::new()),
                 gates: Mutex::new(HashMap::new()),
                 tail: CancellationToken::new(),
+                deployer: config.deployer,
+                metrics: config.metrics,
             }),
         };
         engine.recover().await?;
@@ -198,6 +206,11 @@ impl Engine {
                 }
             }
         });
+    }
+
+    /// Where secret values are kept (the OS keyring in both front ends).
+    pub fn secret_store(&self) -> Arc<dyn SecretStore> {
+        self.inner.secrets.clone()
     }
 
     /// The configuration in force.
@@ -348,10 +361,11 @@ impl Engine {
         let Some(run) = self.inner.store.run(run_id).await? else {
             return Ok(false);
         };
-        Ok(run
-            .jobs
-            .iter()
-            .any(|j| !j.status.is_terminal() && runner_ref(&j.runner).is_ok_and(|r| r.is_remote())))
+        Ok(run.jobs.iter().any(|j| {
+            // A rollout, like a pod, goes on in its cluster without us.
+            !j.status.is_terminal()
+                && (j.kind == "deploy" || runner_ref(&j.runner).is_ok_and(|r| r.is_remote()))
+        }))
     }
 
     /// Resumes the runs that a Switchyard that stopped left going (their
@@ -435,6 +449,7 @@ impl Engine {
             keep_workspace: snapshot.keep_workspace,
             parallelism: snapshot.parallelism,
             source: snapshot.source.parse().unwrap_or_default(),
+            deploy: snapshot.deploy.clone(),
             ..Default::default()
         };
         self.inner
@@ -693,15 +708,15 @@ impl Engine {
                     .iter()
                     .map(|j| crate::store::NewJob {
                         name: j.name.clone(),
-                        // A gate runs on no runner.
+                        // A gate or a deployment runs on no runner.
                         runner: match j.kind {
                             JobKind::Steps => j.runner.to_string(),
-                            JobKind::Approval { .. } => String::new(),
+                            JobKind::Approval { .. } | JobKind::Deploy(_) => String::new(),
                         },
                         kind: j.kind.as_str().to_string(),
                         prompt: match &j.kind {
                             JobKind::Approval { message } => Some(message.clone()),
-                            JobKind::Steps => None,
+                            JobKind::Steps | JobKind::Deploy(_) => None,
                         },
                         needs: j.needs.iter().map(|&n| plan.jobs[n].name.clone()).collect(),
                     })
@@ -716,6 +731,7 @@ impl Engine {
             parallelism: options.parallelism,
             source: options.source.as_str().into(),
             commit: git.as_ref().and_then(|g| g.commit.clone()),
+            deploy: options.deploy.clone(),
         };
         if let Err(e) = self.inner.store.save_snapshot(id, &snapshot).await {
             tracing::warn!(run = id, error = %e, "cannot save the run's snapshot; it cannot be resumed");
@@ -802,10 +818,17 @@ impl Engine {
                 },
             }));
         };
-        if j.kind != "approval" {
+        if j.kind != "approval" && j.kind != "deploy" {
             return Err(not_waiting(
-                "is not an approval job; only a job with `approval:` waits for a decision".into(),
+                "is not an approval job; only a job with `approval:` (or a deployment that asks) waits for a decision".into(),
             ));
+        }
+        if j.kind == "deploy" && j.status != crate::status::JobStatus::Waiting {
+            return Err(not_waiting(if j.status.is_terminal() {
+                format!("has already ended ({})", j.status)
+            } else {
+                "is not waiting for a decision (it goes on by itself)".into()
+            }));
         }
         if j.status != crate::status::JobStatus::Waiting {
             return Err(not_waiting(if j.status.is_terminal() {

@@ -94,6 +94,12 @@ pub enum Event {
     /// by a front end), or the file became invalid (the last good
     /// configuration stays in force; [`crate::Engine::config_problem`] says why).
     ConfigChanged,
+    /// Alerts changed state (an evaluation, possibly in another process);
+    /// `opened` lists incidents that started firing.
+    Alerts {
+        /// Incidents that opened with this change.
+        opened: Vec<i64>,
+    },
 }
 
 impl Event {
@@ -106,7 +112,7 @@ impl Event {
             | Event::Log { run_id, .. }
             | Event::CancelRequested { run_id }
             | Event::Decided { run_id, .. } => Some(*run_id),
-            Event::Project { .. } | Event::ConfigChanged => None,
+            Event::Project { .. } | Event::ConfigChanged | Event::Alerts { .. } => None,
         }
     }
 }

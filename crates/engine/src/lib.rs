@@ -9,8 +9,11 @@
 //! JUnit reports. Every state change is published on the [`events`] bus, which
 //! the CLI and the desktop app subscribe to.
 
+pub mod alerts;
+pub mod analytics;
 pub mod artifacts;
 pub mod config;
+pub mod deploy;
 mod engine;
 mod error;
 pub mod events;
@@ -20,6 +23,7 @@ pub mod junit;
 pub mod lines;
 pub mod logs;
 pub mod mask;
+pub mod outputs;
 pub mod pipeline;
 pub mod runner;
 mod scheduler;
@@ -33,6 +37,6 @@ pub mod views;
 pub mod workspace;
 
 pub use engine::{
-    CancelOutcome, Engine, EngineConfig, EngineError, HOME_ENV, Home, RerunMode, RunHandle, RunOptions,
-    Trigger,
+    CancelOutcome, DeployOptions, Engine, EngineConfig, EngineError, HOME_ENV, Home, RerunMode, RunHandle,
+    RunOptions, Trigger,
 };

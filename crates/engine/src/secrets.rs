@@ -33,6 +33,12 @@ pub enum SecretScope {
     Global,
     /// One project's, by its name; shadows a global one of the same name.
     Project(String),
+    /// A Prometheus source's credential (`TOKEN` or `PASSWORD`), by the
+    /// source's name. Pipelines never see these.
+    Source(String),
+    /// A chat webhook's address (`URL`: it holds the webhook's token), by
+    /// the webhook's name. Pipelines never see these.
+    Webhook(String),
 }
 
 impl SecretScope {
@@ -41,13 +47,15 @@ impl SecretScope {
         match self {
             SecretScope::Global => "global",
             SecretScope::Project(_) => "project",
+            SecretScope::Source(_) => "source",
+            SecretScope::Webhook(_) => "webhook",
         }
     }
 
     /// The project, for a project scope.
     pub fn project(&self) -> Option<&str> {
         match self {
-            SecretScope::Global => None,
+            SecretScope::Global | SecretScope::Source(_) | SecretScope::Webhook(_) => None,
             SecretScope::Project(p) => Some(p),
         }
     }
@@ -58,6 +66,8 @@ impl std::fmt::Display for SecretScope {
         match self {
             SecretScope::Global => f.write_str("global"),
             SecretScope::Project(p) => write!(f, "project `{p}`"),
+            SecretScope::Source(s) => write!(f, "source `{s}`"),
+            SecretScope::Webhook(w) => write!(f, "webhook `{w}`"),
         }
     }
 }

@@ -34,6 +34,26 @@ pub struct RunOptions {
     pub trigger: Trigger,
     /// The run this one repeats, for a re-run.
     pub rerun_of: Option<i64>,
+    /// For deploy jobs: the image to ship, whether to stop at the diff.
+    pub deploy: DeployOptions,
+}
+
+/// How a run's deploy jobs deploy (`switchyard deploy`'s options).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DeployOptions {
+    /// The image to ship (`--image REF`), replacing the images of its
+    /// repository; `None`: the deploy job's own `images`.
+    pub image: Option<String>,
+    /// Compute and show the diff only (`--dry-run`).
+    #[serde(default)]
+    pub dry_run: bool,
+    /// Take over fields another field manager owns (`--force-conflicts`).
+    #[serde(default)]
+    pub force: bool,
+    /// A rollback to this revision: rolled out directly (no canary steps,
+    /// analysis or approval).
+    #[serde(default)]
+    pub rollback_to: Option<i64>,
 }
 
 /// What started a run.
@@ -99,6 +119,10 @@ pub(crate) struct Inner {
     pub(crate) gates: Mutex<HashMap<i64, Arc<tokio::sync::Notify>>>,
     /// Stops the task that follows other processes' changes.
     pub(crate) tail: CancellationToken,
+    /// What rolls deploy jobs out (none: deploy jobs fail with the reason).
+    pub(crate) deployer: Option<Arc<dyn crate::deploy::Deployer>>,
+    /// What reads metrics for canary analyses.
+    pub(crate) metrics: Option<Arc<dyn crate::deploy::Metrics>>,
 }
 
 impl Inner {

@@ -120,6 +120,58 @@ status_enum! {
     }
 }
 
+status_enum! {
+    /// The lifecycle of a deployment: `Pending -> Progressing -> (Succeeded | Failed | RolledBack | Cancelled)`,
+    /// or `DryRun` when only the diff was computed.
+    DeploymentStatus {
+        /// Recorded; nothing applied yet.
+        Pending => "pending",
+        /// Objects are being applied and rolled out, wave after wave.
+        Progressing => "progressing",
+        /// Every target rolled out and became ready.
+        Succeeded => "succeeded",
+        /// A target failed and could not be put back (or putting it back
+        /// failed too): its reason says what to do.
+        Failed => "failed",
+        /// A target failed and was put back on its previous version.
+        RolledBack => "rolled_back",
+        /// Stopped by the user (the run was cancelled).
+        Cancelled => "cancelled",
+        /// Only the diff was computed (`--dry-run`); nothing was applied.
+        DryRun => "dry_run",
+    }
+}
+
+status_enum! {
+    /// The lifecycle of one target of a deployment: `Pending -> Progressing ->
+    /// (Succeeded | Failed | RolledBack | Cancelled)`, or `Pending -> Skipped`.
+    TargetStatus {
+        /// Its wave has not started.
+        Pending => "pending",
+        /// Applying, and waiting for the rollout.
+        Progressing => "progressing",
+        /// Rolled out; every pod of the new version is ready.
+        Succeeded => "succeeded",
+        /// Failed; the previous version could not be restored.
+        Failed => "failed",
+        /// Failed, and the previous version was restored.
+        RolledBack => "rolled_back",
+        /// Never started: an earlier wave failed, or the run was cancelled.
+        Skipped => "skipped",
+        /// Stopped by the user while it rolled out.
+        Cancelled => "cancelled",
+        /// The diff was computed; nothing was applied.
+        DryRun => "dry_run",
+    }
+}
+
+impl DeploymentStatus {
+    /// Whether the deployment has ended.
+    pub fn is_terminal(self) -> bool {
+        !matches!(self, DeploymentStatus::Pending | DeploymentStatus::Progressing)
+    }
+}
+
 impl RunStatus {
     /// Whether the run has ended.
     pub fn is_terminal(self) -> bool {

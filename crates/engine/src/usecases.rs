@@ -92,11 +92,12 @@ pub fn plan_view(plan: &Plan) -> Vec<PlanJobView> {
             stage: stage as u32,
             runner: match j.kind {
                 JobKind::Steps => j.runner.to_string(),
-                JobKind::Approval { .. } => String::new(),
+                JobKind::Approval { .. } | JobKind::Deploy(_) => String::new(),
             },
             kind: match j.kind {
                 JobKind::Steps => JobKindView::Steps,
                 JobKind::Approval { .. } => JobKindView::Approval,
+                JobKind::Deploy(_) => JobKindView::Deploy,
             },
             condition: match j.condition {
                 Condition::Success => ConditionView::Success,
@@ -292,10 +293,12 @@ impl Engine {
                 since: rfc3339(since),
             })
             .collect();
+        let incidents = self.incidents_needing_attention().await?;
         Ok(Attention {
             active: active.iter().map(RunSummaryView::from).collect(),
             waiting,
             failing: failing.iter().map(RunSummaryView::from).collect(),
+            incidents,
         })
     }
 
@@ -330,6 +333,11 @@ impl Engine {
             return Ok(None);
         }
         let run = self.run(run_id).await?;
+        // A run that deployed speaks of its deployment: a rollback, a
+        // failure, or a production deployment that finished.
+        if let Some(n) = self.deployment_notification(&run).await? {
+            return Ok(Some(n));
+        }
         let previous = self.inner.store.previous_outcome(run_id).await?;
         Ok(notification(
             &run,
@@ -337,6 +345,47 @@ impl Engine {
             desktop.notify_on_failure,
             desktop.notify_on_fixed,
         ))
+    }
+
+    /// The notification of a run's deployment that ended: rolled back or
+    /// failed (always), or succeeded in production.
+    async fn deployment_notification(
+        &self,
+        run: &crate::store::RunDetails,
+    ) -> Result<Option<Notification>, EngineError> {
+        use crate::status::DeploymentStatus;
+        let deployments = self.deployments_of_run(run.summary.id).await?;
+        let production = crate::deploy::is_production;
+        for d in deployments.iter().rev() {
+            let what = format!("{} {} → {}", d.app, d.version, d.environment);
+            let (summary, body) = match d.status {
+                DeploymentStatus::RolledBack => (
+                    format!("{what} was rolled back"),
+                    d.reason.clone().unwrap_or_default(),
+                ),
+                DeploymentStatus::Failed => (format!("{what} failed"), d.reason.clone().unwrap_or_default()),
+                DeploymentStatus::Succeeded if production(&d.environment) => (
+                    format!("{what} is live"),
+                    format!(
+                        "revision {} on {}",
+                        d.revision,
+                        d.targets
+                            .iter()
+                            .map(|t| t.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ),
+                _ => continue,
+            };
+            return Ok(Some(Notification {
+                run_id: run.summary.id,
+                route: format!("/deployments/{}", d.id),
+                summary,
+                body,
+            }));
+        }
+        Ok(None)
     }
 
     /// The desktop notification due when an approval job of a run starts
@@ -353,8 +402,26 @@ impl Engine {
         let Some(j) = run.jobs.iter().find(|j| j.name == job) else {
             return Ok(None);
         };
+        if j.kind == "deploy" {
+            // A deployment asks: approval, or an inconclusive analysis.
+            let Some(d) = self
+                .deployments_of_run(run_id)
+                .await?
+                .into_iter()
+                .find(|d| d.job_id == j.id)
+            else {
+                return Ok(None);
+            };
+            return Ok(Some(Notification {
+                run_id,
+                route: format!("/deployments/{}", d.id),
+                summary: format!("{} {} → {} waits for you", d.app, d.version, d.environment),
+                body: j.reason.clone().unwrap_or_else(|| "approve or reject it".into()),
+            }));
+        }
         Ok(Some(Notification {
             run_id,
+            route: format!("/runs/{run_id}"),
             summary: format!("{} run #{run_id} waits for approval", run.summary.project),
             body: format!("{job}: {}", j.prompt.as_deref().unwrap_or("approve or reject it")),
         }))
@@ -458,6 +525,45 @@ impl Engine {
         Ok(runs.iter().map(RunSummaryView::from).collect())
     }
 
+    /// Runs that started between `start_ms` and `end_ms` (Unix ms), newest
+    /// first, at most `limit`: the markers charts draw.
+    pub async fn runs_between(
+        &self,
+        start_ms: i64,
+        end_ms: i64,
+        limit: u32,
+    ) -> Result<Vec<RunMarker>, EngineError> {
+        let limit = i64::from(limit.clamp(1, MAX_RUN_PAGE));
+        let rows = self
+            .inner
+            .store
+            .read(move |c| {
+                let mut stmt = c.prepare_cached(
+                    "SELECT r.id, p.name, r.status, r.started_at FROM runs r JOIN projects p ON p.id = r.project_id
+                     WHERE r.started_at BETWEEN ?1 AND ?2 AND p.removed_at IS NULL
+                     ORDER BY r.started_at DESC LIMIT ?3",
+                )?;
+                let rows = stmt
+                    .query_map(rusqlite::params![start_ms, end_ms, limit], |r| {
+                        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?))
+                    })?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                Ok(rows)
+            })
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(id, project, status, started_at)| {
+                Some(RunMarker {
+                    id,
+                    project,
+                    status: status.parse().ok()?,
+                    started_at,
+                })
+            })
+            .collect())
+    }
+
     /// One run as listed, without its jobs (cheap, for lists that follow
     /// every change of a run).
     pub async fn run_summary(&self, id: i64) -> Result<RunSummaryView, EngineError> {
@@ -521,6 +627,7 @@ pub fn notification(
                 .unwrap_or_else(|| run.error.clone().unwrap_or_default());
             Some(Notification {
                 run_id: s.id,
+                route: format!("/runs/{}", s.id),
                 summary: format!("{} run #{} failed{branch}", s.project, s.id),
                 body: culprit,
             })
@@ -530,6 +637,7 @@ pub fn notification(
         {
             Some(Notification {
                 run_id: s.id,
+                route: format!("/runs/{}", s.id),
                 summary: format!("{} is fixed{branch}", s.project),
                 body: format!("run #{} succeeded after a failing run", s.id),
             })
@@ -795,6 +903,8 @@ impl Engine {
             options.keep_workspace = s.keep_workspace;
             options.parallelism = s.parallelism;
             options.source = s.source.parse().unwrap_or_default();
+            // A re-run of a deployment ships the same image again.
+            options.deploy = s.deploy.clone();
         }
         match mode {
             crate::RerunMode::Same => {}

@@ -154,6 +154,10 @@ pub struct JobView {
     pub kind: JobKindView,
     /// For an approval job: what it asks and how it was decided.
     pub approval: Option<ApprovalView>,
+    /// What it wrote to `$SWITCHYARD_OUTPUT` (name -> value), for the jobs
+    /// that need it.
+    #[cfg_attr(feature = "ts", ts(type = "Record<string, string>"))]
+    pub outputs: std::collections::BTreeMap<String, String>,
 }
 
 /// What kind of job.
@@ -165,6 +169,8 @@ pub enum JobKindView {
     Steps,
     /// A gate that waits for a person.
     Approval,
+    /// A deployment to cluster targets.
+    Deploy,
 }
 
 /// An approval job's question and decision.
@@ -208,10 +214,10 @@ impl From<&JobRecord> for JobView {
             steps: j.steps.iter().map(StepView::from).collect(),
             tests: j.tests,
             artifacts: j.artifacts.clone(),
-            kind: if j.kind == "approval" {
-                JobKindView::Approval
-            } else {
-                JobKindView::Steps
+            kind: match j.kind.as_str() {
+                "approval" => JobKindView::Approval,
+                "deploy" => JobKindView::Deploy,
+                _ => JobKindView::Steps,
             },
             approval: (j.kind == "approval").then(|| ApprovalView {
                 message: j.prompt.clone().unwrap_or_default(),
@@ -222,6 +228,7 @@ impl From<&JobRecord> for JobView {
                     at: rfc3339_at(d.at),
                 }),
             }),
+            outputs: j.outputs.clone(),
         }
     }
 }
@@ -314,12 +321,17 @@ pub struct Attention {
     pub waiting: Vec<WaitingGateView>,
     /// For each failing project, the run that makes it fail.
     pub failing: Vec<RunSummaryView>,
+    /// Incidents that need attention (open, not acknowledged, with a firing
+    /// alert that is not silenced).
+    pub incidents: u32,
 }
 
 impl Attention {
     /// The overall state, most urgent first.
     pub fn state(&self) -> AttentionState {
-        if !self.active.is_empty() {
+        if self.incidents > 0 {
+            AttentionState::Alerting
+        } else if !self.active.is_empty() {
             AttentionState::Running
         } else if !self.failing.is_empty() {
             AttentionState::Failing
@@ -336,6 +348,8 @@ impl Attention {
 pub enum AttentionState {
     /// Nothing going, nothing failing.
     Quiet,
+    /// An incident fires (see [`Attention::incidents`]).
+    Alerting,
     /// At least one run is going.
     Running,
     /// Some project's latest run on a default branch did not succeed.
@@ -543,11 +557,14 @@ pub struct ProjectDetailView {
     pub branches: Vec<String>,
 }
 
-/// A desktop notification about a run that ended, when one is due.
+/// A desktop notification, when one is due: about a run that ended, a
+/// gate that waits, an incident that opened.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Notification {
-    /// The run.
+    /// The run (0 for an incident).
     pub run_id: i64,
+    /// Where clicking it goes in the app (`/runs/12`, `/alerts/3`).
+    pub route: String,
     /// The headline.
     pub summary: String,
     /// The detail.
@@ -610,6 +627,7 @@ mod tests {
                 kind: "steps".into(),
                 prompt: None,
                 decision: None,
+                outputs: [("image".to_string(), "registry.local/acme/web:1.4".to_string())].into(),
             }],
         };
         let json = serde_json::to_value(RunView::from(&details)).unwrap();
@@ -636,7 +654,8 @@ mod tests {
                     }],
                     "tests": {"passed": 41, "failed": 1, "skipped": 2},
                     "artifacts": [{"path": "dist/app", "size": 7, "sha256": "ab"}],
-                    "kind": "steps", "approval": null
+                    "kind": "steps", "approval": null,
+                    "outputs": {"image": "registry.local/acme/web:1.4"}
                 }]
             })
         );
@@ -724,4 +743,96 @@ pub struct TestOutcomeView {
     pub created_at: String,
     /// The commit.
     pub commit: Option<String>,
+}
+
+/// A run on a time axis (a chart's marker).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct RunMarker {
+    /// The run.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub id: i64,
+    /// Its project.
+    pub project: String,
+    /// Its status.
+    pub status: RunStatus,
+    /// When it started (Unix ms).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub started_at: i64,
+}
+
+/// An alert: one rule on one series (`switchyard alerts --json`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct AlertView {
+    /// Its id (`switchyard alerts silence ID`).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub id: i64,
+    /// The rule.
+    pub rule: String,
+    /// The series' labels with the rule's.
+    pub labels: std::collections::BTreeMap<String, String>,
+    /// `critical`, `warning` or `info`.
+    pub severity: String,
+    /// `pending`, `firing`, `resolved` or `unknown`.
+    pub state: String,
+    /// Since when it is in that state's condition (firing: since it started).
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub since: Option<i64>,
+    /// The value that triggered it.
+    pub value: Option<f64>,
+    /// Its incident.
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub incident_id: Option<i64>,
+    /// Silenced until (ms), while silenced.
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub silenced_until: Option<i64>,
+    /// Last evaluated (ms).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub updated_at: i64,
+}
+
+/// Alerts that fired together (same app, target and environment).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct IncidentView {
+    /// Its id.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub id: i64,
+    /// What groups it: `app=shop,environment=production` (or `rule=NAME`).
+    pub key: String,
+    /// When it opened (ms).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub started_at: i64,
+    /// When it resolved (ms).
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub resolved_at: Option<i64>,
+    /// When someone acknowledged it (ms).
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub acknowledged_at: Option<i64>,
+    /// Its alerts' ids.
+    #[cfg_attr(feature = "ts", ts(type = "Array<number>"))]
+    pub alerts: Vec<i64>,
+    /// How many of them fire.
+    pub firing: u32,
+    /// Open, not acknowledged, with a firing alert that is not silenced:
+    /// what the tray and notifications count.
+    pub needs_attention: bool,
+    /// The deployment that was running when it started (or had ended less
+    /// than 30 minutes before), of its app and environment when its key
+    /// names them.
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub deployment: Option<i64>,
+}
+
+/// Every alert and the recent incidents.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct AlertsView {
+    /// Alerts not inactive, most recently evaluated first.
+    pub alerts: Vec<AlertView>,
+    /// Open incidents first, then recent ones.
+    pub incidents: Vec<IncidentView>,
+    /// Incidents that need attention.
+    pub firing: u32,
 }

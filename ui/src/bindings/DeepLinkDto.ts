@@ -23,7 +23,15 @@ line: number | null, } | { "kind": "project",
 /**
  * Project name.
  */
-name: string, } | { "kind": "import", 
+name: string, } | { "kind": "incident", 
+/**
+ * Incident id; none for the view.
+ */
+id: number | null, } | { "kind": "deployment", 
+/**
+ * Deployment id; none for the view.
+ */
+id: number | null, } | { "kind": "import", 
 /**
  * Folder.
  */

@@ -3,4 +3,4 @@
 /**
  * What kind of failure it was.
  */
-export type ErrorCode = "not_found" | "invalid_input" | "invalid_pipeline" | "conflict" | "already_finished" | "missing_secret" | "secret_store" | "internal";
+export type ErrorCode = "not_found" | "invalid_input" | "invalid_pipeline" | "conflict" | "already_finished" | "missing_secret" | "secret_store" | "source_unavailable" | "internal";

@@ -3,4 +3,4 @@
 /**
  * What kind of job.
  */
-export type JobKindView = "steps" | "approval";
+export type JobKindView = "steps" | "approval" | "deploy";

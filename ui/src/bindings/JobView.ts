@@ -73,4 +73,9 @@ kind: JobKindView,
 /**
  * For an approval job: what it asks and how it was decided.
  */
-approval: ApprovalView | null, };
+approval: ApprovalView | null, 
+/**
+ * What it wrote to `$SWITCHYARD_OUTPUT` (name -> value), for the jobs
+ * that need it.
+ */
+outputs: Record<string, string>, };

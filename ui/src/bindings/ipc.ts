@@ -1,16 +1,27 @@
 // Generated from src-tauri/src/commands.rs and src-tauri/src/ipc.rs by
 // `cargo test -p switchyard-desktop`; do not edit by hand.
 
+import type { AlertsChangedDto } from "./AlertsChangedDto";
+import type { AlertsView } from "./AlertsView";
+import type { ChartDto } from "./ChartDto";
+import type { ChartRequestDto } from "./ChartRequestDto";
+import type { DashboardDto } from "./DashboardDto";
+import type { DashboardRequestDto } from "./DashboardRequestDto";
 import type { DeepLinkDto } from "./DeepLinkDto";
+import type { DeploymentDetailDto } from "./DeploymentDetailDto";
+import type { DeploymentRecord } from "./DeploymentRecord";
+import type { DoraView } from "./DoraView";
 import type { ErrorCode } from "./ErrorCode";
 import type { ExportedArtifact } from "./ExportedArtifact";
 import type { FirstRunDto } from "./FirstRunDto";
 import type { FolderView } from "./FolderView";
+import type { KubeContextDto } from "./KubeContextDto";
 import type { LogAppendDto } from "./LogAppendDto";
 import type { LogMatchCount } from "./LogMatchCount";
 import type { LogPage } from "./LogPage";
 import type { NavigateDto } from "./NavigateDto";
 import type { OverviewView } from "./OverviewView";
+import type { PanelChartDto } from "./PanelChartDto";
 import type { ProjectDetailView } from "./ProjectDetailView";
 import type { ProjectView } from "./ProjectView";
 import type { ProjectsChangedDto } from "./ProjectsChangedDto";
@@ -22,6 +33,11 @@ import type { RunSummaryView } from "./RunSummaryView";
 import type { RunView } from "./RunView";
 import type { SecretView } from "./SecretView";
 import type { SettingsDto } from "./SettingsDto";
+import type { SourceCheckDto } from "./SourceCheckDto";
+import type { SourceDto } from "./SourceDto";
+import type { StatsView } from "./StatsView";
+import type { TargetCheckDto } from "./TargetCheckDto";
+import type { TargetDto } from "./TargetDto";
 import type { TestOutcomeView } from "./TestOutcomeView";
 import type { TestResultRecord } from "./TestResultRecord";
 
@@ -57,6 +73,30 @@ export interface Commands {
   list_secrets: { args: Record<string, never>; result: Array<SecretView> };
   set_secret: { args: { name: string; project: string | null; value: string }; result: SecretView };
   remove_secret: { args: { name: string; project: string | null }; result: boolean };
+  list_targets: { args: Record<string, never>; result: Array<TargetDto> };
+  kube_contexts: { args: { kubeconfig: string | null }; result: Array<KubeContextDto> };
+  add_target: { args: { name: string; context: string; kubeconfig: string | null; namespace: string | null; environment: string | null }; result: TargetDto };
+  remove_target: { args: { name: string }; result: boolean };
+  check_targets: { args: { names: Array<string> }; result: Array<TargetCheckDto> };
+  list_sources: { args: Record<string, never>; result: Array<SourceDto> };
+  add_source: { args: { name: string; url: string; default: boolean; token: string | null }; result: SourceDto };
+  remove_source: { args: { name: string }; result: boolean };
+  check_sources: { args: Record<string, never>; result: Array<SourceCheckDto> };
+  live_chart: { args: { request: ChartRequestDto }; result: ChartDto };
+  export_chart: { args: { request: ChartRequestDto; path: string }; result: string };
+  list_deployments: { args: { app: string | null; environment: string | null; limit: number }; result: Array<DeploymentRecord> };
+  deployment_detail: { args: { id: number }; result: DeploymentDetailDto };
+  decide_deployment: { args: { id: number; go_on: boolean; comment: string | null }; result: string };
+  deployment_stats: { args: { environment: string; app: string | null; days: number }; result: DoraView };
+  alerts_view: { args: Record<string, never>; result: AlertsView };
+  evaluate_alerts: { args: Record<string, never>; result: AlertsView };
+  silence_alert: { args: { id: number; minutes: number }; result: boolean };
+  acknowledge_incident: { args: { id: number }; result: boolean };
+  delivery_stats: { args: { project: string | null; days: number }; result: StatsView };
+  export_report: { args: { project: string | null; days: number; path: string }; result: null };
+  list_dashboards: { args: Record<string, never>; result: Array<DashboardDto> };
+  dashboard_charts: { args: { request: DashboardRequestDto }; result: Array<PanelChartDto> };
+  export_dashboard: { args: { request: DashboardRequestDto; path: string }; result: string };
 }
 
 /** Every error code a command can reject with. */
@@ -68,6 +108,7 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   "already_finished",
   "missing_secret",
   "secret_store",
+  "source_unavailable",
   "internal",
 ];
 
@@ -80,6 +121,7 @@ export const EVENT_NAMES = {
   deep_link: "switchyard://deep-link",
   navigate: "switchyard://navigate",
   settings: "switchyard://settings",
+  alerts: "switchyard://alerts",
 } as const;
 
 /** Every event's payload. */
@@ -91,4 +133,5 @@ export interface EventPayloads {
   deep_link: DeepLinkDto;
   navigate: NavigateDto;
   settings: SettingsDto;
+  alerts: AlertsChangedDto;
 }

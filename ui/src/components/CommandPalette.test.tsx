@@ -35,6 +35,11 @@ describe("Command palette", () => {
     expect(ids()).toEqual([
       "go-overview",
       "go-projects",
+      "go-deployments",
+      "go-metrics",
+      "go-alerts",
+      "go-analytics",
+      "go-targets",
       "go-secrets",
       "go-settings",
       "import",
@@ -43,7 +48,7 @@ describe("Command palette", () => {
       "open-project:api-gateway",
       "run-project:api-gateway",
     ]);
-    expect(screen.getAllByTestId("command-palette-item")[6]).toHaveTextContent("Run project shop…");
+    expect(screen.getAllByTestId("command-palette-item")[11]).toHaveTextContent("Run project shop…");
     expect(selected()).toHaveAttribute("data-id", "go-overview");
 
     // Words in any order and case, each a part of the label.
@@ -73,11 +78,21 @@ describe("Command palette", () => {
     await user.keyboard("{Control>}{Shift>}P{/Shift}{/Control}");
     const input = await screen.findByTestId("command-palette-input");
     await user.type(input, "go to");
-    expect(ids()).toEqual(["go-overview", "go-projects", "go-secrets", "go-settings"]);
-    await user.keyboard("{ArrowDown}{ArrowDown}");
+    expect(ids()).toEqual([
+      "go-overview",
+      "go-projects",
+      "go-deployments",
+      "go-metrics",
+      "go-alerts",
+      "go-analytics",
+      "go-targets",
+      "go-secrets",
+      "go-settings",
+    ]);
+    await user.keyboard("{ArrowDown}{ArrowDown}{ArrowDown}{ArrowDown}{ArrowDown}{ArrowDown}{ArrowDown}");
     expect(selected()).toHaveAttribute("data-id", "go-secrets");
     expect(input).toHaveAttribute("aria-activedescendant", selected()?.id);
-    await user.keyboard("{ArrowUp}{ArrowUp}{ArrowUp}");
+    await user.keyboard("{ArrowUp}{ArrowUp}{ArrowUp}{ArrowUp}{ArrowUp}{ArrowUp}{ArrowUp}{ArrowUp}");
     // Wraps around.
     expect(selected()).toHaveAttribute("data-id", "go-settings");
     await user.keyboard("{ArrowDown}{ArrowDown}");

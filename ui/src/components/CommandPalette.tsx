@@ -1,10 +1,15 @@
 import AddIcon from "@mui/icons-material/Add";
+import CloudUploadOutlinedIcon from "@mui/icons-material/CloudUploadOutlined";
 import DashboardIcon from "@mui/icons-material/Dashboard";
+import DnsOutlinedIcon from "@mui/icons-material/DnsOutlined";
 import FolderIcon from "@mui/icons-material/Folder";
+import InsightsIcon from "@mui/icons-material/Insights";
 import KeyOutlinedIcon from "@mui/icons-material/KeyOutlined";
+import NotificationsActiveIcon from "@mui/icons-material/NotificationsActive";
 import PlayArrowIcon from "@mui/icons-material/PlayArrow";
 import ReceiptLongIcon from "@mui/icons-material/ReceiptLong";
 import SettingsIcon from "@mui/icons-material/Settings";
+import ShowChartIcon from "@mui/icons-material/ShowChart";
 import Box from "@mui/material/Box";
 import Dialog from "@mui/material/Dialog";
 import InputBase from "@mui/material/InputBase";
@@ -93,6 +98,41 @@ function Palette({ onClose }: { onClose: () => void }) {
     list.push(
       { id: "go-overview", label: "Go to Overview", keywords: "home dashboard", icon: <DashboardIcon />, run: go("/") },
       { id: "go-projects", label: "Go to Projects", keywords: "list", icon: <FolderIcon />, run: go("/projects") },
+      {
+        id: "go-deployments",
+        label: "Go to Deployments",
+        keywords: "deploy kubernetes canary rollout rollback promote abort release",
+        icon: <CloudUploadOutlinedIcon />,
+        run: go("/deployments"),
+      },
+      {
+        id: "go-metrics",
+        label: "Go to Metrics",
+        keywords: "prometheus promql charts graphs monitoring",
+        icon: <ShowChartIcon />,
+        run: go("/metrics"),
+      },
+      {
+        id: "go-alerts",
+        label: "Go to Alerts",
+        keywords: "incidents rules firing silence acknowledge monitoring",
+        icon: <NotificationsActiveIcon />,
+        run: go("/alerts"),
+      },
+      {
+        id: "go-analytics",
+        label: "Go to Analytics",
+        keywords: "stats statistics delivery report success rate duration queue flaky tests slow steps dora",
+        icon: <InsightsIcon />,
+        run: go("/analytics"),
+      },
+      {
+        id: "go-targets",
+        label: "Go to Targets",
+        keywords: "clusters kubernetes kubeconfig contexts namespaces check credentials",
+        icon: <DnsOutlinedIcon />,
+        run: go("/targets"),
+      },
       { id: "go-secrets", label: "Go to Secrets", keywords: "keys tokens keyring", icon: <KeyOutlinedIcon />, run: go("/secrets") },
       { id: "go-settings", label: "Go to Settings", keywords: "preferences options config", icon: <SettingsIcon />, run: go("/settings") },
       { id: "import", label: "Import a project…", keywords: "add folder new", icon: <AddIcon />, run: () => openImport() },

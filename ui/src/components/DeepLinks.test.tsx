@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import type { CommandArgs } from "../api";
 import type { LogPage } from "../bindings/LogPage";
 import { emitEvent, mockBackend } from "../test/backend";
-import { detail, folder, job, logLine, run } from "../test/fixtures";
+import { deployment, deploymentDetailOf, detail, folder, job, logLine, run } from "../test/fixtures";
 import { currentPath, currentSearch, renderApp } from "../test/render";
 import { resetPendingDeepLinkForTests } from "./DeepLinks";
 
@@ -60,6 +60,24 @@ describe("Deep links", () => {
     expect(backend.argsOf("import_project")).toEqual([]);
     await user.click(screen.getByTestId("import-confirm"));
     await waitFor(() => expect(backend.argsOf("import_project")).toEqual([{ path: "/home/dev/src/shop", pipeline_yaml: null }]));
+  });
+
+  it("opens a deployment, or the Deployments view, and never acts on it", async () => {
+    const backend = mockBackend({
+      ...projectAndRun,
+      deployment_detail: ({ id }) => deploymentDetailOf({ deployment: deployment({ id, status: "progressing", finished_at: null }), waiting: "no data" }),
+      decide_deployment: () => "promoted",
+    });
+    renderApp("/");
+    await screen.findByText("Overview", { selector: "h1" });
+    await emitEvent("switchyard://deep-link", { kind: "deployment", id: 12 });
+    expect(currentPath()).toBe("/deployments/12");
+    expect(await screen.findByTestId("deployment-waiting")).toBeInTheDocument();
+    expect(backend.argsOf("deployment_detail")).toEqual([{ id: 12 }]);
+    expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
+    await emitEvent("switchyard://deep-link", { kind: "deployment", id: null });
+    expect(currentPath()).toBe("/deployments");
+    expect(backend.argsOf("decide_deployment")).toEqual([]);
   });
 
   it("shows why an invalid link was refused and does nothing else", async () => {

@@ -16,8 +16,8 @@ import { useDismissNotice } from "../notify";
 let pendingAsked = false;
 
 /**
- * Opens what `switchyard://` links ask for, never acting by itself: runs and
- * projects are shown, an import opens the dialog for the user to confirm, and
+ * Opens what `switchyard://` links ask for, never acting by itself: runs,
+ * projects, incidents and deployments are shown, an import opens the dialog for the user to confirm, and
  * an invalid link is only reported.
  */
 export function DeepLinks() {
@@ -42,6 +42,13 @@ export function DeepLinks() {
           break;
         case "project":
           navigate(`/projects/${encodeURIComponent(link.name)}`);
+          break;
+        case "incident":
+          navigate(link.id === null ? "/alerts" : `/alerts/${link.id}`);
+          break;
+        case "deployment":
+          // Only shown: Promote, Abort and Stop are the user's, each after a confirmation.
+          navigate(link.id === null ? "/deployments" : `/deployments/${link.id}`);
           break;
         case "import":
           openImport(link.path);

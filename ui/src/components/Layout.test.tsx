@@ -14,7 +14,17 @@ const handlers = {
 
 /** The navigation entries shown as the current page. */
 function highlighted(): string[] {
-  return ["nav-overview", "nav-projects", "nav-secrets", "nav-settings"].filter((id) => {
+  return [
+    "nav-overview",
+    "nav-projects",
+    "nav-deployments",
+    "nav-metrics",
+    "nav-alerts",
+    "nav-analytics",
+    "nav-targets",
+    "nav-secrets",
+    "nav-settings",
+  ].filter((id) => {
     const link = screen.getByTestId(id);
     return link.classList.contains("Mui-selected") || link.getAttribute("aria-current") === "page";
   });
@@ -37,6 +47,21 @@ describe("Layout navigation", () => {
     expect(highlighted()).toEqual(["nav-overview"]);
     await user.click(screen.getByTestId("nav-projects"));
     expect(highlighted()).toEqual(["nav-projects"]);
+    await user.click(screen.getByTestId("nav-deployments"));
+    await screen.findByTestId("deployments-empty");
+    expect(highlighted()).toEqual(["nav-deployments"]);
+    await user.click(screen.getByTestId("nav-metrics"));
+    await screen.findByTestId("metrics-empty");
+    expect(highlighted()).toEqual(["nav-metrics"]);
+    await user.click(screen.getByTestId("nav-alerts"));
+    await screen.findByTestId("alerts-empty");
+    expect(highlighted()).toEqual(["nav-alerts"]);
+    await user.click(screen.getByTestId("nav-analytics"));
+    await screen.findByTestId("analytics-empty");
+    expect(highlighted()).toEqual(["nav-analytics"]);
+    await user.click(screen.getByTestId("nav-targets"));
+    await screen.findByTestId("targets-empty");
+    expect(highlighted()).toEqual(["nav-targets"]);
     await user.click(screen.getByTestId("nav-secrets"));
     await screen.findByTestId("secrets-empty");
     expect(highlighted()).toEqual(["nav-secrets"]);

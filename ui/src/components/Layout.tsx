@@ -1,10 +1,16 @@
 import AltRouteIcon from "@mui/icons-material/AltRoute";
+import CloudUploadOutlinedIcon from "@mui/icons-material/CloudUploadOutlined";
 import DashboardIcon from "@mui/icons-material/Dashboard";
+import DnsOutlinedIcon from "@mui/icons-material/DnsOutlined";
 import FolderIcon from "@mui/icons-material/Folder";
+import InsightsIcon from "@mui/icons-material/Insights";
 import KeyboardIcon from "@mui/icons-material/Keyboard";
 import KeyOutlinedIcon from "@mui/icons-material/KeyOutlined";
+import NotificationsActiveIcon from "@mui/icons-material/NotificationsActive";
 import SettingsIcon from "@mui/icons-material/Settings";
+import ShowChartIcon from "@mui/icons-material/ShowChart";
 import Box from "@mui/material/Box";
+import Chip from "@mui/material/Chip";
 import Drawer from "@mui/material/Drawer";
 import List from "@mui/material/List";
 import ListItemButton from "@mui/material/ListItemButton";
@@ -15,6 +21,7 @@ import Typography from "@mui/material/Typography";
 import type { ReactNode } from "react";
 import { Link as RouterLink, useLocation } from "react-router";
 
+import { useAlerts } from "../alertsContext";
 import { useShortcutsHelp } from "../shortcuts";
 
 const DRAWER_WIDTH = 216;
@@ -38,6 +45,29 @@ const NAV = [
     testId: "nav-projects",
     match: (p: string) => under(p, "/projects") || under(p, "/runs"),
   },
+  {
+    to: "/deployments",
+    label: "Deployments",
+    icon: <CloudUploadOutlinedIcon />,
+    testId: "nav-deployments",
+    match: (p: string) => under(p, "/deployments"),
+  },
+  { to: "/metrics", label: "Metrics", icon: <ShowChartIcon />, testId: "nav-metrics", match: (p: string) => under(p, "/metrics") },
+  {
+    to: "/alerts",
+    label: "Alerts",
+    icon: <NotificationsActiveIcon />,
+    testId: "nav-alerts",
+    match: (p: string) => under(p, "/alerts"),
+  },
+  {
+    to: "/analytics",
+    label: "Analytics",
+    icon: <InsightsIcon />,
+    testId: "nav-analytics",
+    match: (p: string) => under(p, "/analytics"),
+  },
+  { to: "/targets", label: "Targets", icon: <DnsOutlinedIcon />, testId: "nav-targets", match: (p: string) => under(p, "/targets") },
   { to: "/secrets", label: "Secrets", icon: <KeyOutlinedIcon />, testId: "nav-secrets", match: (p: string) => under(p, "/secrets") },
   { to: "/settings", label: "Settings", icon: <SettingsIcon />, testId: "nav-settings", match: (p: string) => under(p, "/settings") },
 ];
@@ -45,6 +75,8 @@ const NAV = [
 export function Layout({ children }: { children: ReactNode }) {
   const { pathname } = useLocation();
   const openHelp = useShortcutsHelp();
+  // Incidents that need attention (open, not acknowledged, firing, not silenced): as the tray counts them.
+  const firing = useAlerts().data?.firing ?? 0;
   return (
     <Box sx={{ display: "flex", minHeight: "100vh" }}>
       <Drawer
@@ -78,6 +110,18 @@ export function Layout({ children }: { children: ReactNode }) {
                 >
                   <ListItemIcon sx={{ minWidth: 36 }}>{item.icon}</ListItemIcon>
                   <ListItemText primary={item.label} />
+                  {item.to === "/alerts" && firing > 0 ? (
+                    <Chip
+                      size="small"
+                      color="error"
+                      label={firing > 99 ? "99+" : firing}
+                      aria-label={`${firing} incident${firing === 1 ? "" : "s"} need${firing === 1 ? "s" : ""} attention`}
+                      title={`${firing} incident${firing === 1 ? "" : "s"} need${firing === 1 ? "s" : ""} attention`}
+                      data-testid="nav-alerts-badge"
+                      data-count={firing}
+                      sx={{ height: 20, minWidth: 20, "& .MuiChip-label": { px: 0.75 } }}
+                    />
+                  ) : null}
                 </ListItemButton>
               );
             })}

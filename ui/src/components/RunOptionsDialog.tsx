@@ -51,8 +51,8 @@ export function RunOptionsDialog({ open, project, plan, onClose, onStarted }: Ru
   // Exactly the jobs that will run, in plan order.
   const running = plan.filter((j) => selected.has(j.name) || needed.has(j.name)).map((j) => j.name);
   const all = running.length === plan.length;
-  // Gates run nowhere: they wait for a person.
-  const runners = [...new Set(plan.filter((j) => j.kind !== "approval").map((j) => j.runner))];
+  // Gates run nowhere (they wait for a person), nor do deployments (they call clusters' APIs).
+  const runners = [...new Set(plan.filter((j) => j.kind === "steps").map((j) => j.runner))];
 
   const toggle = (name: string) =>
     setSelected((s) => {
@@ -122,6 +122,8 @@ export function RunOptionsDialog({ open, project, plan, onClose, onStarted }: Ru
                           <>
                             <GateIcon size={15} /> approval (waits for a person)
                           </>
+                        ) : j.kind === "deploy" ? (
+                          "deploy (to its targets)"
                         ) : (
                           j.runner
                         )}

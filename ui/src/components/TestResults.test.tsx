@@ -7,9 +7,9 @@ import { ANSI_LIGHT } from "../ansi";
 import type { JobView } from "../bindings/JobView";
 import type { TestOutcomeView } from "../bindings/TestOutcomeView";
 import type { TestResultRecord } from "../bindings/TestResultRecord";
-import { mockBackend, type Handlers } from "../test/backend";
+import { errorDto, mockBackend, type Handlers } from "../test/backend";
 import { iso, job, NOW } from "../test/fixtures";
-import { TestResults } from "./TestResults";
+import { logQueries, TestResults } from "./TestResults";
 
 const E = "\u001b";
 
@@ -204,6 +204,98 @@ describe("Test results", () => {
       await user.click(items[1]);
       expect(router.state.location.pathname).toBe("/runs/11");
       expect(new URLSearchParams(router.state.location.search).get("job_name")).toBe("test (py=3.12)");
+    });
+  });
+
+  describe("showing a failure in its job's log", () => {
+    const jobs = [
+      job({ id: 30, name: "unit", status: "failed", tests: { passed: 1, failed: 2, skipped: 0 } }),
+      job({ id: 31, name: "lint", status: "succeeded" }),
+    ];
+    const records = (): TestResultRecord[] => [
+      failure({ classname: "tests.test_auth", name: "test_login", message: `${E}[31mAssertionError: expected 200, got 401${E}[0m\nmore` }),
+      failure({ classname: "tests.test_auth", name: "test_logout", message: null }),
+      failure({ classname: "tests.test_auth", name: "test_signup", status: "passed" }),
+    ];
+    const rowOf = async (name: string) =>
+      (await screen.findAllByTestId("test-row")).find((r) => r.textContent?.includes(name)) as HTMLElement;
+
+    it("searches nothing until clicked, then opens the job's log at the line naming the test", async () => {
+      const onOpenLog = vi.fn();
+      const { user, backend } = renderTab(jobs, { test_results: records, search_log: ({ query }) => (query === "test_login" ? 57 : null) }, onOpenLog);
+      const row = await rowOf("test_login");
+      // Only failures have it, and a run can have hundreds: no search before a click.
+      expect(screen.getAllByTestId("test-log-link")).toHaveLength(2);
+      expect(backend.argsOf("search_log")).toEqual([]);
+
+      const link = within(row).getByTestId("test-log-link");
+      expect(link).toHaveAttribute("data-job", "unit");
+      await user.click(link);
+      await waitFor(() => expect(onOpenLog).toHaveBeenCalledWith(30, 57));
+      expect(backend.argsOf("search_log")).toEqual([{ job_id: 30, query: "test_login", from: 0, backwards: false }]);
+      expect(screen.queryByTestId("test-log-not-found")).not.toBeInTheDocument();
+    });
+
+    it("falls back to the message's first line without escape codes, then the class, when the name is not in the log", async () => {
+      const onOpenLog = vi.fn();
+      const { user, backend } = renderTab(
+        jobs,
+        { test_results: records, search_log: ({ query }) => (query === "AssertionError: expected 200, got 401" ? 12 : null) },
+        onOpenLog,
+      );
+      await user.click(within(await rowOf("test_login")).getByTestId("test-log-link"));
+      await waitFor(() => expect(onOpenLog).toHaveBeenCalledWith(30, 12));
+      expect(backend.argsOf("search_log").map((a) => a.query)).toEqual(["test_login", "AssertionError: expected 200, got 401"]);
+    });
+
+    it("says the failure was not found in the job's log when no search finds it", async () => {
+      const onOpenLog = vi.fn();
+      const { user, backend } = renderTab(jobs, { test_results: records, search_log: () => null }, onOpenLog);
+      const row = await rowOf("test_login");
+      await user.click(within(row).getByTestId("test-log-link"));
+      expect(await within(row).findByTestId("test-log-not-found")).toHaveTextContent("Not found in the log of unit");
+      expect(backend.argsOf("search_log").map((a) => a.query)).toEqual([
+        "test_login",
+        "AssertionError: expected 200, got 401",
+        "tests.test_auth",
+      ]);
+      expect(within(row).getByTestId("test-log-link")).toBeEnabled();
+      expect(onOpenLog).not.toHaveBeenCalled();
+      // Only that row says so.
+      expect(screen.getAllByTestId("test-log-not-found")).toHaveLength(1);
+    });
+
+    it("disables the action and shows a spinner while searching, and shows the shell's error when the search fails", async () => {
+      let fail: (e: unknown) => void = () => {};
+      const { user } = renderTab(
+        jobs,
+        {
+          test_results: records,
+          search_log: () =>
+            new Promise<number | null>((_, reject) => {
+              fail = reject;
+            }),
+        },
+        vi.fn(),
+      );
+      const row = await rowOf("test_logout");
+      const link = within(row).getByTestId("test-log-link");
+      await user.click(link);
+      expect(link).toBeDisabled();
+      expect(within(row).getByTestId("test-log-searching")).toBeInTheDocument();
+      fail(errorDto("not_found", "no job with id 30"));
+      const error = await within(row).findByTestId("test-log-error");
+      expect(error).toHaveTextContent("The log could not be searched");
+      expect(error).toHaveTextContent("no job with id 30");
+      expect(link).toBeEnabled();
+      expect(within(row).queryByTestId("test-log-searching")).not.toBeInTheDocument();
+    });
+
+    it("searches for the name, the message's first non-empty line (at most 120 characters) and the class, each once", () => {
+      expect(
+        logQueries({ name: "test_x", classname: "test_x", message: `\n  #x1B[91m${"a".repeat(200)}#x1B[0m\nsecond` }),
+      ).toEqual(["test_x", "a".repeat(120)]);
+      expect(logQueries({ name: "adds_tax", classname: null, message: "   \n" })).toEqual(["adds_tax"]);
     });
   });
 });

@@ -1,9 +1,11 @@
 import ExpandMoreIcon from "@mui/icons-material/ExpandMore";
+import ManageSearchIcon from "@mui/icons-material/ManageSearch";
 import SearchIcon from "@mui/icons-material/Search";
 import SubjectIcon from "@mui/icons-material/Subject";
 import Box from "@mui/material/Box";
 import Button from "@mui/material/Button";
 import Chip from "@mui/material/Chip";
+import CircularProgress from "@mui/material/CircularProgress";
 import Collapse from "@mui/material/Collapse";
 import IconButton from "@mui/material/IconButton";
 import InputAdornment from "@mui/material/InputAdornment";
@@ -15,7 +17,9 @@ import Typography from "@mui/material/Typography";
 import { Fragment, useMemo, useState } from "react";
 import { Link as RouterLink } from "react-router";
 
-import { testHistory, testResults } from "../api";
+import { searchLog, testHistory, testResults, toErrorDto } from "../api";
+import { stripAnsi, unescapeAnsi } from "../ansi";
+import type { ErrorDto } from "../bindings/ErrorDto";
 import type { JobView } from "../bindings/JobView";
 import type { TestOutcomeView } from "../bindings/TestOutcomeView";
 import type { TestResultRecord } from "../bindings/TestResultRecord";
@@ -30,6 +34,9 @@ const SHOW_STEP = 300;
 
 /** Job names listed in a group's "failed in N jobs: …" before "and N more". */
 const GROUP_NAMES_SHOWN = 6;
+
+/** The longest text "Show in log" searches for (a prefix of a longer name or message line still matches). */
+const LOG_QUERY_MAX = 120;
 
 interface Row extends TestResultRecord {
   job: string;
@@ -67,6 +74,44 @@ export function groupTests(rows: Row[]): Group[] {
   });
   return groups;
 }
+
+/** At most `LOG_QUERY_MAX` characters of `text`, trimmed. */
+function clip(text: string): string {
+  return Array.from(text.trim()).slice(0, LOG_QUERY_MAX).join("").trim();
+}
+
+/**
+ * What "Show in log" searches a failed test's job log for, most specific
+ * first: the test's name (pytest, cargo test, JUnit and go test print it on
+ * the failure's lines), the first non-empty line of its message without
+ * escape codes, then its class. Empty and repeated texts are left out.
+ */
+export function logQueries(test: Pick<TestResultRecord, "name" | "message" | "classname">): string[] {
+  const firstLine =
+    (test.message ?? "")
+      .split(/\r?\n/)
+      .map((line) => stripAnsi(unescapeAnsi(line)).trim())
+      .find((line) => line !== "") ?? "";
+  const queries: string[] = [];
+  for (const text of [test.name, firstLine, test.classname ?? ""]) {
+    const q = clip(text);
+    if (q !== "" && !queries.includes(q)) queries.push(q);
+  }
+  return queries;
+}
+
+/** The first line (1-based) of job `jobId`'s log that contains one of `queries`, tried in order; null when none does. */
+async function findInLog(jobId: number, queries: string[]): Promise<number | null> {
+  for (const query of queries) {
+    // `from` 0: the first line of the log is searched too.
+    const line = await searchLog(jobId, query, 0, false);
+    if (line !== null) return line;
+  }
+  return null;
+}
+
+/** Where a row's "Show in log" is: searching, found nothing, or failed to search. */
+type LogSearch = { state: "idle" } | { state: "searching" } | { state: "not-found"; job: string } | { state: "error"; error: ErrorDto };
 
 /** Whether a row's name, class or failure message contains `query` (any case). */
 function matches(group: Group, query: string): boolean {
@@ -160,15 +205,36 @@ function TestRow({
   group: Group;
   showJob: boolean;
   runId?: number;
-  onOpenLog?: (jobId: number) => void;
+  onOpenLog?: (jobId: number, line?: number) => void;
 }) {
   const [open, setOpen] = useState(false);
+  const [logSearch, setLogSearch] = useState<LogSearch>({ state: "idle" });
   const test = group.test;
   const failed = test.status === "failed";
   const color = failed ? "error.main" : test.status === "passed" ? "success.main" : "text.secondary";
   const several = group.members.length > 1;
   const withDetails = group.members.filter((t) => t.details || t.message);
   const names = group.members.map((t) => t.job);
+
+  /** Finds the failure in its job's log (searched only now: a run can have hundreds of failures), then opens the log there. */
+  const showInLog = async () => {
+    if (!onOpenLog) return;
+    setLogSearch({ state: "searching" });
+    let line: number | null;
+    try {
+      line = await findInLog(test.jobId, logQueries(test));
+    } catch (error) {
+      setLogSearch({ state: "error", error: toErrorDto(error) });
+      return;
+    }
+    if (line === null) {
+      setLogSearch({ state: "not-found", job: test.job });
+      return;
+    }
+    setLogSearch({ state: "idle" });
+    onOpenLog(test.jobId, line);
+  };
+  const searching = logSearch.state === "searching";
   return (
     <Box data-testid="test-row" data-status={test.status} sx={{ borderBottom: 1, borderColor: "divider", px: 2, py: 1 }}>
       <Stack direction="row" alignItems="center" gap={1.5}>
@@ -218,8 +284,32 @@ function TestRow({
               <AnsiLines text={test.message} />
             </Typography>
           ) : null}
+          {logSearch.state === "not-found" ? (
+            <Typography variant="body2" color="text.secondary" data-testid="test-log-not-found" role="status">
+              Not found in the log of {logSearch.job}.
+            </Typography>
+          ) : null}
+          {logSearch.state === "error" ? (
+            <Box sx={{ mt: 0.5 }}>
+              <ErrorAlert error={logSearch.error} title="The log could not be searched" testId="test-log-error" />
+            </Box>
+          ) : null}
         </Box>
         {showJob && !several ? <Chip size="small" label={test.job} variant="outlined" /> : null}
+        {failed && onOpenLog ? (
+          <Button
+            size="small"
+            startIcon={searching ? <CircularProgress size={14} color="inherit" data-testid="test-log-searching" /> : <ManageSearchIcon fontSize="small" />}
+            onClick={() => void showInLog()}
+            disabled={searching}
+            aria-busy={searching}
+            title={`Find this failure in the log of ${test.job}`}
+            data-testid="test-log-link"
+            data-job={test.job}
+          >
+            {searching ? "Searching…" : "Show in log"}
+          </Button>
+        ) : null}
         {failed && onOpenLog ? (
           <Button
             size="small"
@@ -290,8 +380,9 @@ function TestRow({
 /**
  * Test results of the run's jobs that produced reports: counts, a search,
  * then failures first (a test failing in several jobs once, naming them),
- * each with "Open log" (`onOpenLog`: that job's log) and, expanded, its
- * details and recent history.
+ * each with "Show in log" (the job's log at the failure's first line, found
+ * by `search_log` on click), "Open log" (`onOpenLog`: that job's log) and,
+ * expanded, its details and recent history.
  */
 export function TestResults({
   jobs,
@@ -303,8 +394,8 @@ export function TestResults({
   refreshKey: string;
   /** The run shown (marked in a test's history). */
   runId?: number;
-  /** Shows a job's log (the run page selects that job). */
-  onOpenLog?: (jobId: number) => void;
+  /** Shows a job's log (the run page selects that job), at line `line` (1-based) when given. */
+  onOpenLog?: (jobId: number, line?: number) => void;
 }) {
   const withTests = jobs.filter((j) => j.tests.passed + j.tests.failed + j.tests.skipped > 0);
   const ids = withTests.map((j) => j.id).join(",");

@@ -8,9 +8,12 @@ import { act } from "@testing-library/react";
 
 import type { Command, CommandArgs, CommandResult, EventKey } from "../api";
 import type { ErrorDto } from "../bindings/ErrorDto";
+import type { KubeContextDto } from "../bindings/KubeContextDto";
 import type { SecretView } from "../bindings/SecretView";
+import type { TargetCheckDto } from "../bindings/TargetCheckDto";
+import type { TargetDto } from "../bindings/TargetDto";
 import type { EVENT_NAMES, EventPayloads } from "../bindings/ipc";
-import { iso, overviewOf, rotations, settings } from "./fixtures";
+import { emptyDora, emptyStats, iso, overviewOf, rotations, settings, targetCheck } from "./fixtures";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Handler = (args: any) => unknown;
@@ -55,6 +58,13 @@ const DEFAULTS: Handlers = {
   overview: () => overviewOf(),
   list_projects: () => [],
   list_secrets: () => [],
+  list_targets: () => [],
+  list_sources: () => [],
+  list_dashboards: () => [],
+  alerts_view: () => ({ alerts: [], incidents: [], firing: 0 }),
+  list_deployments: () => [],
+  delivery_stats: ({ project, days }) => emptyStats(project, days),
+  deployment_stats: ({ environment, days }) => emptyDora(environment, days),
 };
 
 export function mockBackend(handlers: Handlers = {}): Backend {
@@ -137,6 +147,90 @@ export function fakeSecrets(initial: SecretView[] = [], projects: string[] = ["s
         const before = fake.secrets.length;
         fake.secrets = fake.secrets.filter((s) => !(s.scope === scope && s.name === name && s.project === project));
         return fake.secrets.length < before;
+      },
+    },
+  };
+  return fake;
+}
+
+export interface FakeTargets {
+  /** What `list_targets` answers (config.toml's order: a new one last). */
+  targets: TargetDto[];
+  /** The contexts of each kubeconfig file by path; `""` is the default one. */
+  kubeconfigs: Record<string, Omit<KubeContextDto, "target">[]>;
+  /** What `check_targets` answers for a target (default: a passing check of it). */
+  checks: Record<string, TargetCheckDto>;
+  handlers: Required<Pick<Handlers, "list_targets" | "kube_contexts" | "add_target" | "remove_target" | "check_targets">>;
+}
+
+/**
+ * The targets commands with the shell's rules: a kubeconfig path must be
+ * absolute and readable, a name is letters, digits, `-`, `_`, `.` (at most
+ * 63) and not taken, a namespace a DNS label, the context one the kubeconfig
+ * has; a context lists the target made from it; checking an unknown name is
+ * refused.
+ */
+export function fakeTargets(initial: TargetDto[] = [], kubeconfigs: FakeTargets["kubeconfigs"] = {}): FakeTargets {
+  const contextsOf = (kubeconfig: string | null) => {
+    if (kubeconfig !== null && !kubeconfig.startsWith("/")) {
+      throw errorDto("invalid_input", `\`${kubeconfig}\` is not an absolute path`);
+    }
+    const contexts = fake.kubeconfigs[kubeconfig ?? ""];
+    if (!contexts) {
+      throw errorDto(
+        "invalid_input",
+        kubeconfig === null
+          ? "cannot read the kubeconfig (KUBECONFIG or ~/.kube/config): failed to read kubeconfig: No such file or directory (os error 2)"
+          : `cannot read the kubeconfig ${kubeconfig}: No such file or directory (os error 2)`,
+      );
+    }
+    return contexts;
+  };
+  const fake: FakeTargets = {
+    targets: [...initial],
+    kubeconfigs,
+    checks: {},
+    handlers: {
+      list_targets: () => fake.targets.map((t) => ({ ...t })),
+      kube_contexts: ({ kubeconfig }) =>
+        contextsOf(kubeconfig).map((c) => ({
+          ...c,
+          target: fake.targets.find((t) => t.context === c.name && t.kubeconfig === kubeconfig)?.name ?? null,
+        })),
+      add_target: ({ name, context, kubeconfig, namespace, environment }) => {
+        if (!/^[A-Za-z0-9._-]{1,63}$/.test(name)) {
+          throw errorDto(
+            "invalid_input",
+            `\`${name}\` is not a target name: use letters, digits, \`-\`, \`_\` and \`.\` (at most 63), as it is written in \`runner: kubernetes:<name>\``,
+          );
+        }
+        if (fake.targets.some((t) => t.name === name)) {
+          throw errorDto("invalid_input", `a target named \`${name}\` exists; \`switchyard targets rm ${name}\` first to replace it`);
+        }
+        if (namespace !== null && !/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(namespace)) {
+          throw errorDto("invalid_input", `\`${namespace}\` is not a namespace name (lowercase letters, digits and \`-\`, at most 63)`);
+        }
+        const contexts = contextsOf(kubeconfig);
+        if (!contexts.some((c) => c.name === context)) {
+          throw errorDto("invalid_input", `the kubeconfig has no context \`${context}\`; its contexts: ${contexts.map((c) => c.name).join(", ")}`);
+        }
+        const added: TargetDto = { name, cloud: "kubeconfig", context, kubeconfig, namespace, environment };
+        fake.targets.push(added);
+        return { ...added };
+      },
+      remove_target: ({ name }) => {
+        const before = fake.targets.length;
+        fake.targets = fake.targets.filter((t) => t.name !== name);
+        return fake.targets.length < before;
+      },
+      check_targets: ({ names }) => {
+        for (const n of names) {
+          if (!fake.targets.some((t) => t.name === n)) {
+            throw errorDto("invalid_input", `no target named \`${n}\`; targets: ${fake.targets.map((t) => t.name).join(", ") || "none"}`);
+          }
+        }
+        const chosen = names.length === 0 ? fake.targets : fake.targets.filter((t) => names.includes(t.name));
+        return chosen.map((t) => fake.checks[t.name] ?? targetCheck({ name: t.name }));
       },
     },
   };

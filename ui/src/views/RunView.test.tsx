@@ -222,6 +222,28 @@ describe("Run view", () => {
     expect(screen.getByTestId("tab-log")).toHaveTextContent("Log: test");
   });
 
+  it("shows the outputs a job handed on, and none for a job without", async () => {
+    mockBackend({
+      get_run: () =>
+        run({
+          id: 12,
+          jobs: [
+            job({ id: 100, name: "build", outputs: { image: "ghcr.io/acme/web:1.4", notes: "line one\nline two" } }),
+            job({ id: 101, name: "test", needs: ["build"] }),
+          ],
+        }),
+      read_log: emptyLog,
+    });
+    const { user } = renderApp("/runs/12?job=100");
+    const table = await screen.findByTestId("job-outputs");
+    const rows = within(table).getAllByTestId("job-output");
+    expect(rows.map((r) => r.getAttribute("data-name"))).toEqual(["image", "notes"]);
+    expect(rows[0]).toHaveTextContent("ghcr.io/acme/web:1.4");
+    expect(rows[1]).toHaveTextContent("line one line two");
+    await user.click(screen.getAllByTestId("job-node").find((n) => n.getAttribute("data-job") === "test") as HTMLElement);
+    await waitFor(() => expect(screen.queryByTestId("job-outputs")).not.toBeInTheDocument());
+  });
+
   it("lists test results with failures first, their message and expandable details", async () => {
     mockBackend({
       get_run: () =>
@@ -254,6 +276,54 @@ describe("Run view", () => {
     expect(screen.queryByTestId("test-details")).not.toBeInTheDocument();
     await user.click(within(rows[0]).getByTestId("test-expand"));
     expect(await screen.findByTestId("test-details")).toHaveTextContent("thread panicked at src/cart.rs:42");
+  });
+
+  it("opens the job's log at the line where a failed test is reported (Show in log)", async () => {
+    const backend = mockBackend({
+      get_run: () =>
+        run({
+          id: 12,
+          status: "failed",
+          jobs: [
+            job({ id: 100, name: "lint" }),
+            job({ id: 101, name: "test", status: "failed", tests: { passed: 1, failed: 1, skipped: 0 } }),
+          ],
+        }),
+      read_log: ({ job_id, from, count }) => {
+        const total = job_id === 101 ? 300 : 3;
+        const lines = [];
+        for (let n = from; n < from + count && n <= total; n++) lines.push(logLine(n, n === 240 ? "FAILED tests/test_cart.py::test_rounding" : `line ${n}`));
+        return { lines, total };
+      },
+      search_log: ({ job_id, query }) => (job_id === 101 && query === "test_rounding" ? 240 : null),
+      test_results: () => [
+        { report: "junit.xml", suite: "pytest", classname: "tests.test_cart", name: "test_rounding", status: "failed", duration_ms: 4, message: "assert 10 == 9", details: null },
+        { report: "junit.xml", suite: "pytest", classname: "tests.test_cart", name: "test_total", status: "passed", duration_ms: 2, message: null, details: null },
+      ],
+    });
+    const { user } = renderApp("/runs/12?job=100");
+    await user.click(await screen.findByTestId("tab-tests"));
+    const link = await screen.findByTestId("test-log-link");
+    expect(backend.argsOf("search_log")).toEqual([]);
+    await user.click(link);
+    await waitFor(() => expect(screen.getByTestId("tab-log")).toHaveAttribute("aria-selected", "true"));
+    expect(backend.argsOf("search_log")).toEqual([{ job_id: 101, query: "test_rounding", from: 0, backwards: false }]);
+    const params = new URLSearchParams(currentSearch() ?? "");
+    expect(params.get("job")).toBe("101");
+    expect(params.get("line")).toBe("240");
+    expect(params.has("job_name")).toBe(false);
+    expect(screen.getByTestId("tab-log")).toHaveTextContent("Log: test");
+    const line = () => screen.getByTestId("log-viewer").querySelector('[data-line="240"]');
+    await waitFor(() => expect(line()).toHaveAttribute("data-linked", "true"));
+    expect(line()).toHaveTextContent("FAILED tests/test_cart.py::test_rounding");
+    // The linked line, not the first error, is where the log opened.
+    expect(backend.argsOf("search_log")).toHaveLength(1);
+
+    // Again, from the same URL: the Log tab opens again.
+    await user.click(screen.getByTestId("tab-tests"));
+    await user.click(await screen.findByTestId("test-log-link"));
+    await waitFor(() => expect(screen.getByTestId("tab-log")).toHaveAttribute("aria-selected", "true"));
+    expect(backend.argsOf("search_log")).toHaveLength(2);
   });
 
   it("lists the artifacts with path, size and SHA-256", async () => {

@@ -29,6 +29,7 @@ import type { JobView } from "../bindings/JobView";
 import type { RunEventDto } from "../bindings/RunEventDto";
 import { Artifacts } from "../components/Artifacts";
 import { ErrorAlert } from "../components/ErrorAlert";
+import { JobOutputs } from "../components/JobOutputs";
 import { GatePanel } from "../components/GatePanel";
 import { JobGraph } from "../components/JobGraph";
 import { LogViewer } from "../components/LogViewer";
@@ -173,6 +174,22 @@ export function RunView() {
     setTab("log");
   };
 
+  /**
+   * Shows line `line` of job `jobId`'s log, marked: the URL of a link to that
+   * line (`?job=<id>&line=<n>`), which switches to the Log tab once it is there.
+   */
+  const openJobLine = (jobId: number, line: number) =>
+    setSearch(
+      (p) => {
+        const next = new URLSearchParams(p);
+        next.delete("job_name");
+        next.set("job", String(jobId));
+        next.set("line", String(line));
+        return next;
+      },
+      { replace: true },
+    );
+
   /** Selects the next (`1`) or previous (`-1`) job in the run's order (the plan's); stops at the ends. */
   const stepJob = (delta: 1 | -1) => {
     const r = run.data;
@@ -260,7 +277,7 @@ export function RunView() {
         <Typography color="text.primary">Run #{current.id}</Typography>
       </Breadcrumbs>
       <Stack direction="row" alignItems="center" gap={2} flexWrap="wrap" sx={{ mb: 2 }}>
-        <Typography variant="h4" component="h1">
+        <Typography variant="h4" component="h1" data-testid="run-heading" data-run={current.id}>
           {current.project} <span style={{ opacity: 0.6 }}>#{current.id}</span>
         </Typography>
         <StatusChip status={current.status} size="medium" testId="run-status" />
@@ -442,7 +459,7 @@ export function RunView() {
               kind: j.kind,
               waiting: queueNote(j.status, j.reason) ?? undefined,
               detail: [
-                j.kind === "approval" && j.status !== "waiting" ? "approval" : null,
+                j.kind === "approval" && j.status !== "waiting" ? "approval" : j.kind === "deploy" ? "deploy" : null,
                 j.started_at !== null || j.duration_ms !== null ? formatDuration(durationOf(j, now)) : null,
                 j.attempts > 1 ? `attempt ${j.attempts}` : null,
               ]
@@ -495,6 +512,7 @@ export function RunView() {
               </Alert>
             ))}
             {isGate ? null : <StepList steps={selected.steps} />}
+            <JobOutputs outputs={selected.outputs} />
           </Box>
           <Tabs
             value={tab}
@@ -555,7 +573,7 @@ export function RunView() {
               <TestResults
                 jobs={jobs}
                 runId={current.id}
-                onOpenLog={(jobId) => selectJob(String(jobId))}
+                onOpenLog={(jobId, line) => (line === undefined ? selectJob(String(jobId)) : openJobLine(jobId, line))}
                 refreshKey={jobs.map((j) => `${j.id}:${j.tests.passed}/${j.tests.failed}/${j.tests.skipped}`).join(",")}
               />
             ) : null}

@@ -6,11 +6,6 @@ import Alert from "@mui/material/Alert";
 import Box from "@mui/material/Box";
 import Button from "@mui/material/Button";
 import Chip from "@mui/material/Chip";
-import Dialog from "@mui/material/Dialog";
-import DialogActions from "@mui/material/DialogActions";
-import DialogContent from "@mui/material/DialogContent";
-import DialogContentText from "@mui/material/DialogContentText";
-import DialogTitle from "@mui/material/DialogTitle";
 import Paper from "@mui/material/Paper";
 import Stack from "@mui/material/Stack";
 import Table from "@mui/material/Table";
@@ -24,6 +19,7 @@ import { useMemo, useState, type ReactNode } from "react";
 import { listProjects, listSecrets, onProjects, removeSecret, toErrorDto } from "../api";
 import type { ErrorDto } from "../bindings/ErrorDto";
 import type { SecretView } from "../bindings/SecretView";
+import { ConfirmRemoveDialog } from "../components/ConfirmRemoveDialog";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { PageHeader, PageLoading } from "../components/Page";
 import { SecretDialog, type SecretTarget } from "../components/SecretDialog";
@@ -31,7 +27,7 @@ import { formatDateTime, formatRelative, toMs } from "../format";
 import { useLoader, useNow, useSubscription } from "../hooks";
 import { useNotify } from "../notify";
 import { describeSecret, rotationsOf, SECRET_ENV_PREFIX, scopeOf, secretNotes, sortSecrets } from "../secrets";
-import { MONO_FONT } from "../theme";
+import { MONO_FONT, visuallyHidden } from "../theme";
 
 function Code({ children }: { children: ReactNode }) {
   return (
@@ -300,62 +296,28 @@ export function SecretsView() {
         onClose={closeDialog}
         onSaved={saved}
       />
-      <Dialog
-        open={removing?.open ?? false}
-        onClose={closeRemove}
-        aria-labelledby="secret-remove-title"
-        maxWidth="xs"
-        fullWidth
-        slotProps={{ paper: { ...({ "data-testid": "secret-remove-dialog" } as object) } }}
-      >
-        {removing ? (
-          <>
-            <DialogTitle id="secret-remove-title" sx={{ wordBreak: "break-all" }}>
-              Remove {removing.secret.name}?
-            </DialogTitle>
-            <DialogContent>
-              <DialogContentText data-testid="secret-remove-text">
-                This removes the {describeSecret(removing.secret.name, removing.secret.project)} from the OS keyring.{" "}
-                {removingShadows
-                  ? `Runs of ${removing.secret.project} then get the global ${removing.secret.name}.`
-                  : "Runs whose jobs ask for it will not start until it is set again."}{" "}
-                Revoke the credential where it was issued too: runs may have used it before.
-              </DialogContentText>
-              {removing.error ? (
-                <Box sx={{ mt: 2 }}>
-                  <ErrorAlert error={removing.error} title="The secret could not be removed" testId="secret-remove-error" focusOnShow />
-                </Box>
-              ) : null}
-            </DialogContent>
-            <DialogActions>
-              <Button onClick={closeRemove} disabled={removing.busy} autoFocus data-testid="secret-remove-cancel">
-                Cancel
-              </Button>
-              <Button
-                color="error"
-                variant="contained"
-                onClick={confirmRemove}
-                disabled={removing.busy}
-                data-testid="secret-remove-confirm"
-              >
-                {removing.busy ? "Removing…" : "Remove"}
-              </Button>
-            </DialogActions>
-          </>
-        ) : null}
-      </Dialog>
+      {removing ? (
+        <ConfirmRemoveDialog
+          open={removing.open}
+          testId="secret-remove"
+          title={`Remove ${removing.secret.name}?`}
+          text={
+            <>
+              This removes the {describeSecret(removing.secret.name, removing.secret.project)} from the OS keyring.{" "}
+              {removingShadows
+                ? `Runs of ${removing.secret.project} then get the global ${removing.secret.name}.`
+                : "Runs whose jobs ask for it will not start until it is set again."}{" "}
+              Revoke the credential where it was issued too: runs may have used it before.
+            </>
+          }
+          what="The secret"
+          busy={removing.busy}
+          error={removing.error}
+          onCancel={closeRemove}
+          onConfirm={confirmRemove}
+        />
+      ) : null}
     </>
   );
 }
 
-const visuallyHidden = {
-  border: 0,
-  clip: "rect(0 0 0 0)",
-  height: "1px",
-  margin: "-1px",
-  overflow: "hidden",
-  padding: 0,
-  position: "absolute",
-  whiteSpace: "nowrap",
-  width: "1px",
-} as const;

@@ -2,6 +2,10 @@
 //! and scripts rely on it. One test binary; one module per area.
 
 mod commands;
+mod deploy;
+#[path = "../../../../tests/prometheus/harness.rs"]
+mod harness;
+mod monitoring;
 mod processes;
 mod secrets;
 mod support;

@@ -162,12 +162,22 @@ fn a_gate_is_approved_from_another_terminal() {
         "gated",
         "jobs:\n  build: {steps: ['true']}\n  gate: {needs: build, approval: {message: 'Ship it?'}}\n  ship: {needs: gate, steps: ['echo shipped']}\n",
     );
-    let child = sb.spawn(&["run", dir.to_str().unwrap()]);
+    let mut child = sb.spawn(&["run", dir.to_str().unwrap()]);
     let waiting = || {
         let run = sb.run(&["show", "1", "--json"]);
         run.code == Some(0) && run.json()["jobs"][1]["status"] == "waiting"
     };
-    assert!(wait_for(30, waiting), "the gate never waited");
+    if !wait_for(90, waiting) {
+        // Say what the run did instead (it may have ended, or never started).
+        let _ = child.kill();
+        let ran = finish(child, "switchyard run");
+        panic!(
+            "the gate never waited; the run printed:\n{}\n{}\nshow 1: {}",
+            ran.stdout,
+            ran.stderr,
+            sb.run(&["show", "1", "--json"]).stdout
+        );
+    }
     let shown = sb.run(&["show", "1", "--json"]).expect_code(0).json();
     assert_eq!(shown["jobs"][1]["kind"], "approval");
     assert_eq!(shown["jobs"][1]["approval"]["message"], "Ship it?");

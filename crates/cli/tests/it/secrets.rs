@@ -7,7 +7,7 @@ use std::path::Path;
 use crate::support::Sandbox;
 
 /// Refuses to run against whatever keyring the developer's session has.
-fn require_test_keyring() {
+pub(crate) fn require_test_keyring() {
     assert!(
         std::env::var_os("SWITCHYARD_TEST_KEYRING").is_some(),
         "SWITCHYARD_TEST_KEYRING is not set. These tests store secrets in a real Secret Service; \
@@ -16,7 +16,7 @@ fn require_test_keyring() {
 }
 
 /// A name no other test (nor an earlier run) uses in the shared keyring.
-fn unique(base: &str) -> String {
+pub(crate) fn unique(base: &str) -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()

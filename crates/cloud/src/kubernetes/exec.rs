@@ -213,8 +213,13 @@ pub async fn output_to_file(
     }))
 }
 
-/// How long output may still arrive after the session ended.
-const DRAIN_AFTER_END: Duration = Duration::from_millis(300);
+/// How long, after the session ended, output may pause before the rest is
+/// given up on. kube closes the readers once the status has arrived, so this
+/// only bounds a dropped connection, whose readers never see end-of-file.
+/// Any piece that still arrives restarts it: what is buffered when the
+/// status comes (up to [`BUF`]) must reach the sink however slow the disk
+/// is (a fixed 300 ms once cut a large artifact short on a busy machine).
+const DRAIN_AFTER_END: Duration = Duration::from_secs(2);
 
 /// Reads an exec's stdout and stderr into `sink` until the session ends, and
 /// returns how it ended. The session's end is taken from its status, not
@@ -241,11 +246,21 @@ pub async fn drain(proc: &mut AttachedProcess, sink: &mut impl Sink) -> Exit {
         }
         tokio::select! {
             r = async { stdout.as_mut().map(|o| o.read(&mut out_buf)).unwrap().await }, if stdout.is_some() => match r {
-                Ok(n) if n > 0 => sink.piece(false, &out_buf[..n]).await,
+                Ok(n) if n > 0 => {
+                    sink.piece(false, &out_buf[..n]).await;
+                    if drain_until.is_some() {
+                        drain_until = Some(tokio::time::Instant::now() + DRAIN_AFTER_END);
+                    }
+                }
                 _ => stdout = None,
             },
             r = async { stderr.as_mut().map(|e| e.read(&mut err_buf)).unwrap().await }, if stderr.is_some() => match r {
-                Ok(n) if n > 0 => sink.piece(true, &err_buf[..n]).await,
+                Ok(n) if n > 0 => {
+                    sink.piece(true, &err_buf[..n]).await;
+                    if drain_until.is_some() {
+                        drain_until = Some(tokio::time::Instant::now() + DRAIN_AFTER_END);
+                    }
+                }
                 _ => stderr = None,
             },
             s = &mut status, if ended.is_none() => {

@@ -11,6 +11,7 @@
 //! defaults, and a counter of API requests. See `docs/kubernetes-runner.md`.
 
 pub mod api;
+pub mod deploy;
 pub mod exec;
 pub mod pod;
 pub mod rbac;
@@ -146,6 +147,11 @@ impl Provider {
                 )
             })
             .clone()
+    }
+
+    /// The deployer of deploy jobs, sharing these settings and targets.
+    pub fn deployer(&self) -> deploy::KubeDeployer {
+        deploy::KubeDeployer::new(self.settings.clone(), self.config.clone())
     }
 
     /// API requests sent so far, over all targets.

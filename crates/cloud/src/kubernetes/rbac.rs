@@ -43,6 +43,48 @@ pub const RULES: &[Rule] = &[
     },
 ];
 
+/// What deployments need beside (docs/deployments.md, "The RBAC a target
+/// needs", without the rules only a canary with Istio or Gateway API
+/// traffic needs): apply and read what manifests usually hold, follow and
+/// roll back a rollout, and let a canary come and go.
+pub const DEPLOY_RULES: &[Rule] = &[
+    Rule {
+        group: "",
+        resources: &["services", "configmaps", "secrets", "serviceaccounts"],
+        verbs: &["get", "list", "create", "patch"],
+    },
+    Rule {
+        group: "apps",
+        resources: &["deployments"],
+        verbs: &["get", "list", "watch", "create", "patch", "delete"],
+    },
+    Rule {
+        group: "apps",
+        resources: &["replicasets"],
+        verbs: &["get", "list"],
+    },
+    Rule {
+        group: "",
+        resources: &["pods"],
+        verbs: &["get", "list"],
+    },
+    Rule {
+        group: "apps",
+        resources: &["deployments/scale"],
+        verbs: &["patch"],
+    },
+    Rule {
+        group: "",
+        resources: &["services"],
+        verbs: &["delete"],
+    },
+    Rule {
+        group: "autoscaling",
+        resources: &["horizontalpodautoscalers"],
+        verbs: &["list"],
+    },
+];
+
 /// The Role as YAML, as the docs show it.
 pub fn role_yaml(name: &str, namespace: &str) -> String {
     let list = |items: &[&str]| {

@@ -34,6 +34,7 @@ nohup sh .switchyard/run "$1" "$2" > /dev/null 2>&1 < /dev/null &
 pub const RUN: &str = r#"# Switchyard: run one step and record how it ended.
 d=$PWD/.switchyard/steps/$1
 export SWITCHYARD_WORKSPACE="$PWD"
+export SWITCHYARD_OUTPUT="$PWD/.switchyard/output"
 if cd "./$2" 2>/dev/null; then
   if command -v setsid > /dev/null 2>&1; then
     setsid sh "$d/script" > "$d/out" 2> "$d/err" < /dev/null &

@@ -116,7 +116,7 @@ pub fn unpack(data: impl io::Read, dest: &Path) -> io::Result<Vec<String>> {
         let path = entry.path()?.into_owned();
         let is_file = entry.header().entry_type().is_file();
         // `unpack_in` refuses absolute paths and `..`.
-        if entry.unpack_in(dest)? && is_file {
+        if entry.unpack_in(dest).map_err(with_cause)? && is_file {
             let rel: Vec<String> = path
                 .components()
                 .filter_map(|c| match c {
@@ -128,6 +128,20 @@ pub fn unpack(data: impl io::Read, dest: &Path) -> io::Result<Vec<String>> {
         }
     }
     Ok(files)
+}
+
+/// tar's "failed to unpack `x`" hides why (a cut-off archive, a full
+/// disk): keep the cause in the message.
+fn with_cause(e: io::Error) -> io::Error {
+    use std::error::Error as _;
+    let mut message = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        source = s.source();
+    }
+    io::Error::new(e.kind(), message)
 }
 
 #[cfg(test)]
@@ -162,6 +176,28 @@ mod tests {
                 .iter()
                 .any(|f| f.starts_with("target") || f.starts_with(".git/")),
             "{files:?}"
+        );
+    }
+
+    /// A tar cut short in transit once gave "failed to unpack `out/blob`"
+    /// and nothing else; the message must say why.
+    #[test]
+    fn a_cut_off_archive_says_why_it_cannot_be_unpacked() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut tar = tar::Builder::new(Vec::new());
+        let mut header = tar::Header::new_gnu();
+        header.set_size(64 * 1024);
+        header.set_mode(0o644);
+        header.set_cksum();
+        tar.append_data(&mut header, "out/blob", &vec![7u8; 64 * 1024][..])
+            .unwrap();
+        let data = tar.into_inner().unwrap();
+        let err = unpack(&data[..20 * 1024], &dir.path().join("x")).unwrap_err();
+        let message = err.to_string();
+        assert!(message.contains("out/blob"), "{message}");
+        assert!(
+            message.len() > "failed to unpack `out/blob`".len() + 40,
+            "{message}"
         );
     }
 }

@@ -31,10 +31,10 @@ jobs:
     steps:
       - run: echo "$GREETING from $SWITCHYARD_JOB"; echo "to stderr" >&2
       - name: in sub
-        run: cat data.txt; basename "$PWD"; echo "$STEP_VAR"; echo made > ../made.txt
+        run: cat data.txt; basename "$PWD"; echo "$STEP_VAR"; echo made > ../made.txt; echo "from=sub" >> "$SWITCHYARD_OUTPUT"
         working_dir: sub
         env: {STEP_VAR: "it's step-only"}
-      - run: cat made.txt; test -z "$STEP_VAR" && echo "no step var here"
+      - run: cat made.txt; test -z "$STEP_VAR" && echo "no step var here"; echo "image=registry.local/acme/web:$SWITCHYARD_RUN_ID" >> "$SWITCHYARD_OUTPUT"
 "#,
     );
     let (engine, provider) = t.engine(t.settings(), &[]).await;
@@ -58,6 +58,18 @@ jobs:
     for w in want {
         assert!(texts.contains(&w), "missing {w:?} in {texts:#?}");
     }
+    // Outputs come back from the pod, whatever folder the step ran in.
+    assert_eq!(
+        job.outputs,
+        [
+            ("from".to_string(), "sub".to_string()),
+            (
+                "image".to_string(),
+                format!("registry.local/acme/web:{}", run.summary.id)
+            )
+        ]
+        .into()
+    );
     assert_eq!(job.runner, "kubernetes:it");
     let system: Vec<&str> = texts
         .iter()

@@ -9,7 +9,7 @@ use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use kube::Api;
 use kube::api::PostParams;
 use kube::config::{AuthInfo, Kubeconfig, NamedAuthInfo};
-use switchyard_cloud::kubernetes::rbac::RULES;
+use switchyard_cloud::kubernetes::rbac::{DEPLOY_RULES, RULES};
 use switchyard_engine::RunOptions;
 use switchyard_engine::status::RunStatus;
 
@@ -255,14 +255,20 @@ async fn identity_with(t: &TestEnv, name: &str, rules: Vec<serde_json::Value>) -
 async fn targets_check_names_what_each_identity_may_do() {
     use switchyard_cloud::targets::{self, NewTarget};
     let t = TestEnv::new("check").await;
-    let all: Vec<serde_json::Value> = RULES
-        .iter()
-        .map(|r| serde_json::json!({"apiGroups": [r.group], "resources": r.resources, "verbs": r.verbs}))
-        .collect();
+    let rules = |rules: &[switchyard_cloud::kubernetes::rbac::Rule]| -> Vec<serde_json::Value> {
+        rules
+            .iter()
+            .map(|r| serde_json::json!({"apiGroups": [r.group], "resources": r.resources, "verbs": r.verbs}))
+            .collect()
+    };
+    let runner = rules(RULES);
+    let mut all = runner.clone();
+    all.extend(rules(DEPLOY_RULES));
     let mut partial = all.clone();
     partial[0]["verbs"] = serde_json::json!(["create", "get", "list", "watch", "delete"]);
     let full_kc = identity_with(&t, "full", all).await;
     let partial_kc = identity_with(&t, "partial", partial).await;
+    let runner_kc = identity_with(&t, "runner", runner).await;
     let nowhere_kc = t.kubeconfig_with_server("https://127.0.0.1:9");
     let context = kube::config::Kubeconfig::read_from(&t.kubeconfig)
         .unwrap()
@@ -273,6 +279,7 @@ async fn targets_check_names_what_each_identity_may_do() {
     for (name, kc) in [
         ("full", &full_kc),
         ("partial", &partial_kc),
+        ("runner", &runner_kc),
         ("nowhere", &nowhere_kc),
     ] {
         targets::add(
@@ -300,7 +307,7 @@ async fn targets_check_names_what_each_identity_may_do() {
     .await
     .unwrap_err();
     assert!(e.to_string().contains("no context `no-such-context`"), "{e}");
-    assert_eq!(targets::list(&engine).len(), 3);
+    assert_eq!(targets::list(&engine).len(), 4);
 
     let checks = targets::check(&engine, &[]).await.unwrap();
     let by = |n: &str| checks.iter().find(|c| c.name == n).unwrap().clone();
@@ -331,6 +338,18 @@ async fn targets_check_names_what_each_identity_may_do() {
             .iter()
             .any(|p| p.contains("deletecollection pods") && !p.contains("delete pods,")),
         "{partial:#?}"
+    );
+    // The runner's Role alone: jobs run, deployments would not.
+    let runner = by("runner");
+    assert!(!runner.ok, "{runner:#?}");
+    assert_eq!(runner.allowed.get("create pods"), Some(&true));
+    assert_eq!(runner.allowed.get("patch deployments.apps"), Some(&false));
+    assert_eq!(runner.problems.len(), 1, "{runner:#?}");
+    assert!(
+        runner.problems[0].starts_with("deployments cannot work in namespace")
+            && runner.problems[0].contains("patch deployments.apps")
+            && runner.problems[0].contains("docs/deployments.md"),
+        "{runner:#?}"
     );
     let nowhere = by("nowhere");
     assert!(!nowhere.ok && nowhere.server_version.is_none());

@@ -40,6 +40,11 @@ pub struct TestEnv {
     pub namespace: String,
     pub client: Client,
     pub instance: String,
+    /// The base context (the cluster `it` points at).
+    base_context: String,
+    /// Clients of further clusters whose namespace of this name is deleted
+    /// on drop too.
+    others: Vec<Client>,
 }
 
 impl TestEnv {
@@ -120,7 +125,77 @@ impl TestEnv {
             namespace,
             client,
             instance: format!("t{suffix}"),
+            base_context: base,
+            others: Vec::new(),
         }
+    }
+
+    /// A second cluster as the context `it-b` of this test's kubeconfig, in
+    /// a namespace of the same name (created here). The cluster is
+    /// `SWITCHYARD_TEST_SECOND_CONTEXT`, else the kubeconfig's first context
+    /// on another cluster (`tests/cluster/up a b` starts two; the README's
+    /// test command does).
+    pub async fn second_cluster(&mut self) -> Client {
+        let mut kc = Kubeconfig::read_from(&self.kubeconfig).unwrap();
+        let cluster_of = |name: &str| {
+            kc.contexts
+                .iter()
+                .find(|c| c.name == name)
+                .and_then(|c| c.context.as_ref())
+                .map(|c| c.cluster.clone())
+        };
+        let base_cluster = cluster_of(&self.base_context);
+        let name = std::env::var("SWITCHYARD_TEST_SECOND_CONTEXT")
+            .ok()
+            .filter(|n| !n.is_empty())
+            .or_else(|| {
+                kc.contexts
+                    .iter()
+                    .filter(|c| c.name != CONTEXT)
+                    .find(|c| c.context.as_ref().map(|x| x.cluster.clone()) != base_cluster)
+                    .map(|c| c.name.clone())
+            })
+            .unwrap_or_else(|| {
+                panic!(
+                    "this test needs a second cluster and {} has one: start two with \
+                     `export SWITCHYARD_TEST_KUBECONFIG=$(tests/cluster/up dev dev-b | tail -n1)` \
+                     or set SWITCHYARD_TEST_SECOND_CONTEXT",
+                    kubeconfig().display()
+                )
+            });
+        let mut ctx = kc
+            .contexts
+            .iter()
+            .find(|c| c.name == name)
+            .unwrap_or_else(|| panic!("no context `{name}` in {}", kubeconfig().display()))
+            .clone();
+        ctx.name = format!("{CONTEXT}-b");
+        if let Some(c) = ctx.context.as_mut() {
+            c.namespace = Some(self.namespace.clone());
+        }
+        kc.contexts.retain(|c| c.name != ctx.name);
+        kc.contexts.push(ctx.clone());
+        std::fs::write(&self.kubeconfig, serde_json::to_vec(&kc).unwrap()).unwrap();
+        let config = kube::Config::from_custom_kubeconfig(
+            kc,
+            &KubeConfigOptions {
+                context: Some(ctx.name.clone()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let client = Client::try_from(config).unwrap();
+        let nss: Api<Namespace> = Api::all(client.clone());
+        let ns: Namespace = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": self.namespace, "labels": {"switchyard.dev/test": "true"}}
+        }))
+        .unwrap();
+        nss.create(&PostParams::default(), &ns)
+            .await
+            .unwrap_or_else(|e| panic!("cannot create namespace {} in `{name}`: {e}", self.namespace));
+        self.others.push(client.clone());
+        client
     }
 
     pub fn settings(&self) -> Settings {
@@ -151,6 +226,7 @@ impl TestEnv {
         let provider = Arc::new(Provider::new(settings));
         let mut config = EngineConfig::new(Home::at(self.home.clone()));
         config.runners.register("kubernetes", provider.clone());
+        config.deployer = Some(Arc::new(provider.deployer()));
         config.secrets = Arc::new(MapSecrets(
             secrets
                 .iter()
@@ -204,7 +280,8 @@ impl TestEnv {
 impl Drop for TestEnv {
     fn drop(&mut self) {
         // Deleting the namespace deletes everything in it.
-        let client = self.client.clone();
+        let mut clients = vec![self.client.clone()];
+        clients.append(&mut self.others);
         let ns = self.namespace.clone();
         let _ = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread()
@@ -212,8 +289,10 @@ impl Drop for TestEnv {
                 .build()
                 .unwrap();
             rt.block_on(async move {
-                let nss: Api<Namespace> = Api::all(client);
-                let _ = nss.delete(&ns, &DeleteParams::background()).await;
+                for client in clients {
+                    let nss: Api<Namespace> = Api::all(client);
+                    let _ = nss.delete(&ns, &DeleteParams::background()).await;
+                }
             });
         })
         .join();
@@ -263,6 +342,8 @@ impl switchyard_engine::secrets::SecretStore for MapSecrets {
         let key = match scope {
             switchyard_engine::secrets::SecretScope::Global => name.to_string(),
             switchyard_engine::secrets::SecretScope::Project(p) => format!("{p}/{name}"),
+            switchyard_engine::secrets::SecretScope::Source(s) => format!("source:{s}/{name}"),
+            switchyard_engine::secrets::SecretScope::Webhook(w) => format!("webhook:{w}/{name}"),
         };
         Ok(self.0.get(&key).map(|v| secrecy::SecretString::from(v.clone())))
     }

@@ -69,6 +69,223 @@ pub struct Job {
     pub steps: Vec<Step>,
     /// Set for an approval job: a gate that waits for a person.
     pub approval: Option<Approval>,
+    /// Set for a deploy job: what it ships, where and how.
+    pub deploy: Option<Deploy>,
+}
+
+/// A deploy job's `deploy:` mapping: ship an app's manifests to targets,
+/// wave after wave, with a strategy. See `docs/deployments.md`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Deploy {
+    /// The app's name (a label on everything applied).
+    pub app: String,
+    /// The environment, e.g. `production` (a label, and the key of the
+    /// app's revisions: `deploy rollback APP --env ENV`).
+    pub environment: String,
+    /// The folder of manifests (YAML, `---` between objects), relative to
+    /// the workspace; a folder with a `kustomization.yaml` is rendered.
+    pub manifests: String,
+    /// Container images to set: a reference with a tag or digest is the
+    /// default; a bare repository names which images `--image` replaces.
+    /// Matched by repository, as kustomize's `images` does.
+    pub images: Vec<String>,
+    /// Target names in waves: a wave starts when the one before succeeded.
+    pub waves: Vec<Vec<String>>,
+    /// How the new version replaces the old one.
+    pub strategy: Strategy,
+    /// Checks of Prometheus metrics at each canary step.
+    pub analysis: Option<Analysis>,
+    /// Whether a person approves before anything is applied; `None`: only
+    /// for production (an environment named `production` or `prod`, or a
+    /// target labelled `environment = "production"` in config.toml).
+    pub approval: Option<bool>,
+}
+
+/// Measurements taken at each canary step, in the manner of Argo Rollouts'
+/// AnalysisTemplates: every check is measured `count` times, `interval`
+/// apart; more than `failure_limit` failed measurements abort the canary,
+/// and no data (or an unreachable Prometheus) is inconclusive: the rollout
+/// waits for a person, it never goes on by itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Analysis {
+    /// Time between two measurements.
+    pub interval: Duration,
+    /// Measurements per step.
+    pub count: u32,
+    /// Failed measurements tolerated per step.
+    pub failure_limit: u32,
+    /// The Prometheus source (default: the target's, else the default one).
+    pub source: Option<String>,
+    /// What is measured.
+    pub checks: Vec<Check>,
+}
+
+/// One PromQL check of an analysis.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Check {
+    /// Its name, in logs and the history.
+    pub name: String,
+    /// The query; `{{version}}`, `{{stable_version}}`, `{{app}}` and
+    /// `{{namespace}}` are replaced before it is sent.
+    pub query: String,
+    /// When a measurement passes.
+    pub success: Threshold,
+}
+
+/// A condition on a measured value: `< 0.01`, `>= 0.99`...
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Threshold {
+    /// The comparison.
+    pub op: Comparison,
+    /// The bound.
+    pub value: f64,
+}
+
+/// A comparison of a threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Comparison {
+    /// `<`
+    Less,
+    /// `<=`
+    LessOrEqual,
+    /// `>`
+    Greater,
+    /// `>=`
+    GreaterOrEqual,
+    /// `==`
+    Equal,
+}
+
+impl Threshold {
+    /// Parses `< 0.01` (an operator, then a number).
+    pub fn parse(text: &str) -> Result<Threshold, String> {
+        let t = text.trim();
+        let (op, rest) = [
+            ("<=", Comparison::LessOrEqual),
+            (">=", Comparison::GreaterOrEqual),
+            ("==", Comparison::Equal),
+            ("<", Comparison::Less),
+            (">", Comparison::Greater),
+        ]
+        .into_iter()
+        .find_map(|(sym, op)| t.strip_prefix(sym).map(|r| (op, r)))
+        .ok_or_else(|| format!("`{t}` is not a condition; write it like `< 0.01` or `>= 0.99`"))?;
+        let value: f64 = rest
+            .trim()
+            .parse()
+            .ok()
+            .filter(|v: &f64| v.is_finite())
+            .ok_or_else(|| format!("`{t}` does not end with a number; write it like `< 0.01`"))?;
+        Ok(Threshold { op, value })
+    }
+
+    /// Whether `value` meets the condition.
+    pub fn holds(&self, value: f64) -> bool {
+        match self.op {
+            Comparison::Less => value < self.value,
+            Comparison::LessOrEqual => value <= self.value,
+            Comparison::Greater => value > self.value,
+            Comparison::GreaterOrEqual => value >= self.value,
+            Comparison::Equal => value == self.value,
+        }
+    }
+}
+
+impl fmt::Display for Threshold {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let op = match self.op {
+            Comparison::Less => "<",
+            Comparison::LessOrEqual => "<=",
+            Comparison::Greater => ">",
+            Comparison::GreaterOrEqual => ">=",
+            Comparison::Equal => "==",
+        };
+        write!(f, "{op} {}", self.value)
+    }
+}
+
+/// How a deployment replaces the old version.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Strategy {
+    /// The Deployment's own rolling update, watched to its
+    /// `progressDeadlineSeconds`; rolled back when it fails.
+    #[default]
+    Rolling,
+    /// The new version beside the stable one, taking a growing share of the
+    /// traffic step by step, then promoted (or aborted: 100% back on stable).
+    Canary(Canary),
+    /// The new version as a second Deployment behind a preview Service; the
+    /// stable Service switched to it at once once it is ready (and checked),
+    /// the old version kept for a while for an instant switch back.
+    BlueGreen(BlueGreen),
+}
+
+/// A blue-green deployment's settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlueGreen {
+    /// The Service switched (default: the manifests' only Service, or the
+    /// one named after the app).
+    pub service: Option<String>,
+    /// How long the old version keeps running after the switch, for an
+    /// instant switch back (a cancel); then the stable Deployment takes
+    /// the new version and the preview is removed.
+    pub keep_old: Duration,
+}
+
+impl Strategy {
+    /// The name used in the pipeline file and stored.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Strategy::Rolling => "rolling",
+            Strategy::Canary(_) => "canary",
+            Strategy::BlueGreen(_) => "blue-green",
+        }
+    }
+}
+
+/// A canary's steps and how its traffic is split.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Canary {
+    /// The canary's share of the traffic at each step, in percent, rising;
+    /// the last is 100 (promotion).
+    pub steps: Vec<u8>,
+    /// How long each step (but the last) holds before the next.
+    pub pause: Option<Duration>,
+    /// How the traffic is split.
+    pub traffic: Traffic,
+    /// The stable Service (default: the manifests' only Service, or the
+    /// one named after the app).
+    pub service: Option<String>,
+    /// The VirtualService or HTTPRoute holding the weights (default: the
+    /// app's name).
+    pub route: Option<String>,
+    /// Istio only: requests with this header (name, exact value) always go
+    /// to the canary, for a test audience.
+    pub header: Option<(String, String)>,
+}
+
+/// Where a canary's traffic weights go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Traffic {
+    /// No mesh: the share of replicas (stable shrinks as the canary grows).
+    #[default]
+    Replicas,
+    /// An Istio VirtualService's route weights, with a DestinationRule's
+    /// stable and canary subsets.
+    Istio,
+    /// A Gateway API HTTPRoute's backend weights (stable and canary Services).
+    GatewayApi,
+}
+
+impl Traffic {
+    /// The name used in the pipeline file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Traffic::Replicas => "replicas",
+            Traffic::Istio => "istio",
+            Traffic::GatewayApi => "gateway-api",
+        }
+    }
 }
 
 /// A manual gate: the job waits (`waiting`) until someone approves it (it

@@ -61,7 +61,7 @@ pub struct PlannedJob {
 }
 
 /// What kind of work a job is.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum JobKind {
     /// Steps on a runner.
     Steps,
@@ -70,6 +70,8 @@ pub enum JobKind {
         /// What is asked (matrix values substituted).
         message: String,
     },
+    /// A deployment of an app's manifests to targets.
+    Deploy(Box<super::Deploy>),
 }
 
 impl JobKind {
@@ -78,6 +80,7 @@ impl JobKind {
         match self {
             JobKind::Steps => "steps",
             JobKind::Approval { .. } => "approval",
+            JobKind::Deploy(_) => "deploy",
         }
     }
 }
@@ -204,11 +207,12 @@ impl Plan {
                         })
                         .collect(),
                     matrix: matrix.clone(),
-                    kind: match &job.approval {
-                        Some(a) => JobKind::Approval {
+                    kind: match (&job.approval, &job.deploy) {
+                        (Some(a), _) => JobKind::Approval {
                             message: sub(&a.message),
                         },
-                        None => JobKind::Steps,
+                        (None, Some(d)) => JobKind::Deploy(Box::new(d.clone())),
+                        (None, None) => JobKind::Steps,
                     },
                 });
                 needs_by_name.push(job.needs.iter().map(|n| n.job.clone()).collect());

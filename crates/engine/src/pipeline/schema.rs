@@ -123,6 +123,9 @@ pub struct JobFile {
     /// Makes the job a gate that waits for a person: approved, it succeeds;
     /// rejected, it fails. Jobs that `need` it wait with it.
     approval: Option<ApprovalFile>,
+    /// Makes the job a deployment of an app's manifests to cluster targets
+    /// (see docs/deployments.md). A deploy job has no `steps`.
+    deploy: Option<DeployFile>,
     /// Kubernetes jobs: resource requests and limits of the pod.
     resources: Option<ResourcesFile>,
     /// Kubernetes jobs: node labels the pod must be scheduled on.
@@ -143,6 +146,171 @@ pub struct JobFile {
 pub struct ApprovalFile {
     /// What is asked, e.g. `Ship 1.4 to production?`.
     message: String,
+}
+
+/// A deployment: an app's manifests shipped to targets, wave after wave.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct DeployFile {
+    /// The app's name (a Kubernetes label value).
+    #[schemars(regex(pattern = r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"))]
+    app: String,
+    /// The environment, e.g. `production` (a Kubernetes label value).
+    #[schemars(regex(pattern = r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"))]
+    environment: String,
+    /// The folder of manifests (YAML, `---` between objects), relative to the project; a folder with a `kustomization.yaml` is rendered as `kustomize build` would.
+    manifests: String,
+    /// Images to set, matched by repository: `repo:tag` is the default version;
+    /// a bare `repo` is set from `switchyard deploy --image repo:tag`;
+    /// `${{ needs.<job>.outputs.<name> }}` takes it from a needed job's output.
+    images: Option<OneOrMany<String>>,
+    /// Targets in waves: each entry is a wave (a target, or a list of targets
+    /// deployed at once); a wave starts when the one before succeeded.
+    targets: OneOrMany<OneOrMany<String>>,
+    /// How the new version replaces the old: `rolling` (default), `canary`,
+    /// or `{canary: {steps, pause, traffic, ...}}`.
+    strategy: Option<StrategyFile>,
+    /// Prometheus checks at each canary step.
+    analysis: Option<AnalysisFile>,
+    /// Whether a person approves before anything is applied (default: true
+    /// for production environments).
+    approval: Option<bool>,
+}
+
+/// Measurements at each canary step.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct AnalysisFile {
+    /// Time between two measurements (default 30s).
+    interval: Option<DurationText>,
+    /// Measurements per step (default 3).
+    #[schemars(range(min = 1, max = 100))]
+    count: Option<u32>,
+    /// Failed measurements tolerated per step (default 0).
+    #[schemars(range(min = 0, max = 100))]
+    failure_limit: Option<u32>,
+    /// The Prometheus source (default: the target's, else the default one).
+    source: Option<String>,
+    /// The checks.
+    #[schemars(length(min = 1))]
+    queries: Vec<CheckFile>,
+}
+
+/// One PromQL check.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct CheckFile {
+    /// Its name.
+    name: Option<String>,
+    /// The PromQL query; `{{version}}`, `{{stable_version}}`, `{{app}}` and `{{namespace}}` are replaced.
+    query: String,
+    /// When a measurement passes, e.g. `< 0.01`.
+    #[schemars(regex(pattern = r"^\s*(<=|>=|==|<|>)\s*[-+]?[0-9.eE+-]+\s*$"))]
+    success: String,
+}
+
+/// A deployment strategy.
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum StrategyFile {
+    /// By name, with the defaults.
+    Name(StrategyName),
+    /// A canary with its settings.
+    Canary(CanaryStrategy),
+    /// A blue-green deployment with its settings.
+    BlueGreen(BlueGreenStrategy),
+}
+
+/// `blue-green: {...}`.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+#[allow(dead_code)]
+struct BlueGreenStrategy {
+    /// The settings.
+    #[serde(rename = "blue-green")]
+    blue_green: BlueGreenFile,
+}
+
+/// A blue-green deployment's settings.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct BlueGreenFile {
+    /// The Service switched to the new version (default: the manifests' only Service).
+    service: Option<String>,
+    /// How long the old version keeps running after the switch (default 0s), e.g. `10m`.
+    keep_old: Option<DurationText>,
+}
+
+/// A strategy's name.
+#[derive(JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+#[allow(dead_code)]
+enum StrategyName {
+    /// The Deployment's own rolling update, rolled back when it fails.
+    Rolling,
+    /// Steps of 25, 50 and 100% of the traffic by replica ratio.
+    Canary,
+    /// A preview beside the stable version, then the Service switched.
+    BlueGreen,
+}
+
+/// `canary: {...}`.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+#[allow(dead_code)]
+struct CanaryStrategy {
+    /// The canary's settings.
+    canary: CanaryFile,
+}
+
+/// A canary's steps and traffic.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct CanaryFile {
+    /// The canary's share of the traffic at each step, rising, in percent
+    /// (100 is added when missing: promotion).
+    steps: Option<Vec<u8>>,
+    /// How long each step holds before the next, e.g. `5m`.
+    pause: Option<DurationText>,
+    /// `replicas` (default: by replica ratio), `istio` (a VirtualService's
+    /// weights) or `gateway-api` (an HTTPRoute's backend weights).
+    traffic: Option<TrafficText>,
+    /// The stable Service.
+    service: Option<String>,
+    /// The VirtualService or HTTPRoute holding the weights (default: the app's name).
+    route: Option<String>,
+    /// Istio: requests with this header always go to the canary.
+    header: Option<HeaderFile>,
+}
+
+/// How a canary's traffic is split.
+#[derive(JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+#[allow(dead_code)]
+enum TrafficText {
+    /// By replica ratio.
+    Replicas,
+    /// Istio VirtualService weights.
+    Istio,
+    /// Gateway API HTTPRoute weights.
+    GatewayApi,
+}
+
+/// A request header and its exact value.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct HeaderFile {
+    /// The header's name.
+    name: String,
+    /// Its value.
+    value: String,
 }
 
 /// Resource requests and limits, e.g. `{requests: {cpu: 500m, memory: 1Gi}}`.
@@ -269,7 +437,8 @@ pub fn json_schema() -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::super::load::{
-        APPROVAL_KEYS, JOB_KEYS, PIPELINE_KEYS, REPORT_KEYS, RESOURCES_KEYS, STEP_KEYS, TOLERATION_KEYS,
+        ANALYSIS_KEYS, APPROVAL_KEYS, BLUE_GREEN_KEYS, CANARY_KEYS, CHECK_KEYS, DEPLOY_KEYS, HEADER_KEYS,
+        JOB_KEYS, PIPELINE_KEYS, REPORT_KEYS, RESOURCES_KEYS, STEP_KEYS, TOLERATION_KEYS,
     };
     use super::*;
     use std::collections::BTreeSet;
@@ -303,5 +472,11 @@ mod tests {
         assert_eq!(props(&schema, Some("ResourcesFile")), set(RESOURCES_KEYS));
         assert_eq!(props(&schema, Some("TolerationFile")), set(TOLERATION_KEYS));
         assert_eq!(props(&schema, Some("ApprovalFile")), set(APPROVAL_KEYS));
+        assert_eq!(props(&schema, Some("DeployFile")), set(DEPLOY_KEYS));
+        assert_eq!(props(&schema, Some("CanaryFile")), set(CANARY_KEYS));
+        assert_eq!(props(&schema, Some("BlueGreenFile")), set(BLUE_GREEN_KEYS));
+        assert_eq!(props(&schema, Some("HeaderFile")), set(HEADER_KEYS));
+        assert_eq!(props(&schema, Some("AnalysisFile")), set(ANALYSIS_KEYS));
+        assert_eq!(props(&schema, Some("CheckFile")), set(CHECK_KEYS));
     }
 }

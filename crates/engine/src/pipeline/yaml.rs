@@ -109,7 +109,25 @@ enum Frame {
 
 /// Parses one YAML document. An empty document yields a `Null` node.
 pub fn parse(src: &str) -> Result<Node, YamlError> {
+    let mut docs = parse_documents(src, false)?;
+    Ok(docs.pop().unwrap_or(Node {
+        pos: Pos { line: 1, column: 1 },
+        value: Value::Null,
+    }))
+}
+
+/// Parses every document of a YAML stream (`---` between them), as
+/// Kubernetes manifests are written. Empty documents are left out.
+pub fn parse_stream(src: &str) -> Result<Vec<Node>, YamlError> {
+    Ok(parse_documents(src, true)?
+        .into_iter()
+        .filter(|n| !matches!(n.value, Value::Null))
+        .collect())
+}
+
+fn parse_documents(src: &str, several: bool) -> Result<Vec<Node>, YamlError> {
     let mut parser = Parser::new_from_str(src);
+    let mut done: Vec<Node> = Vec::new();
     let mut stack: Vec<Frame> = Vec::new();
     let mut anchors: HashMap<usize, Node> = HashMap::new();
     let mut alias_nodes = 0usize;
@@ -137,6 +155,12 @@ pub fn parse(src: &str) -> Result<Node, YamlError> {
             Event::StreamEnd => break,
             Event::DocumentStart(_) => {
                 documents += 1;
+                if several {
+                    if let Some(r) = root.take() {
+                        done.push(r);
+                    }
+                    continue;
+                }
                 if documents > 1 {
                     return Err(YamlError {
                         pos,
@@ -274,10 +298,68 @@ pub fn parse(src: &str) -> Result<Node, YamlError> {
             message: "the YAML document ends in the middle of a structure".into(),
         });
     }
-    Ok(root.unwrap_or(Node {
-        pos: Pos { line: 1, column: 1 },
-        value: Value::Null,
-    }))
+    if let Some(r) = root {
+        done.push(r);
+    }
+    Ok(done)
+}
+
+impl Node {
+    /// The node as JSON, with plain scalars typed by the YAML 1.2 core
+    /// schema (`true`, `42`, `1.5` are a boolean and numbers; quoted, text),
+    /// as `kubectl` reads manifests.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value as J;
+        match &self.value {
+            Value::Null => J::Null,
+            Value::Scalar { text, quoted: true } => J::String(text.clone()),
+            Value::Scalar { text, quoted: false } => plain_scalar(text),
+            Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
+            Value::Map(entries) => {
+                let mut m = serde_json::Map::new();
+                for (k, v) in entries {
+                    m.insert(k.text.clone(), v.to_json());
+                }
+                J::Object(m)
+            }
+        }
+    }
+}
+
+/// A plain scalar under the YAML 1.2 core schema.
+fn plain_scalar(text: &str) -> serde_json::Value {
+    use serde_json::Value as J;
+    match text {
+        "true" | "True" | "TRUE" => return J::Bool(true),
+        "false" | "False" | "FALSE" => return J::Bool(false),
+        _ => {}
+    }
+    let digits = |s: &str, radix: u32| !s.is_empty() && s.chars().all(|c| c.is_digit(radix));
+    let signed = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let integer = if digits(signed, 10) {
+        text.parse::<i64>().ok()
+    } else if let Some(h) = text.strip_prefix("0x").filter(|h| digits(h, 16)) {
+        i64::from_str_radix(h, 16).ok()
+    } else if let Some(o) = text.strip_prefix("0o").filter(|o| digits(o, 8)) {
+        i64::from_str_radix(o, 8).ok()
+    } else {
+        None
+    };
+    if let Some(n) = integer {
+        return J::from(n);
+    }
+    let float_chars = |s: &str| {
+        s.chars().any(|c| c.is_ascii_digit())
+            && s.chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '-' | '+'))
+    };
+    if float_chars(signed)
+        && let Ok(f) = text.parse::<f64>()
+        && let Some(n) = serde_json::Number::from_f64(f)
+    {
+        return J::Number(n);
+    }
+    J::String(text.to_string())
 }
 
 fn check_tag(tag: Option<&saphyr_parser::Tag>, pos: Pos) -> Result<(), YamlError> {
@@ -408,6 +490,18 @@ mod tests {
         let err = parse("a: [1, 2\nb: 3\n").unwrap_err();
         assert!(err.message.starts_with("YAML syntax error"), "{err:?}");
         assert!(err.pos.line >= 1);
+    }
+
+    #[test]
+    fn a_stream_holds_every_document() {
+        let docs = parse_stream("---\na: 1\n---\n---\nb: \"2\"\nc: [true, 0x10, 1.5, 1.2.3, '3']\n").unwrap();
+        assert_eq!(docs.len(), 2, "the empty document is left out");
+        assert_eq!(docs[0].to_json(), serde_json::json!({"a": 1}));
+        assert_eq!(
+            docs[1].to_json(),
+            serde_json::json!({"b": "2", "c": [true, 16, 1.5, "1.2.3", "3"]})
+        );
+        assert_eq!(docs[1].pos.line, 5);
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -46,6 +46,8 @@ struct LocalJob {
     ctx: JobContext,
     /// (process group id, pid of the step's shell) of every step started.
     groups: Vec<(i32, i32)>,
+    /// The file `SWITCHYARD_OUTPUT` names (removed with the job).
+    output: Option<Arc<tempfile::TempPath>>,
 }
 
 struct LocalStep {
@@ -178,21 +180,31 @@ impl Runner for LocalRunner {
                 job.workspace.display()
             )));
         }
+        let output = tokio::task::spawn_blocking(|| {
+            tempfile::Builder::new()
+                .prefix("switchyard-output-")
+                .tempfile()
+                .map(|f| f.into_temp_path())
+        })
+        .await
+        .map_err(|e| RunnerError::Other(e.to_string()))?
+        .map_err(|e| RunnerError::prepare_permanent(format!("cannot create the job's output file: {e}")))?;
         self.jobs().insert(
             job.key,
             LocalJob {
                 ctx: job.clone(),
                 groups: Vec::new(),
+                output: Some(Arc::new(output)),
             },
         );
         Ok(())
     }
 
     async fn start(&self, key: StepKey, spec: &StepSpec) -> Result<(), RunnerError> {
-        let ctx = self
+        let (ctx, output) = self
             .jobs()
             .get(&key.job)
-            .map(|j| j.ctx.clone())
+            .map(|j| (j.ctx.clone(), j.output.clone()))
             .ok_or(RunnerError::UnknownStep(key))?;
         let dir = start_dir(
             &ctx.workspace,
@@ -219,6 +231,9 @@ impl Runner for LocalRunner {
             .env("SWITCHYARD_JOB", &ctx.job)
             .env("SWITCHYARD_ATTEMPT", ctx.attempt.to_string())
             .env("SWITCHYARD_WORKSPACE", &ctx.workspace);
+        if let Some(path) = &output {
+            cmd.env("SWITCHYARD_OUTPUT", path.as_os_str());
+        }
         for (k, v) in ctx.env.iter().chain(spec.env.iter()) {
             cmd.env(k, v);
         }
@@ -353,6 +368,25 @@ impl Runner for LocalRunner {
                 path: m.path,
             })
             .collect())
+    }
+
+    async fn outputs(&self, job: JobKey) -> Result<Vec<u8>, RunnerError> {
+        let Some(path) = self.jobs().get(&job).and_then(|j| j.output.clone()) else {
+            return Ok(Vec::new());
+        };
+        tokio::task::spawn_blocking(move || {
+            use std::io::Read;
+            let mut bytes = Vec::new();
+            std::fs::File::open(&*path)
+                .and_then(|f| {
+                    f.take(crate::outputs::MAX_BYTES as u64 + 1)
+                        .read_to_end(&mut bytes)
+                })
+                .map(|_| bytes)
+                .map_err(|e| RunnerError::Other(format!("cannot read the job's outputs: {e}")))
+        })
+        .await
+        .map_err(|e| RunnerError::Other(e.to_string()))?
     }
 
     async fn cleanup(&self, job: JobKey) -> Result<(), RunnerError> {

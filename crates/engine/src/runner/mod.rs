@@ -260,6 +260,14 @@ pub trait Runner: Send + Sync {
         dest: &Path,
     ) -> Result<Vec<CollectedFile>, RunnerError>;
 
+    /// What the job's steps wrote to the file named by `SWITCHYARD_OUTPUT`
+    /// (see [`crate::outputs`]), read once its steps have succeeded; empty
+    /// when they wrote nothing. At most [`crate::outputs::MAX_BYTES`] + 1
+    /// bytes are returned, so that too much is seen as too much.
+    async fn outputs(&self, _job: JobKey) -> Result<Vec<u8>, RunnerError> {
+        Ok(Vec::new())
+    }
+
     /// Releases everything the job used. Always called, once, last. Also
     /// called for jobs this runner instance never prepared (left over by an
     /// earlier Switchyard, see [`live_jobs`](Runner::live_jobs)).

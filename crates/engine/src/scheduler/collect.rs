@@ -11,11 +11,17 @@ use super::steps::JobRun;
 
 impl JobRun {
     /// Keeps artifacts and reads JUnit reports, after the steps (also failed ones).
-    pub(super) async fn collect(&self, runner: &dyn Runner, logs: &mut LogWriter) {
+    /// `warnings` are the job's earlier ones (its outputs'), kept with these.
+    pub(super) async fn collect(&self, runner: &dyn Runner, logs: &mut LogWriter, mut warnings: Vec<String>) {
         if self.job.artifacts.is_empty() && self.job.junit.is_empty() {
+            if !warnings.is_empty() {
+                for w in &warnings {
+                    logs.system(None, &format!("warning: {w}")).await;
+                }
+                self.inner.store.job_warnings(self.job_id, warnings).await;
+            }
             return;
         }
-        let mut warnings: Vec<String> = Vec::new();
         let staging = self
             .inner
             .home

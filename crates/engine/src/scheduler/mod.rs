@@ -20,6 +20,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 mod collect;
+mod deploy;
 mod gate;
 mod pump;
 mod steps;
@@ -315,6 +316,18 @@ async fn run_dag(
         token: token.clone(),
         resume,
     };
+    let deploy_job = |i: usize, spec: &crate::pipeline::Deploy| deploy::DeployJob {
+        inner: inner.clone(),
+        run_id: run.id,
+        job_id: run.job_ids[i],
+        name: plan.jobs[i].name.as_str().into(),
+        spec: spec.clone(),
+        workspace: workspace.to_path_buf(),
+        commit: run.commit.clone(),
+        options: run.options.deploy.clone(),
+        timeout: plan.jobs[i].timeout,
+        token: token.clone(),
+    };
     // A resumed run: ended jobs stay ended, running ones are re-attached.
     for (i, r) in run.resume.iter().enumerate() {
         match r {
@@ -322,8 +335,17 @@ async fn run_dag(
             Resume::Ended(status) => statuses[i] = *status,
             Resume::Running(job) => {
                 started[i] = true;
-                let job = job_run(i, Some(job.clone()));
-                let task = running.spawn(async move { (i, job.run().await) });
+                let task = match &plan.jobs[i].kind {
+                    // A deployment goes on with the one its job recorded.
+                    JobKind::Deploy(spec) => {
+                        let job = deploy_job(i, spec);
+                        running.spawn(async move { (i, job.run().await) })
+                    }
+                    _ => {
+                        let job = job_run(i, Some(job.clone()));
+                        running.spawn(async move { (i, job.run().await) })
+                    }
+                };
                 tasks.insert(task.id(), i);
             }
         }
@@ -384,6 +406,10 @@ async fn run_dag(
                                     token: token.clone(),
                                 };
                                 running.spawn(async move { (i, gate.run().await) })
+                            }
+                            JobKind::Deploy(spec) => {
+                                let job = deploy_job(i, spec);
+                                running.spawn(async move { (i, job.run().await) })
                             }
                         };
                         tasks.insert(task.id(), i);

@@ -338,8 +338,12 @@ impl JobRun {
                         resume.as_ref(),
                     )
                     .await;
+                let mut warnings = Vec::new();
+                if result.status == JobStatus::Succeeded {
+                    warnings = self.keep_outputs(runner.as_ref(), logs, &masking).await;
+                }
                 if result.status != JobStatus::Cancelled {
-                    self.collect(runner.as_ref(), logs).await;
+                    self.collect(runner.as_ref(), logs, warnings).await;
                 }
                 result
             }
@@ -350,6 +354,47 @@ impl JobRun {
             logs.system(None, &masking.mask_str(&msg)).await;
         }
         result
+    }
+
+    /// Reads and keeps what the job wrote to `$SWITCHYARD_OUTPUT`; returns
+    /// warnings (outputs that could not be kept do not fail the job, but a
+    /// job that needs them will say what is missing).
+    async fn keep_outputs(
+        &self,
+        runner: &dyn Runner,
+        logs: &mut LogWriter,
+        masking: &Secrets,
+    ) -> Vec<String> {
+        let bytes = match runner.outputs(self.key()).await {
+            Ok(b) => b,
+            Err(e) => return vec![masking.mask_str(&format!("could not read the job's outputs: {e}"))],
+        };
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Vec::new();
+        }
+        let mut outputs = match crate::outputs::parse(&bytes) {
+            Ok(o) => o,
+            Err(e) => return vec![masking.mask_str(&format!("outputs not kept: {e}"))],
+        };
+        let mut warnings = Vec::new();
+        // A secret never leaves the job through an output.
+        let secret: Vec<String> = outputs
+            .iter()
+            .filter(|(_, v)| masking.mask_str(v) != **v)
+            .map(|(k, _)| k.clone())
+            .collect();
+        for name in secret {
+            outputs.remove(&name);
+            warnings.push(format!("output `{name}` holds a secret's value and was not kept"));
+        }
+        if !outputs.is_empty() {
+            let names: Vec<&str> = outputs.keys().map(String::as_str).collect();
+            logs.system(None, &format!("outputs: {}", names.join(", "))).await;
+            if let Err(e) = self.inner.store.job_outputs(self.job_id, outputs).await {
+                warnings.push(format!("could not keep the outputs: {e}"));
+            }
+        }
+        warnings
     }
 
     /// Prepares the job on its runner, within the job's timeout and subject

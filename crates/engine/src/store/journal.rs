@@ -85,6 +85,9 @@ enum Row {
         name: String,
     },
     ConfigChanged,
+    Alerts {
+        opened: Vec<i64>,
+    },
 }
 
 impl Row {
@@ -154,6 +157,9 @@ impl Row {
             },
             // Each process watches the file itself.
             Event::ConfigChanged => Row::ConfigChanged,
+            Event::Alerts { opened } => Row::Alerts {
+                opened: opened.clone(),
+            },
         }
     }
 
@@ -227,6 +233,7 @@ impl Row {
             Row::Decided { run_id, job_id } => Event::Decided { run_id, job_id },
             Row::Project { name } => Event::Project { name: name.into() },
             Row::ConfigChanged => Event::ConfigChanged,
+            Row::Alerts { opened } => Event::Alerts { opened },
         }))
     }
 }

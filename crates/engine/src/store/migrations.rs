@@ -174,6 +174,111 @@ ALTER TABLE projects ADD COLUMN removed_at INTEGER;
     Sql(r#"
 CREATE INDEX test_results_by_name ON test_results(name);
 "#),
+    // 9: runs by start time (markers on charts, analytics over a window).
+    Sql(r#"
+CREATE INDEX runs_by_start ON runs(started_at);
+"#),
+    // 10: alerts (one per rule and series), their state changes, incidents
+    // (alerts grouped by app, target and environment) and silences.
+    Sql(r#"
+CREATE TABLE incidents (
+    id              INTEGER PRIMARY KEY,
+    key             TEXT NOT NULL,
+    started_at      INTEGER NOT NULL,
+    resolved_at     INTEGER,
+    acknowledged_at INTEGER,
+    run_id          INTEGER
+);
+CREATE INDEX incidents_open ON incidents(key) WHERE resolved_at IS NULL;
+CREATE TABLE alerts (
+    id           INTEGER PRIMARY KEY,
+    rule         TEXT NOT NULL,
+    fingerprint  TEXT NOT NULL,
+    labels       TEXT NOT NULL,
+    severity     TEXT NOT NULL,
+    state        TEXT NOT NULL,
+    since        INTEGER,
+    firing_since INTEGER,
+    value        REAL,
+    incident_id  INTEGER REFERENCES incidents(id),
+    silenced_until INTEGER,
+    updated_at   INTEGER NOT NULL,
+    UNIQUE (rule, fingerprint)
+);
+CREATE TABLE alert_events (
+    alert_id INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
+    at       INTEGER NOT NULL,
+    state    TEXT NOT NULL,
+    value    REAL
+);
+CREATE INDEX alert_events_by_alert ON alert_events(alert_id, at);
+"#),
+    // 11: runs by creation time (delivery figures over a window).
+    Sql(r#"
+CREATE INDEX runs_by_created ON runs(created_at);
+"#),
+    // 12: the last data of each dashboard (or chart), so it opens offline.
+    Sql(r#"
+CREATE TABLE metric_snapshots (
+    key      TEXT PRIMARY KEY,
+    taken_at INTEGER NOT NULL,
+    data     TEXT NOT NULL
+);
+"#),
+    // 13: deployments, their targets, and what happened to them.
+    Sql(r#"
+CREATE TABLE deployments (
+    id          INTEGER PRIMARY KEY,
+    app         TEXT NOT NULL,
+    environment TEXT NOT NULL,
+    revision    INTEGER NOT NULL,
+    status      TEXT NOT NULL,
+    strategy    TEXT NOT NULL,
+    image       TEXT,
+    version     TEXT NOT NULL,
+    commit_sha  TEXT,
+    -- No cascade: a deployment's record outlives its run's pruning.
+    run_id      INTEGER NOT NULL,
+    job_id      INTEGER NOT NULL,
+    reason      TEXT,
+    created_at  INTEGER NOT NULL,
+    finished_at INTEGER,
+    -- When the deployed commit was first seen (its first run): lead time.
+    first_seen_at INTEGER,
+    UNIQUE (app, environment, revision)
+);
+CREATE INDEX deployments_by_run ON deployments(run_id);
+CREATE TABLE deployment_targets (
+    deployment_id INTEGER NOT NULL REFERENCES deployments(id) ON DELETE CASCADE,
+    target        TEXT NOT NULL,
+    wave          INTEGER NOT NULL,
+    position      INTEGER NOT NULL,
+    status        TEXT NOT NULL,
+    reason        TEXT,
+    started_at    INTEGER,
+    finished_at   INTEGER,
+    PRIMARY KEY (deployment_id, target)
+);
+CREATE TABLE deployment_events (
+    id            INTEGER PRIMARY KEY,
+    deployment_id INTEGER NOT NULL REFERENCES deployments(id) ON DELETE CASCADE,
+    target        TEXT,
+    at            INTEGER NOT NULL,
+    kind          TEXT NOT NULL,
+    message       TEXT
+);
+CREATE INDEX deployment_events_by_deployment ON deployment_events(deployment_id, id);
+-- Covers what DORA reads: one index scan, no table lookups.
+CREATE INDEX deployments_by_environment ON deployments(environment, app, created_at, status, finished_at, first_seen_at);
+CREATE INDEX deployments_by_job ON deployments(job_id);
+CREATE INDEX deployments_by_time ON deployments(created_at);
+-- Lead time: the first run of a deployed commit.
+CREATE INDEX runs_by_commit ON runs(commit_sha, created_at);
+"#),
+    // 14: a job's outputs (JSON object of name -> value), for the jobs that need it.
+    Sql(r#"
+ALTER TABLE jobs ADD COLUMN outputs TEXT;
+"#),
 ];
 
 fn redact_stored_remotes(tx: &Transaction<'_>) -> rusqlite::Result<()> {

@@ -119,6 +119,8 @@ pub struct JobRecord {
     pub prompt: Option<String>,
     /// How an approval job was decided, once it was.
     pub decision: Option<Decision>,
+    /// What its steps wrote to `$SWITCHYARD_OUTPUT`, once it succeeded.
+    pub outputs: std::collections::BTreeMap<String, String>,
 }
 
 /// A person's decision on an approval job.
@@ -477,12 +479,13 @@ impl Store {
         .await
     }
 
-    /// Approval jobs that wait for a person: their run, name, message and
+    /// Jobs that wait for a person (approval gates, deployments that ask):
+    /// their run, name, question and
     /// since when they wait; oldest first.
     pub async fn waiting_gates(&self) -> Result<Vec<(RunSummary, String, String, Option<i64>)>, StoreError> {
         self.read(|c| {
             let mut st = c.prepare_cached(&format!(
-                "SELECT {RUN_COLUMNS}, j.name, COALESCE(j.prompt, ''), j.started_at
+                "SELECT {RUN_COLUMNS}, j.name, COALESCE(j.prompt, j.reason, ''), j.started_at
                  FROM jobs j JOIN runs r ON r.id = j.run_id JOIN projects p ON p.id = r.project_id
                  WHERE j.status = 'waiting' AND r.status IN ('queued', 'running')
                  ORDER BY j.started_at, j.id"
@@ -585,7 +588,7 @@ impl Store {
             };
             let mut jobs_st = c.prepare_cached(
                 "SELECT id, name, runner, needs, status, attempts, reason, warnings, started_at, finished_at,
-                        tests_passed, tests_failed, tests_skipped, kind, prompt, decision
+                        tests_passed, tests_failed, tests_skipped, kind, prompt, decision, outputs
                  FROM jobs WHERE run_id = ?1 ORDER BY idx",
             )?;
             let mut jobs = jobs_st
@@ -613,6 +616,10 @@ impl Store {
                         decision: r
                             .get::<_, Option<String>>(15)?
                             .and_then(|d| serde_json::from_str(&d).ok()),
+                        outputs: r
+                            .get::<_, Option<String>>(16)?
+                            .and_then(|o| serde_json::from_str(&o).ok())
+                            .unwrap_or_default(),
                     })
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
@@ -986,6 +993,22 @@ impl Store {
         .await
     }
 
+    /// Keeps a job's outputs; committed when it returns, before the jobs
+    /// that need them can start.
+    pub async fn job_outputs(
+        &self,
+        job_id: i64,
+        outputs: std::collections::BTreeMap<String, String>,
+    ) -> Result<(), StoreError> {
+        self.write(move |c| {
+            let text = serde_json::to_string(&outputs).unwrap_or_else(|_| "{}".into());
+            c.prepare_cached("UPDATE jobs SET outputs = ?2 WHERE id = ?1")?
+                .execute(params![job_id, text])?;
+            Ok(())
+        })
+        .await
+    }
+
     /// Sets a job's warnings.
     pub async fn job_warnings(&self, job_id: i64, warnings: Vec<String>) {
         self.send("job warnings", move |c| {
@@ -1036,7 +1059,7 @@ impl Store {
             let n = c
                 .prepare_cached(
                     "UPDATE jobs SET decision = ?3
-                     WHERE id = ?2 AND run_id = ?1 AND kind = 'approval' AND status IN ('queued', 'waiting')
+                     WHERE id = ?2 AND run_id = ?1 AND ((kind = 'approval' AND status IN ('queued', 'waiting')) OR (kind = 'deploy' AND status = 'waiting'))
                        AND decision IS NULL",
                 )?
                 .execute(params![run_id, job_id, text])?;
@@ -1046,6 +1069,16 @@ impl Store {
                 Vec::new()
             };
             Ok((n > 0, events))
+        })
+        .await
+    }
+
+    /// Forgets the decision on a job (a deploy job that may ask again).
+    pub async fn clear_decision(&self, job_id: i64) -> Result<(), StoreError> {
+        self.write(move |c| {
+            c.prepare_cached("UPDATE jobs SET decision = NULL WHERE id = ?1")?
+                .execute([job_id])?;
+            Ok(())
         })
         .await
     }

@@ -27,6 +27,9 @@ pub struct RunSnapshot {
     pub source: String,
     /// The commit the run was started at.
     pub commit: Option<String>,
+    /// `RunOptions::deploy`.
+    #[serde(default)]
+    pub deploy: crate::state::DeployOptions,
 }
 
 /// How far a job's log got, per attempt and step.

@@ -262,7 +262,8 @@ async fn events_announce_every_state_change_in_order() {
             Event::Project { .. }
             | Event::CancelRequested { .. }
             | Event::Decided { .. }
-            | Event::ConfigChanged => continue,
+            | Event::ConfigChanged
+            | Event::Alerts { .. } => continue,
         });
     }
     assert_eq!(

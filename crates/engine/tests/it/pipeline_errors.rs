@@ -49,7 +49,7 @@ fn unknown_keys_suggest_the_intended_key() {
     assert_eq!(
         e,
         vec![
-            "switchyard.yaml:4:5: unknown key `colour` in job `a`; expected one of: needs, runner, image, env, working_dir, timeout, retry, if, secrets, artifacts, reports, matrix, steps, approval, resources, node_selector, tolerations, service_account, image_pull_secrets"
+            "switchyard.yaml:4:5: unknown key `colour` in job `a`; expected one of: needs, runner, image, env, working_dir, timeout, retry, if, secrets, artifacts, reports, matrix, steps, approval, deploy, resources, node_selector, tolerations, service_account, image_pull_secrets"
         ]
     );
 }
@@ -331,17 +331,22 @@ fn example_pipelines_in_the_repository_are_valid() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let demo = root.join("examples/demo/switchyard.yaml");
     pipeline::load_file(&demo).unwrap_or_else(|e| panic!("examples/demo: {e}"));
-    let docs = std::fs::read_to_string(root.join("docs/pipeline-format.md")).unwrap();
-    let mut checked = 0;
-    for block in docs.split("```yaml\n").skip(1) {
-        let yaml = block.split("```").next().unwrap();
-        if yaml.contains("jobs:") {
-            pipeline::load(Path::new("docs/pipeline-format.md"), yaml)
-                .unwrap_or_else(|e| panic!("example in docs/pipeline-format.md is invalid:\n{yaml}\n{e}"));
-            checked += 1;
+    for (doc, at_least) in [("docs/pipeline-format.md", 5), ("docs/deployments.md", 2)] {
+        let docs = std::fs::read_to_string(root.join(doc)).unwrap();
+        let mut checked = 0;
+        for block in docs.split("```yaml\n").skip(1) {
+            let yaml = block.split("```").next().unwrap();
+            if yaml.contains("jobs:") {
+                pipeline::load(Path::new(doc), yaml)
+                    .unwrap_or_else(|e| panic!("example in {doc} is invalid:\n{yaml}\n{e}"));
+                checked += 1;
+            }
         }
+        assert!(
+            checked >= at_least,
+            "expected the examples of {doc}, found {checked}"
+        );
     }
-    assert!(checked >= 5, "expected the docs' examples, found {checked}");
 }
 
 proptest! {
@@ -422,4 +427,156 @@ fn approval_jobs_are_gates_with_a_message_and_nothing_to_run() {
         e[0].starts_with("switchyard.yaml:3:15: `approval` of job `gate` must be a mapping"),
         "{e:?}"
     );
+}
+
+#[test]
+fn deploy_jobs_plan_waves_of_targets_and_nothing_to_run() {
+    let p = ok(
+        "jobs:\n  test: {steps: [make test]}\n  ship:\n    needs: test\n    timeout: 30m\n    deploy:\n      app: web\n      environment: production\n      manifests: k8s/prod\n      images: [ghcr.io/acme/web, 'envoyproxy/envoy:v1.30']\n      targets: [[eks-prod], [aks-prod, gke-prod], dr]\n",
+    );
+    let plan = Plan::new(&p);
+    let ship = plan.jobs.iter().find(|j| j.name == "ship").unwrap();
+    let pipeline::plan::JobKind::Deploy(d) = &ship.kind else {
+        panic!("not a deploy job: {ship:#?}")
+    };
+    assert_eq!(
+        d.waves,
+        vec![
+            vec!["eks-prod".to_string()],
+            vec!["aks-prod".into(), "gke-prod".into()],
+            vec!["dr".into()]
+        ]
+    );
+    assert_eq!(
+        (d.app.as_str(), d.environment.as_str(), d.manifests.as_str()),
+        ("web", "production", "k8s/prod")
+    );
+    assert_eq!(d.strategy, pipeline::Strategy::Rolling);
+    assert!(ship.steps.is_empty());
+    // One name is one wave of one target.
+    let p = ok("jobs:\n  ship: {deploy: {app: web, environment: dev, manifests: k8s, targets: kind-dev}}\n");
+    assert_eq!(
+        p.jobs[0].deploy.as_ref().unwrap().waves,
+        vec![vec!["kind-dev".to_string()]]
+    );
+}
+
+#[test]
+fn deploy_job_mistakes_point_at_their_line() {
+    let e = errors(
+        "jobs:\n  ship:\n    steps: [make]\n    deploy:\n      app: Web App\n      environment: prod\n      manifests: ../k8s\n      images: ['ghcr.io/acme/web:']\n      targets: [[a, b], [b], []]\n      strategy: blue-gren\n      replicas: 2\n",
+    );
+    let text = e.join("\n");
+    for expected in [
+        "switchyard.yaml:3:5: `steps` cannot be used in job `ship`, a deploy job",
+        "switchyard.yaml:5:12: `deploy.app` of job `ship` `Web App` must be a Kubernetes label value",
+        "switchyard.yaml:7:18: `deploy.manifests` of job `ship` `../k8s`",
+        "switchyard.yaml:8:16: `ghcr.io/acme/web:` in `deploy.images` of job `ship` ends with `:` but has no tag",
+        "switchyard.yaml:9:26: target `b` is named twice",
+        "switchyard.yaml:9:30: a wave of `deploy.targets` of job `ship` is empty",
+        "switchyard.yaml:10:17: unknown `deploy.strategy` of job `ship` `blue-gren`; did you mean `blue-green`?",
+        "switchyard.yaml:11:7: unknown key `replicas` in `deploy` of job `ship`",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    let e = errors("jobs:\n  ship:\n    deploy: {app: web}\n");
+    assert_eq!(
+        e,
+        [
+            "switchyard.yaml:3:5: `deploy` of job `ship` needs `environment`, `manifests` (a folder of YAML), `targets`"
+        ]
+    );
+}
+
+#[test]
+fn deploy_images_from_outputs_must_name_a_needed_job() {
+    let p = ok(
+        "jobs:\n  build: {steps: [make]}\n  ship:\n    needs: build\n    deploy: {app: web, environment: dev, manifests: k8s, targets: a, images: ['${{ needs.build.outputs.image }}', 'ghcr.io/acme/api:${{needs.build.outputs.tag}}']}\n",
+    );
+    assert_eq!(p.jobs[1].deploy.as_ref().unwrap().images.len(), 2);
+    let e = errors(
+        "jobs:\n  build: {steps: [make]}\n  ship:\n    deploy:\n      app: web\n      environment: dev\n      manifests: k8s\n      targets: a\n      images:\n        - ${{ needs.build.outputs.image }}\n        - ${{ matrix.os }}\n        - 'a b:${{ needs.build.outputs.tag }}'\n",
+    );
+    assert_eq!(
+        e,
+        [
+            "switchyard.yaml:10:11: `${{ needs.build.outputs.image }}` in `deploy.images` of job `ship` uses an output of `build`, which this job does not need; add `needs: build`",
+            "switchyard.yaml:11:11: `${{ matrix.os }}` is not an output reference; write `${{ needs.<job>.outputs.<name> }}` (in `deploy.images` of job `ship`)",
+            "switchyard.yaml:12:11: `a b:${{ needs.build.outputs.tag }}` in `deploy.images` of job `ship` is not an image reference; give one like `ghcr.io/acme/web:1.4`",
+            "switchyard.yaml:12:11: `a b:${{ needs.build.outputs.tag }}` in `deploy.images` of job `ship` uses an output of `build`, which this job does not need; add `needs: build`",
+        ]
+    );
+}
+
+#[test]
+fn canary_strategies_read_their_steps_and_traffic() {
+    let p = ok(
+        "jobs:\n  ship:\n    deploy:\n      app: web\n      environment: prod\n      manifests: k8s\n      targets: a\n      strategy:\n        canary: {steps: [10, 25%, 50], pause: 5m, traffic: istio, header: {name: x-canary, value: 'yes'}}\n",
+    );
+    let pipeline::Strategy::Canary(c) = &p.jobs[0].deploy.as_ref().unwrap().strategy else {
+        panic!("not a canary")
+    };
+    assert_eq!(c.steps, [10, 25, 50, 100], "promotion is the last step");
+    assert_eq!(c.pause, Some(std::time::Duration::from_secs(300)));
+    assert_eq!(c.traffic, pipeline::Traffic::Istio);
+    assert_eq!(c.header, Some(("x-canary".into(), "yes".into())));
+    let p = ok(
+        "jobs:\n  ship: {deploy: {app: web, environment: prod, manifests: k8s, targets: a, strategy: canary}}\n",
+    );
+    let pipeline::Strategy::Canary(c) = &p.jobs[0].deploy.as_ref().unwrap().strategy else {
+        panic!("not a canary")
+    };
+    assert_eq!(
+        (c.steps.as_slice(), c.traffic),
+        ([25, 50, 100].as_slice(), pipeline::Traffic::Replicas)
+    );
+
+    let e = errors(
+        "jobs:\n  ship:\n    deploy:\n      app: web\n      environment: prod\n      manifests: k8s\n      targets: a\n      strategy:\n        canary: {steps: [50, 20, 120], traffic: linkerd, header: {name: x}}\n",
+    );
+    let text = e.join("\n");
+    for expected in [
+        "9:30: `canary.steps` of job `ship` must rise step by step; 20 follows 50",
+        "9:34: `canary.steps` of job `ship`: `120` is not a share of the traffic from 1 to 100",
+        "9:49: unknown `canary.traffic` of job `ship` `linkerd`",
+        "`canary.header` of job `ship` needs `name` and `value`",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    let e = errors(
+        "jobs:\n  ship:\n    deploy:\n      app: web\n      environment: prod\n      manifests: k8s\n      targets: a\n      strategy:\n        canary: {header: {name: x, value: y}}\n",
+    );
+    assert!(
+        e[0].contains("`header` routes a test audience with Istio only; add `traffic: istio`"),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn analyses_read_their_checks_and_refuse_what_cannot_be_measured() {
+    let p = ok(
+        "jobs:\n  ship:\n    deploy:\n      app: web\n      environment: prod\n      manifests: k8s\n      targets: a\n      strategy: canary\n      analysis:\n        interval: 10s\n        count: 4\n        queries:\n          - {name: errors, query: 'sum(rate(x{version=\"{{version}}\"}[1m]))', success: '< 0.01'}\n          - {query: up, success: '>= 1'}\n",
+    );
+    let a = p.jobs[0].deploy.as_ref().unwrap().analysis.clone().unwrap();
+    assert_eq!(
+        (a.interval, a.count, a.failure_limit),
+        (std::time::Duration::from_secs(10), 4, 0)
+    );
+    assert_eq!(a.checks[0].success.to_string(), "< 0.01");
+    assert!(a.checks[0].success.holds(0.001) && !a.checks[0].success.holds(0.01));
+    assert_eq!(a.checks[1].name, "check 2");
+    assert!(a.checks[1].success.holds(1.0));
+
+    let e = errors(
+        "jobs:\n  ship:\n    deploy:\n      app: web\n      environment: prod\n      manifests: k8s\n      targets: a\n      analysis:\n        count: 0\n        queries:\n          - {name: errors, query: up, success: 'about 1'}\n          - {name: latency}\n",
+    );
+    let text = e.join("\n");
+    for expected in [
+        "8:7: `analysis` of job `ship` runs at a canary's steps or before a blue-green switch",
+        "9:16: `analysis.count` of job `ship` must be a whole number (1 to 100), found `0`",
+        "`about 1` is not a condition; write it like `< 0.01`",
+        "check 2 of `analysis.queries` of job `ship` needs `query` and `success`",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
 }

@@ -147,6 +147,8 @@ impl switchyard_engine::secrets::SecretStore for MapSecrets {
         let key = match scope {
             switchyard_engine::secrets::SecretScope::Global => name.to_string(),
             switchyard_engine::secrets::SecretScope::Project(p) => format!("{p}/{name}"),
+            switchyard_engine::secrets::SecretScope::Source(s) => format!("source:{s}/{name}"),
+            switchyard_engine::secrets::SecretScope::Webhook(w) => format!("webhook:{w}/{name}"),
         };
         Ok(self.0.get(&key).map(|v| secrecy::SecretString::from(v.clone())))
     }

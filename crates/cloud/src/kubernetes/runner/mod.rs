@@ -447,6 +447,28 @@ impl Runner for KubernetesRunner {
         self.collect_files(key, patterns, dest).await
     }
 
+    async fn outputs(&self, key: JobKey) -> Result<Vec<u8>, RunnerError> {
+        let job = self
+            .job(key)
+            .ok_or_else(|| RunnerError::Other("the job is not prepared".into()))?;
+        // One byte more than allowed, so that too much is seen as too much.
+        let script = format!(
+            "if [ -f .switchyard/output ]; then head -c {} .switchyard/output; fi",
+            switchyard_engine::outputs::MAX_BYTES + 1
+        );
+        let out = self
+            .run_in_pod(&job, "read the job's outputs", exec::sh(&script, &[]), None)
+            .await
+            .map_err(RunnerError::Other)?;
+        if !out.success() {
+            return Err(RunnerError::Other(format!(
+                "cannot read the job's outputs in the pod: {}",
+                out.failure()
+            )));
+        }
+        Ok(out.stdout)
+    }
+
     async fn cleanup(&self, key: JobKey) -> Result<(), RunnerError> {
         let known = lock(&self.jobs).remove(&key);
         if let Some(job) = &known {

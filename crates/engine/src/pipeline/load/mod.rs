@@ -14,8 +14,8 @@ pub(crate) use names::*;
 
 use super::yaml::{self, Key, Node, Pos, Value};
 use super::{
-    Approval, Condition, Diagnostic, InvalidPipeline, Job, Need, Pipeline, PodOptions, RunnerRef, Step,
-    parse_duration,
+    Analysis, Approval, BlueGreen, Canary, Check, Condition, Deploy, Diagnostic, InvalidPipeline, Job, Need,
+    Pipeline, PodOptions, RunnerRef, Step, Strategy, Threshold, Traffic, parse_duration,
 };
 
 /// The pipeline file's name at a project's root.
@@ -39,6 +39,7 @@ pub(crate) const JOB_KEYS: &[&str] = &[
     "matrix",
     "steps",
     "approval",
+    "deploy",
     "resources",
     "node_selector",
     "tolerations",
@@ -79,6 +80,31 @@ const NOT_FOR_APPROVAL: &[&str] = &[
     "service_account",
     "image_pull_secrets",
 ];
+/// Keys allowed in a job's `deploy:`.
+pub(crate) const DEPLOY_KEYS: &[&str] = &[
+    "app",
+    "environment",
+    "manifests",
+    "images",
+    "targets",
+    "strategy",
+    "analysis",
+    "approval",
+];
+/// Keys allowed in `deploy.analysis`.
+pub(crate) const ANALYSIS_KEYS: &[&str] = &["interval", "count", "failure_limit", "source", "queries"];
+/// Keys allowed in each of `deploy.analysis.queries`.
+pub(crate) const CHECK_KEYS: &[&str] = &["name", "query", "success"];
+/// The strategies `deploy.strategy` accepts.
+const STRATEGIES: &[&str] = &["rolling", "canary", "blue-green"];
+/// Keys allowed in `deploy.strategy.blue-green`.
+pub(crate) const BLUE_GREEN_KEYS: &[&str] = &["service", "keep_old"];
+/// Keys allowed in `deploy.strategy.canary`.
+pub(crate) const CANARY_KEYS: &[&str] = &["steps", "pause", "traffic", "service", "route", "header"];
+/// Keys allowed in `deploy.strategy.canary.header`.
+pub(crate) const HEADER_KEYS: &[&str] = &["name", "value"];
+/// Keys of a job that a deploy job may have besides `deploy` (it runs no steps).
+const FOR_DEPLOY: &[&str] = &["needs", "timeout", "if", "deploy"];
 /// Keys allowed under `reports`.
 pub(crate) const REPORT_KEYS: &[&str] = &["junit"];
 
@@ -468,6 +494,7 @@ impl Cx {
             matrix: IndexMap::new(),
             steps: Vec::new(),
             approval: None,
+            deploy: None,
         };
         if matches!(node.value, Value::Null) {
             self.error(key.pos, format!("{what} is empty; give it `steps:`"));
@@ -475,6 +502,7 @@ impl Cx {
         }
         let mut steps_node = None;
         let mut approval_node: Option<(&Key, &Node)> = None;
+        let mut deploy_node: Option<(&Key, &Node)> = None;
         let mut keys: Vec<&Key> = Vec::new();
         let mut first_pod_key: Option<&Key> = None;
         for (k, value) in self.entries(node, JOB_KEYS, &what) {
@@ -548,6 +576,7 @@ impl Cx {
                 "matrix" => job.matrix = self.matrix(value, &what),
                 "steps" => steps_node = Some(value),
                 "approval" => approval_node = Some((k, value)),
+                "deploy" => deploy_node = Some((k, value)),
                 "resources" => self.resources(value, &field, &mut job.pod),
                 "node_selector" => job.pod.node_selector = self.node_selector(value, &field),
                 "tolerations" => job.pod.tolerations = self.tolerations(value, &field),
@@ -584,6 +613,20 @@ impl Cx {
                 ),
             );
         }
+        if let Some((deploy_key, value)) = deploy_node {
+            for k in keys.iter().filter(|k| !FOR_DEPLOY.contains(&k.text.as_str())) {
+                self.error(
+                    k.pos,
+                    format!(
+                        "`{}` cannot be used in {what}, a deploy job (it applies manifests and runs no steps); move the work to a job it `needs`",
+                        k.text
+                    ),
+                );
+            }
+            let needs: Vec<String> = job.needs.iter().map(|n| n.job.clone()).collect();
+            job.deploy = self.deploy(deploy_key, value, &what, &needs);
+            return Some(job);
+        }
         if let Some((approval_key, value)) = approval_node {
             for k in keys
                 .iter()
@@ -608,6 +651,500 @@ impl Cx {
             Some(node) => job.steps = self.steps(node, &what),
         }
         Some(job)
+    }
+
+    /// `deploy: {app, environment, manifests, images, targets, strategy}`.
+    fn deploy(&mut self, key: &Key, node: &Node, job_what: &str, needs: &[String]) -> Option<Deploy> {
+        let what = format!("`deploy` of {job_what}");
+        if !matches!(node.value, Value::Map(_)) {
+            self.error(
+                node.pos,
+                format!(
+                    "{what} must be a mapping with `app`, `environment`, `manifests` and `targets`, found {}",
+                    node.kind()
+                ),
+            );
+            return None;
+        }
+        let (mut app, mut environment, mut manifests) = (None, None, None);
+        let mut images = Vec::new();
+        let mut waves: Option<Vec<Vec<String>>> = None;
+        let mut strategy = Strategy::Rolling;
+        let mut analysis = None;
+        let mut analysis_pos = None;
+        let mut approval = None;
+        for (k, value) in self.entries(node, DEPLOY_KEYS, &what) {
+            if k.text == "analysis" {
+                analysis_pos = Some(k.pos);
+            }
+            let field = format!("`deploy.{}` of {job_what}", k.text);
+            match k.text.as_str() {
+                "app" | "environment" => {
+                    let Some(text) = self.non_empty_string(value, &field) else {
+                        continue;
+                    };
+                    if !is_label_value(&text) {
+                        self.error(
+                            value.pos,
+                            format!("{field} `{text}` must be a Kubernetes label value: at most 63 letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit"),
+                        );
+                    } else if k.text == "app" {
+                        app = Some(text);
+                    } else {
+                        environment = Some(text);
+                    }
+                }
+                "manifests" => manifests = self.relative_path(value, &field),
+                "images" => {
+                    for (image, pos) in self.string_list(value, &field) {
+                        if image.contains("${{") {
+                            if let Some(image) = self.image_from_outputs(image, pos, &field, needs) {
+                                images.push(image);
+                            }
+                            continue;
+                        }
+                        match crate::deploy::ImageRef::parse(&image) {
+                            Ok(_) => images.push(image),
+                            Err(reason) => self.error(pos, format!("`{image}` in {field} {reason}")),
+                        }
+                    }
+                }
+                "targets" => waves = Some(self.waves(value, &field)),
+                "analysis" => analysis = self.analysis(value, job_what),
+                "approval" => {
+                    if let Some(text) = self.string(value, &field) {
+                        match text.as_str() {
+                            "true" => approval = Some(true),
+                            "false" => approval = Some(false),
+                            other => self.error(
+                                value.pos,
+                                format!("{field} must be `true` or `false` (default: true for production), found `{other}`"),
+                            ),
+                        }
+                    }
+                }
+                "strategy" => strategy = self.strategy(value, &field, job_what),
+                _ => {}
+            }
+        }
+        let mut missing = Vec::new();
+        if app.is_none() && !self.has_key(node, "app") {
+            missing.push("`app`");
+        }
+        if environment.is_none() && !self.has_key(node, "environment") {
+            missing.push("`environment`");
+        }
+        if manifests.is_none() && !self.has_key(node, "manifests") {
+            missing.push("`manifests` (a folder of YAML)");
+        }
+        if waves.is_none() {
+            missing.push("`targets`");
+        }
+        if !missing.is_empty() {
+            self.error(key.pos, format!("{what} needs {}", missing.join(", ")));
+        }
+        if let (Some(pos), Strategy::Rolling) = (analysis_pos, &strategy) {
+            self.error(
+                pos,
+                format!("`analysis` of {job_what} runs at a canary's steps or before a blue-green switch; add `strategy: canary` or `blue-green`"),
+            );
+        }
+        Some(Deploy {
+            analysis,
+            approval,
+            app: app?,
+            environment: environment?,
+            manifests: manifests?,
+            images,
+            waves: waves.filter(|w| !w.is_empty())?,
+            strategy,
+        })
+    }
+
+    /// An image naming outputs of jobs this one needs
+    /// (`${{ needs.build.outputs.image }}`): checked for what can be checked
+    /// before the run, kept as written.
+    fn image_from_outputs(
+        &mut self,
+        image: String,
+        pos: Pos,
+        field: &str,
+        needs: &[String],
+    ) -> Option<String> {
+        let refs = match crate::outputs::references(&image) {
+            Ok(r) => r,
+            Err(e) => {
+                self.error(pos, format!("{e} (in {field})"));
+                return None;
+            }
+        };
+        let mut ok = true;
+        for r in &refs {
+            if !needs.contains(&r.job) {
+                self.error(
+                    pos,
+                    format!(
+                        "`{image}` in {field} uses an output of `{}`, which this job does not need; add `needs: {}`",
+                        r.job, r.job
+                    ),
+                );
+                ok = false;
+            }
+        }
+        let sample = crate::outputs::expand(&image, |_| Ok("0".into())).unwrap_or_default();
+        if let Err(reason) = crate::deploy::ImageRef::parse(&sample) {
+            self.error(pos, format!("`{image}` in {field} {reason}"));
+            ok = false;
+        }
+        ok.then_some(image)
+    }
+
+    /// `strategy: rolling`, `strategy: canary` or `strategy: {canary: {...}}`.
+    fn strategy(&mut self, node: &Node, field: &str, job_what: &str) -> Strategy {
+        let (name, settings, name_pos) = match &node.value {
+            Value::Scalar { text, .. } => (text.clone(), None, node.pos),
+            Value::Map(entries) if entries.len() == 1 => {
+                (entries[0].0.text.clone(), Some(&entries[0].1), entries[0].0.pos)
+            }
+            _ => {
+                self.error(
+                    node.pos,
+                    format!("{field} must be `rolling`, `canary`, or a mapping like `canary: {{steps: [10, 50, 100]}}`"),
+                );
+                return Strategy::Rolling;
+            }
+        };
+        match name.as_str() {
+            "rolling" => {
+                if settings.is_some_and(|s| !matches!(s.value, Value::Null)) {
+                    self.error(
+                        name_pos,
+                        format!("{field} `rolling` has no settings; write `strategy: rolling`"),
+                    );
+                }
+                Strategy::Rolling
+            }
+            "canary" => Strategy::Canary(self.canary(settings, name_pos, job_what)),
+            "blue-green" => Strategy::BlueGreen(self.blue_green(settings, job_what)),
+            other => {
+                let hint = did_you_mean(other, STRATEGIES.iter().copied())
+                    .map(|s| format!("did you mean `{s}`?"))
+                    .unwrap_or_else(|| "use `rolling` or `canary`".into());
+                self.error(name_pos, format!("unknown {field} `{other}`; {hint}"));
+                Strategy::Rolling
+            }
+        }
+    }
+
+    fn blue_green(&mut self, node: Option<&Node>, job_what: &str) -> BlueGreen {
+        let what = format!("`deploy.strategy.blue-green` of {job_what}");
+        let mut bg = BlueGreen {
+            service: None,
+            keep_old: std::time::Duration::from_secs(0),
+        };
+        let Some(node) = node.filter(|n| !matches!(n.value, Value::Null)) else {
+            return bg;
+        };
+        for (k, value) in self.entries(node, BLUE_GREEN_KEYS, &what) {
+            let field = format!("`blue-green.{}` of {job_what}", k.text);
+            match k.text.as_str() {
+                "service" => {
+                    if let Some(name) = self.non_empty_string(value, &field) {
+                        if is_dns_subdomain(&name) {
+                            bg.service = Some(name);
+                        } else {
+                            self.error(
+                                value.pos,
+                                format!("{field} `{name}` is not a Kubernetes object name"),
+                            );
+                        }
+                    }
+                }
+                "keep_old" => {
+                    if let Some(d) = self.duration(value, &field) {
+                        bg.keep_old = d;
+                    }
+                }
+                _ => {}
+            }
+        }
+        bg
+    }
+
+    fn canary(&mut self, node: Option<&Node>, pos: Pos, job_what: &str) -> Canary {
+        let what = format!("`deploy.strategy.canary` of {job_what}");
+        let mut canary = Canary {
+            steps: vec![25, 50, 100],
+            pause: None,
+            traffic: Traffic::Replicas,
+            service: None,
+            route: None,
+            header: None,
+        };
+        let Some(node) = node.filter(|n| !matches!(n.value, Value::Null)) else {
+            return canary;
+        };
+        let _ = pos;
+        for (k, value) in self.entries(node, CANARY_KEYS, &what) {
+            let field = format!("`canary.{}` of {job_what}", k.text);
+            match k.text.as_str() {
+                "steps" => {
+                    let mut steps = Vec::new();
+                    for (text, p) in self.string_list(value, &field) {
+                        match text.trim().trim_end_matches('%').parse::<u8>() {
+                            Ok(w) if (1..=100).contains(&w) && steps.last().is_none_or(|&l| w > l) => {
+                                steps.push(w)
+                            }
+                            Ok(w) if (1..=100).contains(&w) => self.error(
+                                p,
+                                format!(
+                                    "{field} must rise step by step; {w} follows {}",
+                                    steps.last().copied().unwrap_or(0)
+                                ),
+                            ),
+                            _ => self.error(
+                                p,
+                                format!("{field}: `{text}` is not a share of the traffic from 1 to 100"),
+                            ),
+                        }
+                    }
+                    if steps.last() != Some(&100) {
+                        steps.push(100);
+                    }
+                    canary.steps = steps;
+                }
+                "pause" => canary.pause = self.duration(value, &field),
+                "traffic" => {
+                    if let Some(text) = self.string(value, &field) {
+                        canary.traffic = match text.as_str() {
+                            "replicas" => Traffic::Replicas,
+                            "istio" => Traffic::Istio,
+                            "gateway-api" => Traffic::GatewayApi,
+                            other => {
+                                let choices = ["replicas", "istio", "gateway-api"];
+                                let hint = did_you_mean(other, choices)
+                                    .map(|s| format!("did you mean `{s}`?"))
+                                    .unwrap_or_else(|| "use replicas, istio or gateway-api".into());
+                                self.error(value.pos, format!("unknown {field} `{other}`; {hint}"));
+                                Traffic::Replicas
+                            }
+                        }
+                    }
+                }
+                "service" | "route" => {
+                    if let Some(name) = self.non_empty_string(value, &field) {
+                        if !is_dns_subdomain(&name) {
+                            self.error(
+                                value.pos,
+                                format!("{field} `{name}` is not a Kubernetes object name"),
+                            );
+                        } else if k.text == "service" {
+                            canary.service = Some(name);
+                        } else {
+                            canary.route = Some(name);
+                        }
+                    }
+                }
+                "header" => {
+                    let hwhat = format!("`canary.header` of {job_what}");
+                    let (mut name, mut val) = (None, None);
+                    for (hk, hv) in self.entries(value, HEADER_KEYS, &hwhat) {
+                        let t =
+                            self.non_empty_string(hv, &format!("`canary.header.{}` of {job_what}", hk.text));
+                        if hk.text == "name" {
+                            name = t;
+                        } else {
+                            val = t;
+                        }
+                    }
+                    match (name, val) {
+                        (Some(n), Some(v)) => canary.header = Some((n, v)),
+                        _ => self.error(
+                            value.pos,
+                            format!(
+                                "{hwhat} needs `name` and `value`, e.g. `{{name: x-canary, value: \"1\"}}`"
+                            ),
+                        ),
+                    }
+                }
+                _ => {}
+            }
+        }
+        if canary.header.is_some() && canary.traffic != Traffic::Istio {
+            self.error(node.pos, format!("{what}: `header` routes a test audience with Istio only; add `traffic: istio` or remove it"));
+        }
+        canary
+    }
+
+    fn has_key(&self, node: &Node, name: &str) -> bool {
+        matches!(&node.value, Value::Map(entries) if entries.iter().any(|(k, _)| k.text == name))
+    }
+
+    /// `analysis: {interval, count, failure_limit, source, queries: [{name, query, success}]}`.
+    fn analysis(&mut self, node: &Node, job_what: &str) -> Option<Analysis> {
+        let what = format!("`deploy.analysis` of {job_what}");
+        let mut a = Analysis {
+            interval: std::time::Duration::from_secs(30),
+            count: 3,
+            failure_limit: 0,
+            source: None,
+            checks: Vec::new(),
+        };
+        let mut queries = None;
+        for (k, value) in self.entries(node, ANALYSIS_KEYS, &what) {
+            let field = format!("`analysis.{}` of {job_what}", k.text);
+            match k.text.as_str() {
+                "interval" => a.interval = self.duration(value, &field).unwrap_or(a.interval),
+                "count" | "failure_limit" => {
+                    let Some(text) = self.string(value, &field) else {
+                        continue;
+                    };
+                    match text.trim().parse::<u32>() {
+                        Ok(n) if k.text == "count" && (1..=100).contains(&n) => a.count = n,
+                        Ok(n) if k.text == "failure_limit" && n <= 100 => a.failure_limit = n,
+                        _ => self.error(
+                            value.pos,
+                            format!(
+                                "{field} must be a whole number ({}), found `{text}`",
+                                if k.text == "count" { "1 to 100" } else { "0 to 100" }
+                            ),
+                        ),
+                    }
+                }
+                "source" => a.source = self.non_empty_string(value, &field),
+                "queries" => queries = Some(value),
+                _ => {}
+            }
+        }
+        let Some(list) = queries else {
+            self.error(
+                node.pos,
+                format!(
+                    "{what} needs `queries`: the PromQL checks, each `{{name, query, success: \"< 0.01\"}}`"
+                ),
+            );
+            return None;
+        };
+        let Value::Seq(items) = &list.value else {
+            self.error(
+                list.pos,
+                format!(
+                    "`analysis.queries` of {job_what} must be a list of checks, found {}",
+                    list.kind()
+                ),
+            );
+            return None;
+        };
+        if items.is_empty() {
+            self.error(
+                list.pos,
+                format!("`analysis.queries` of {job_what} is empty; give at least one check"),
+            );
+        }
+        for (i, item) in items.iter().enumerate() {
+            let cwhat = format!("check {} of `analysis.queries` of {job_what}", i + 1);
+            let (mut name, mut query, mut success) = (None, None, None);
+            for (k, value) in self.entries(item, CHECK_KEYS, &cwhat) {
+                let field = format!("`{}` of {cwhat}", k.text);
+                match k.text.as_str() {
+                    "name" => name = self.non_empty_string(value, &field),
+                    "query" => query = self.non_empty_string(value, &field),
+                    "success" => {
+                        if let Some(text) = self.string(value, &field) {
+                            match Threshold::parse(&text) {
+                                Ok(t) => success = Some(t),
+                                Err(e) => self.error(value.pos, format!("{field}: {e}")),
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            match (query, success) {
+                (Some(query), Some(success)) => a.checks.push(Check {
+                    name: name.unwrap_or_else(|| format!("check {}", i + 1)),
+                    query,
+                    success,
+                }),
+                (q, s) if matches!(item.value, Value::Map(_)) => {
+                    let mut missing = Vec::new();
+                    if q.is_none() && !self.has_key(item, "query") {
+                        missing.push("`query`");
+                    }
+                    if s.is_none() && !self.has_key(item, "success") {
+                        missing.push("`success` (a condition like `< 0.01`)");
+                    }
+                    if !missing.is_empty() {
+                        self.error(item.pos, format!("{cwhat} needs {}", missing.join(" and ")));
+                    }
+                }
+                _ => {}
+            }
+        }
+        Some(a)
+    }
+
+    /// `targets`: a list whose entries are waves; an entry is a target's
+    /// name (a wave of one) or a list of names (deployed at once).
+    fn waves(&mut self, node: &Node, what: &str) -> Vec<Vec<String>> {
+        let entries: Vec<&Node> = match &node.value {
+            Value::Scalar { .. } => vec![node],
+            Value::Seq(items) => items.iter().collect(),
+            _ => {
+                self.error(
+                    node.pos,
+                    format!("{what} must be a target's name or a list of waves, like `[[aws-prod], [azure-prod, gcp-prod]]`, found {}", node.kind()),
+                );
+                return Vec::new();
+            }
+        };
+        if entries.is_empty() {
+            self.error(node.pos, format!("{what} is empty; name at least one target"));
+        }
+        let mut seen: HashMap<String, Pos> = HashMap::new();
+        let mut waves = Vec::new();
+        for entry in entries {
+            let names = match &entry.value {
+                Value::Seq(_) => self.string_list(entry, what),
+                Value::Scalar { text, .. } => vec![(text.clone(), entry.pos)],
+                _ => {
+                    self.error(
+                        entry.pos,
+                        format!(
+                            "each wave of {what} must be a target's name or a list of them, found {}",
+                            entry.kind()
+                        ),
+                    );
+                    continue;
+                }
+            };
+            if names.is_empty() {
+                self.error(entry.pos, format!("a wave of {what} is empty; name its targets"));
+                continue;
+            }
+            let mut wave = Vec::new();
+            for (name, pos) in names {
+                let name = name.trim().to_string();
+                if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                    self.error(pos, format!("`{name}` in {what} is not a target name"));
+                } else if let Some(first) = seen.get(&name) {
+                    self.error(
+                        pos,
+                        format!(
+                            "target `{name}` is named twice in {what} (first on line {}); deploy to it once",
+                            first.line
+                        ),
+                    );
+                } else {
+                    seen.insert(name.clone(), pos);
+                    wave.push(name);
+                }
+            }
+            if !wave.is_empty() {
+                waves.push(wave);
+            }
+        }
+        waves
     }
 
     /// `approval: {message: ...}`.
