@@ -18,24 +18,69 @@ class WebDriverError(Exception):
 
 
 class Element:
-    def __init__(self, session, element_id):
+    def __init__(self, session, element_id, locator=None):
         self.session = session
         self.id = element_id
+        # How it was found, (css, condition): React may draw the element
+        # anew (a page reloading what it shows), and a click on the old one
+        # would never land; the locator finds the new one.
+        self.locator = locator
 
     def _cmd(self, method, path, body=None):
         return self.session._cmd(method, f"/element/{self.id}{path}", body)
 
-    def click(self, timeout=5):
+    def click(self, timeout=15):
         """Clicks; while something else covers the element (a dialog still
-        opening, a notice sliding in), waits for it to move, like a user."""
+        opening, a notice sliding in), waits for it to move, like a user.
+        An element React replaced is found again by its locator."""
         deadline = time.time() + timeout
         while True:
             try:
                 return self._cmd("POST", "/click", {})
             except WebDriverError as e:
-                if "intercepted" not in str(e) or time.time() > deadline:
+                if "intercepted" not in str(e) and "stale" not in str(e):
                     raise
+                if self._found_again():
+                    continue
+                if time.time() > deadline:
+                    raise WebDriverError(f"{e} (covered by {self.covered_by()})") from e
                 time.sleep(0.2)
+
+    def _found_again(self):
+        """When this element left the page and its locator finds a new one,
+        points at that one."""
+        if self.locator is None:
+            return False
+        try:
+            if self.session.execute("return arguments[0].isConnected", {ELEMENT: self.id}):
+                return False
+        except WebDriverError:
+            pass  # a stale reference: it left the page
+        css, condition = self.locator
+        for el in self.session.find_all(css):
+            if condition is None or condition(el):
+                self.id = el.id
+                return True
+        return False
+
+    def covered_by(self):
+        """What is on top of this element's centre: the start of its HTML, so
+        a failure says which dialog or notice was in the way."""
+        try:
+            return self.session.execute(
+                """const el = arguments[0];
+                   const r = el.getBoundingClientRect();
+                   const x = r.left + r.width / 2, y = r.top + r.height / 2;
+                   const top = document.elementFromPoint(x, y);
+                   const open = [...document.querySelectorAll('[role=dialog],[role=presentation]')]
+                       .map(d => d.getAttribute('data-testid') || d.className).join(' | ');
+                   return `(${Math.round(x)},${Math.round(y)}) in ${innerWidth}x${innerHeight}, `
+                       + `connected: ${el.isConnected}: `
+                       + (top ? top.outerHTML.slice(0, 300) : 'nothing') + `; open layers: ${open || 'none'}`;""",
+                {ELEMENT: self.id},
+            )
+        except Exception as e:  # the diagnosis must not hide the failure
+            return f"unknown ({e})"
 
     def clear(self):
         self._cmd("POST", "/clear", {})
@@ -154,6 +199,7 @@ class Session:
             try:
                 for el in self.find_all(css):
                     if condition is None or condition(el):
+                        el.locator = (css, condition)
                         return el
             except WebDriverError as e:
                 last = e

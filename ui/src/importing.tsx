@@ -25,35 +25,41 @@ export function useImport(): ImportContextValue {
 export function ImportProvider({ children }: { children: ReactNode }) {
   const navigate = useNavigate();
   const notify = useNotify();
-  const [dialog, setDialog] = useState<{ session: number; path: string | null; open: boolean }>({
+  // `mounted`: false once an import is done. The dialog is then taken away
+  // at once rather than faded out: the new project's page replaces the one
+  // beneath it, and a fade-out over a changing page was seen to leave its
+  // invisible layer over the window, swallowing clicks.
+  const [dialog, setDialog] = useState<{ session: number; path: string | null; open: boolean; mounted: boolean }>({
     session: 0,
     path: null,
     open: false,
+    mounted: false,
   });
   const [projectsVersion, setProjectsVersion] = useState(0);
 
   const openImport = useCallback((path?: string) => {
-    setDialog((d) => ({ session: d.session + 1, path: path ?? null, open: true }));
+    setDialog((d) => ({ session: d.session + 1, path: path ?? null, open: true, mounted: true }));
   }, []);
   const projectAdded = useCallback(() => setProjectsVersion((v) => v + 1), []);
   const close = useCallback(() => setDialog((d) => ({ ...d, open: false })), []);
+  const done = useCallback(() => setDialog((d) => ({ ...d, open: false, mounted: false })), []);
 
   const onImported = useCallback(
     (project: ProjectView) => {
-      close();
+      done();
       setProjectsVersion((v) => v + 1);
       notify(`Imported ${project.name}.`, "success");
       navigate(`/projects/${encodeURIComponent(project.name)}`);
     },
-    [close, navigate, notify],
+    [done, navigate, notify],
   );
 
   const onOpenExisting = useCallback(
     (name: string) => {
-      close();
+      done();
       navigate(`/projects/${encodeURIComponent(name)}`);
     },
-    [close, navigate],
+    [done, navigate],
   );
 
   const value = useMemo(() => ({ openImport, projectsVersion, projectAdded }), [openImport, projectsVersion, projectAdded]);
@@ -61,7 +67,7 @@ export function ImportProvider({ children }: { children: ReactNode }) {
   return (
     <ImportContext.Provider value={value}>
       {children}
-      {dialog.session > 0 ? (
+      {dialog.mounted ? (
         <ImportDialog
           key={dialog.session}
           open={dialog.open}

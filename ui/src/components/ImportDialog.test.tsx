@@ -38,6 +38,10 @@ describe("Import dialog", () => {
     await user.click(screen.getByTestId("import-confirm"));
     await waitFor(() => expect(currentPath()).toBe("/projects/shop"));
     expect(backend.argsOf("import_project")).toEqual([{ path: "/home/dev/src/shop", pipeline_yaml: null }]);
+    // Gone at once, not faded out over the new page (whose Run button its
+    // invisible layer was seen to cover).
+    expect(screen.queryByRole("dialog")).toBeNull();
+    expect(document.querySelector(".MuiDialog-container")).toBeNull();
   });
 
   it("previews an approval job as a gate, not as a job of 0 steps", async () => {
