@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use switchyard_engine::analytics::StatsView;
 use switchyard_engine::deploy::DeploymentRecord;
 use switchyard_engine::deploy::dora::DoraView;
-use switchyard_engine::logs::LogPage;
+use switchyard_engine::logs::{LogFilter, LogPage, LogSection};
 use switchyard_engine::secrets::SecretScope;
 use switchyard_engine::status::RunStatus;
 use switchyard_engine::store::TestResultRecord;
@@ -35,6 +35,8 @@ ts_named!(
     RunView,
     RunStatus,
     LogPage,
+    LogFilter,
+    LogSection,
     TestResultRecord,
     SettingsDto,
     FirstRunDto,
@@ -222,7 +224,9 @@ commands! {
     }
 
     /// Starts a run of the chosen jobs (all when empty); returns its id.
-    fn start_run(state, project: String, jobs: Vec<String>, in_place: bool, from_link: bool, parallelism: Option<u32>) -> i64 {
+    /// `target`: run the Kubernetes jobs on this target instead of the ones
+    /// the pipeline names.
+    fn start_run(state, project: String, jobs: Vec<String>, in_place: bool, from_link: bool, parallelism: Option<u32>, target: Option<String>) -> i64 {
         if parallelism.is_some_and(|p| p == 0 || p > MAX_PARALLELISM) {
             return Err(ErrorDto::invalid(format!("a run's parallelism is 1 to {MAX_PARALLELISM} jobs at once")));
         }
@@ -232,6 +236,7 @@ commands! {
             in_place,
             parallelism: parallelism.map(|p| p as usize),
             trigger: if from_link { Trigger::Link } else { Trigger::App },
+            target,
             ..Default::default()
         };
         Ok(state.engine.start_run(&project, options).await?.id)
@@ -304,6 +309,19 @@ commands! {
             return Err(ErrorDto::invalid(format!("the search text is longer than {MAX_QUERY} characters")));
         }
         Ok(state.engine.count_log_matches(job_id, &query, at).await?)
+    }
+
+    /// The numbers of the lines containing `query`, for "only matching lines".
+    fn filter_log(state, job_id: i64, query: String) -> LogFilter {
+        if query.len() > MAX_QUERY {
+            return Err(ErrorDto::invalid(format!("the filter text is longer than {MAX_QUERY} characters")));
+        }
+        Ok(state.engine.filter_log(job_id, &query).await?)
+    }
+
+    /// Where each step's lines are in a job's log.
+    fn log_sections(state, job_id: i64) -> Vec<LogSection> {
+        Ok(state.engine.log_sections(job_id).await?)
     }
 
     /// A test's outcomes in the project's latest runs, newest first.

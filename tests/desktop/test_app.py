@@ -5,6 +5,7 @@ under Xvfb (see conftest.py) and saves a screenshot when it ends.
 """
 
 import asyncio
+import json
 import os
 import subprocess
 import textwrap
@@ -694,7 +695,7 @@ def test_a_failure_across_matrix_jobs_is_one_row_with_its_history(app):
     # A failing test in a report does not fail its job: the run succeeds.
     wait_status(app, "[data-testid=run-status]", {"succeeded"})
     app.s.find("[data-testid=tab-tests]").click()
-    group = app.s.wait_for("[data-testid=test-group]", what="the grouped failure")
+    group = app.s.wait_for("[data-testid=test-group]", timeout=40, what="the grouped failure")
     assert group.attribute("data-count") == "2"
     failed_rows = app.s.find_all("[data-testid=test-row][data-status=failed]")
     assert len(failed_rows) == 1, "the same failure in two matrix jobs shows once"
@@ -727,6 +728,76 @@ def test_the_log_search_counts_its_matches(app):
     app.s.find("[data-testid=log-search-next]").click()
     app.s.wait_for("[data-testid=log-search-count]", condition=lambda e: e.text.strip() == "1 / 11",
                    what="the first of 11")
+
+
+def test_log_steps_fold_and_the_log_filters_to_matching_lines(app):
+    project = write_project(app.root, "folds", """
+        name: folds
+        jobs:
+          build:
+            steps:
+              - name: fetch
+                run: 'for i in $(seq 1 200); do echo "fetched $i"; done'
+              - name: compile
+                run: 'for i in $(seq 1 50); do echo "unit $i"; done; echo "warning: deprecated"; echo "WARNING: slow"'
+        """)
+    app.cli("run", str(project))
+    app.second_launch("switchyard://runs/1/jobs/build")
+    app.wait_route("/runs/1")
+    app.s.wait_for("[data-testid=log-line]")
+    fetch = app.s.wait_for("[data-testid=log-section-toggle][data-step='0']", what="the fold toggle of step 1")
+    assert fetch.attribute("aria-expanded") == "true"
+    fetch.click()
+    folded = app.s.wait_for("[data-testid=log-section-folded]",
+                            condition=lambda e: "199 lines folded" in e.property("textContent"),
+                            what="step 1's 199 other lines folded")
+    assert folded
+    # Folded, step 2's lines follow step 1's first line.
+    shown = [int(e.attribute("data-line")) for e in app.s.find_all("[data-testid=log-line]")]
+    assert shown[:3] == [1, 201, 202], shown[:10]
+    app.s.screenshot(str(SHOTS / "log-folded.png"))
+    app.s.find("[data-testid=log-unfold-all]").click()
+    app.s.wait_for("[data-testid=log-line][data-line='2']", what="line 2 back after Unfold all")
+
+    # Only the lines holding the search text, with their own numbers.
+    app.s.find("[data-testid=log-search-input]").send_keys("warning")
+    app.s.wait_for("[data-testid=log-filter]", condition=lambda e: e.property("disabled") is not True).click()
+    app.s.wait_for("[data-testid=log-filter-status]",
+                   condition=lambda e: "2 of 252 lines match" in e.property("textContent"),
+                   what="the filter's status")
+    lines = app.s.find_all("[data-testid=log-line]")
+    assert [e.attribute("data-line") for e in lines] == ["251", "252"]
+    assert "WARNING: slow" in lines[1].property("textContent")
+    app.s.screenshot(str(SHOTS / "log-filtered.png"))
+
+
+def test_the_run_dialog_sends_kubernetes_jobs_to_a_target_chosen_by_name(app):
+    empty = Path(app.root) / "empty-kubeconfig"
+    empty.write_text("apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n")
+    Path(app.home).mkdir(parents=True, exist_ok=True)
+    (Path(app.home) / "config.toml").write_text(
+        f'[targets.staging]\ncontext = "staging-admin"\nkubeconfig = "{empty}"\nnamespace = "ci"\nenvironment = "staging"\n')
+    project = write_project(app.root, "targeted", """
+        name: targeted
+        jobs:
+          lint: {steps: ['echo lint']}
+          test: {runner: 'kubernetes:dev', image: busybox, steps: ['echo test']}
+        """)
+    app.cli("import", str(project))
+    app.second_launch("switchyard://projects/targeted")
+    app.wait_route("/projects/targeted")
+    app.s.wait_for("[data-testid=run-button]").click()
+    app.s.wait_for("[data-testid=run-option-target]").click()
+    app.s.wait_for("[data-testid=run-option-target-choice][data-target=staging]").click()
+    app.s.wait_for("[data-testid=run-option-target]",
+                   condition=lambda e: "staging" in e.property("textContent"), what="staging chosen")
+    app.s.screenshot(str(SHOTS / "run-dialog-target.png"))
+    app.s.find("[data-testid=run-options-confirm]").click()
+    app.wait_route("/runs/")
+    wait_status(app, "[data-testid=run-status]", {"failed"}, timeout=60)
+    run = json.loads(app.cli("show", "1", "--json").stdout)
+    runners = {j["name"]: j["runner"] for j in run["jobs"]}
+    assert runners == {"lint": "local", "test": "kubernetes:staging"}, runners
 
 
 def retype(app, field, text):

@@ -92,8 +92,15 @@ export const getRun = (id: number) => call("get_run", { id });
  * jobs of this run at once (1..1024); null: no cap of its own (the runners'
  * limits still apply, e.g. the local runner's `concurrency`).
  */
-export const startRun = (project: string, jobs: string[], inPlace: boolean, fromLink: boolean, parallelism: number | null) =>
-  call("start_run", { project, jobs, in_place: inPlace, from_link: fromLink, parallelism });
+/** `target`: run the Kubernetes jobs on this target instead of the ones the pipeline names. */
+export const startRun = (
+  project: string,
+  jobs: string[],
+  inPlace: boolean,
+  fromLink: boolean,
+  parallelism: number | null,
+  target: string | null = null,
+) => call("start_run", { project, jobs, in_place: inPlace, from_link: fromLink, parallelism, target });
 
 /**
  * What a re-run repeats: `same` (the run's chosen jobs, place and options),
@@ -532,6 +539,20 @@ export const onFolderDrag: Subscribe<FolderDragEvent> = async (handler) => {
  */
 export const countLogMatches = (jobId: number, query: string, at: number) =>
   call("count_log_matches", { job_id: jobId, query, at });
+
+/**
+ * Where each step's lines are in job `jobId`'s log: runs of consecutive lines
+ * of the same attempt and step, in order, covering the log (`step` null for
+ * Switchyard's own lines). The shell reads the whole log for it.
+ */
+export const logSections = (jobId: number) => call("log_sections", { job_id: jobId });
+
+/**
+ * The lines of job `jobId`'s log that contain `query` (ignoring case), for
+ * "Only matching lines": the first 100,000 line numbers, and how many match
+ * in all. The shell reads the whole log for it.
+ */
+export const filterLog = (jobId: number, query: string) => call("filter_log", { job_id: jobId, query });
 
 /** Most outcomes `testHistory` asks for (the shell keeps at most 200). */
 export const TEST_HISTORY_LIMIT = 20;

@@ -74,6 +74,38 @@ describe("LogStore", () => {
     expect(s.total).toBe(600);
   });
 
+  it("reads scattered lines in short runs, not a page for each", async () => {
+    const { s, requests } = store(1_000_000);
+    s.ensureLines([5, 20, 40, 300, 900_000, 900_001]);
+    s.ensureLines([5, 20]);
+    await settle();
+    // 5..40 are close enough for one request; 300 and 900,000 are not.
+    expect(requests).toEqual([
+      [5, 36],
+      [300, 1],
+      [900_000, 2],
+    ]);
+    expect(s.line(20)?.text).toBe("line 20");
+    expect(s.line(900_001)?.text).toBe("line 900001");
+    // Only the lines asked for are kept, and they are not read again.
+    expect(s.line(21)).toBeUndefined();
+    s.ensureLines([5, 20, 900_001]);
+    await settle();
+    expect(requests).toHaveLength(3);
+    expect(s.cachedPages).toBe(0);
+  });
+
+  it("keeps at most a page's worth of scattered lines, dropping the oldest", async () => {
+    const { s } = store(1_000_000, 100);
+    s.ensureLines(Array.from({ length: 150 }, (_, i) => i * 1000 + 1));
+    await settle();
+    expect(s.line(1)).toBeUndefined();
+    expect(s.line(149_001)?.text).toBe("line 149001");
+    s.ensureLines([1]);
+    await settle();
+    expect(s.line(1)?.text).toBe("line 1");
+  });
+
   it("keeps the error of a failed read", async () => {
     const s = new LogStore(async () => {
       throw { code: "not_found", message: "no job 9", diagnostics: [] };

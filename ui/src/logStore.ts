@@ -1,7 +1,9 @@
 // A bounded, paged cache of one job's log for the virtualized viewer: pages of
 // `pageSize` lines are fetched with `read_log` when they come into view, kept
 // in least-recently-used order up to `maxPages`, and live lines from
-// `switchyard://log/{job_id}` are added as they arrive.
+// `switchyard://log/{job_id}` are added as they arrive. A folded or filtered
+// view shows lines far apart: those are read in short runs of their own
+// (`ensureLines`) and kept apart from the pages.
 
 import { toErrorDto } from "./api";
 import type { ErrorDto } from "./bindings/ErrorDto";
@@ -10,6 +12,8 @@ import type { LogPage } from "./bindings/LogPage";
 
 export const LOG_PAGE_SIZE = 1000;
 export const LOG_MAX_PAGES = 24;
+/** Scattered lines this close together are read in one request (the lines between are read and dropped). */
+export const LOG_RUN_GAP = 50;
 
 export type FetchLogPage = (from: number, count: number) => Promise<LogPage>;
 
@@ -23,6 +27,9 @@ export class LogStore {
 
   private readonly pages = new Map<number, (LogLine | undefined)[]>();
   private readonly inflight = new Set<number>();
+  /** Lines read by `ensureLines`, oldest first; at most `pageSize` of them. */
+  private readonly scattered = new Map<number, LogLine>();
+  private readonly inflightLines = new Set<number>();
   private readonly listeners = new Set<() => void>();
   private version = 0;
   private readonly fetchPage: FetchLogPage;
@@ -53,7 +60,7 @@ export class LogStore {
   line(n: number): LogLine | undefined {
     if (n < 1) return undefined;
     const p = this.pageOf(n);
-    return this.pages.get(p)?.[n - 1 - p * this.pageSize];
+    return this.pages.get(p)?.[n - 1 - p * this.pageSize] ?? this.scattered.get(n);
   }
 
   /** Fetches whatever is missing of lines `from..to` (1-based, inclusive). */
@@ -69,6 +76,24 @@ export class LogStore {
       this.load(p);
     }
     this.evict(first, last);
+  }
+
+  /**
+   * Fetches whatever is missing of these lines (ascending, possibly far
+   * apart: the rows of a folded or filtered view). Nearby lines share a
+   * request; whole pages are not read for one line each.
+   */
+  ensureLines(numbers: readonly number[]): void {
+    let run: number[] = [];
+    for (const n of numbers) {
+      if (n < 1 || this.inflightLines.has(n) || this.line(n)) continue;
+      if (run.length > 0 && (n - run[run.length - 1] > LOG_RUN_GAP || n - run[0] >= this.pageSize)) {
+        this.loadLines(run);
+        run = [];
+      }
+      run.push(n);
+    }
+    if (run.length > 0) this.loadLines(run);
   }
 
   /**
@@ -145,6 +170,32 @@ export class LogStore {
       },
       (error: unknown) => {
         this.inflight.delete(p);
+        this.error = toErrorDto(error);
+        this.loaded = true;
+        this.changed();
+      },
+    );
+  }
+
+  private loadLines(wanted: number[]): void {
+    for (const n of wanted) this.inflightLines.add(n);
+    const from = wanted[0];
+    this.fetchPage(from, wanted[wanted.length - 1] - from + 1).then(
+      (page) => {
+        for (const n of wanted) this.inflightLines.delete(n);
+        this.error = null;
+        this.loaded = true;
+        if (page.total > this.total) this.total = page.total;
+        const keep = new Set(wanted);
+        for (const line of page.lines) if (keep.has(line.number)) this.scattered.set(line.number, line);
+        for (const n of this.scattered.keys()) {
+          if (this.scattered.size <= this.pageSize) break;
+          this.scattered.delete(n);
+        }
+        this.changed();
+      },
+      (error: unknown) => {
+        for (const n of wanted) this.inflightLines.delete(n);
         this.error = toErrorDto(error);
         this.loaded = true;
         this.changed();

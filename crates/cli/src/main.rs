@@ -82,6 +82,11 @@ enum Command {
         /// the current commit).
         #[arg(long, value_name = "tree|commit", default_value = "tree")]
         source: WorkspaceSource,
+        /// Run the Kubernetes jobs on this target (`targets list`, or a
+        /// kubeconfig context) instead of the one their `runner:` names.
+        /// Local jobs stay local.
+        #[arg(long = "on", value_name = "TARGET")]
+        on: Option<String>,
         /// Print the finished run as JSON on stdout (progress goes to stderr).
         #[arg(long)]
         json: bool,
@@ -834,6 +839,7 @@ async fn dispatch(command: Command) -> CmdResult {
             keep_workspace,
             parallel,
             source,
+            on,
             json,
         } => {
             let engine = open_engine().await?;
@@ -848,6 +854,7 @@ async fn dispatch(command: Command) -> CmdResult {
                 trigger: Trigger::Cli,
                 rerun_of: None,
                 deploy: Default::default(),
+                target: on,
             };
             run(&engine, &project, options, json).await
         }

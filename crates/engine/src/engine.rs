@@ -430,7 +430,10 @@ impl Engine {
         let project = self.project(&details.summary.project).await?;
         let file = project.path.join(PIPELINE_FILE);
         let pipeline = pipeline::load(&file, &snapshot.pipeline).map_err(LoadFileError::Invalid)?;
-        let plan = Plan::new(&pipeline).select(&snapshot.jobs)?;
+        let mut plan = Plan::new(&pipeline).select(&snapshot.jobs)?;
+        if let Some(target) = &snapshot.target {
+            plan.retarget(target);
+        }
         let mut job_ids = Vec::with_capacity(plan.jobs.len());
         let mut resume = Vec::with_capacity(plan.jobs.len());
         for pj in &plan.jobs {
@@ -450,6 +453,7 @@ impl Engine {
             parallelism: snapshot.parallelism,
             source: snapshot.source.parse().unwrap_or_default(),
             deploy: snapshot.deploy.clone(),
+            target: snapshot.target.clone(),
             ..Default::default()
         };
         self.inner
@@ -686,7 +690,10 @@ impl Engine {
     /// recorded; the run goes on in the background (on the current Tokio
     /// runtime) and announces its progress as events.
     pub async fn start_run(&self, project: &Project, options: RunOptions) -> Result<RunHandle, EngineError> {
-        let (plan, text) = self.plan_and_text(project, &options.jobs)?;
+        let (mut plan, text) = self.plan_and_text(project, &options.jobs)?;
+        if let Some(target) = &options.target {
+            retarget(&mut plan, target)?;
+        }
         self.check_secrets(&project.name, &plan).await?;
         let git = git_facts(&project.path).await;
         let token = CancellationToken::new();
@@ -732,6 +739,7 @@ impl Engine {
             source: options.source.as_str().into(),
             commit: git.as_ref().and_then(|g| g.commit.clone()),
             deploy: options.deploy.clone(),
+            target: options.target.clone(),
         };
         if let Err(e) = self.inner.store.save_snapshot(id, &snapshot).await {
             tracing::warn!(run = id, error = %e, "cannot save the run's snapshot; it cannot be resumed");
@@ -930,6 +938,22 @@ async fn git_facts(dir: &Path) -> Option<gitinfo::GitInfo> {
 
 /// A runner as stored with a job (`local`, `kubernetes:<target>`); a name
 /// this build does not know (a newer Switchyard's) is an error.
+/// Moves a run's Kubernetes jobs to `target` (`RunOptions::target`), or
+/// says why it cannot.
+fn retarget(plan: &mut Plan, target: &str) -> Result<(), EngineError> {
+    if !crate::config::valid_target_name(target) {
+        return Err(EngineError::InvalidArgument(format!(
+            "`{target}` is not a target name: use letters, digits, `-`, `_` and `.` (at most 63); `switchyard targets list` shows the targets"
+        )));
+    }
+    if plan.retarget(target) == 0 {
+        return Err(EngineError::InvalidArgument(format!(
+            "cannot run on target `{target}`: none of the jobs to run has `runner: kubernetes:<target>`, and local jobs stay local"
+        )));
+    }
+    Ok(())
+}
+
 fn runner_ref(name: &str) -> Result<crate::pipeline::RunnerRef, crate::pipeline::UnknownRunner> {
     name.parse()
 }

@@ -156,6 +156,34 @@ fn search_blocking(
     Ok(None)
 }
 
+/// Calls `visit` with every line of a job's log, in order, reading one
+/// chunk at a time so memory stays flat on huge logs. Runs on a blocking
+/// thread.
+async fn scan<T: Send + 'static>(
+    store: &Store,
+    job_id: i64,
+    mut state: T,
+    mut visit: impl FnMut(&mut T, &LogLine) + Send + 'static,
+) -> Result<T, StoreError> {
+    let store = store.clone();
+    tokio::task::spawn_blocking(move || {
+        let seqs: Vec<i64> = store.read_blocking(|c| {
+            c.prepare_cached("SELECT seq FROM log_chunks WHERE job_id = ?1 ORDER BY first_line")?
+                .query_map([job_id], |r| r.get(0))?
+                .collect()
+        })?;
+        for seq in seqs {
+            let chunk = read_chunk(&store, job_id, seq)?;
+            for line in decode(&chunk) {
+                visit(&mut state, &line);
+            }
+        }
+        Ok(state)
+    })
+    .await
+    .map_err(|e| StoreError::ReadFailed(e.to_string()))?
+}
+
 /// How many lines of a job's log contain `needle` (case-insensitive), and
 /// how many of those are at or before line `at` (the "3" of "3 / 41").
 pub async fn count_matches(
@@ -168,29 +196,96 @@ pub async fn count_matches(
         return Ok((0, 0));
     }
     let needle = needle.to_lowercase();
-    let store = store.clone();
-    tokio::task::spawn_blocking(move || {
-        let seqs: Vec<i64> = store.read_blocking(|c| {
-            c.prepare_cached("SELECT seq FROM log_chunks WHERE job_id = ?1 ORDER BY first_line")?
-                .query_map([job_id], |r| r.get(0))?
-                .collect()
-        })?;
-        let (mut total, mut upto) = (0u64, 0u64);
-        for seq in seqs {
-            let chunk = read_chunk(&store, job_id, seq)?;
-            for l in decode(&chunk) {
-                if l.text.to_lowercase().contains(&needle) {
-                    total += 1;
-                    if l.number <= at {
-                        upto += 1;
-                    }
-                }
+    scan(store, job_id, (0u64, 0u64), move |(total, upto), l| {
+        if l.text.to_lowercase().contains(&needle) {
+            *total += 1;
+            if l.number <= at {
+                *upto += 1;
             }
         }
-        Ok((total, upto))
     })
     .await
-    .map_err(|e| StoreError::ReadFailed(e.to_string()))?
+}
+
+/// Most line numbers [`filter`] returns: a filter matching more lines than
+/// this shows the first ones and says how many there are in all.
+pub const MAX_FILTERED_LINES: usize = 100_000;
+
+/// The lines of a job's log that contain a text, for "show only matching
+/// lines".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct LogFilter {
+    /// Numbers of the matching lines, in order (the first
+    /// [`MAX_FILTERED_LINES`]).
+    #[cfg_attr(feature = "ts", ts(type = "Array<number>"))]
+    pub lines: Vec<i64>,
+    /// How many lines match in all (more than `lines` holds when capped).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub total: u64,
+}
+
+/// The numbers of the lines holding `needle` (case-insensitive).
+pub async fn filter(store: &Store, job_id: i64, needle: &str) -> Result<LogFilter, StoreError> {
+    if needle.is_empty() {
+        return Ok(LogFilter {
+            lines: Vec::new(),
+            total: 0,
+        });
+    }
+    let needle = needle.to_lowercase();
+    let empty = LogFilter {
+        lines: Vec::new(),
+        total: 0,
+    };
+    scan(store, job_id, empty, move |f, l| {
+        if l.text.to_lowercase().contains(&needle) {
+            f.total += 1;
+            if f.lines.len() < MAX_FILTERED_LINES {
+                f.lines.push(l.number);
+            }
+        }
+    })
+    .await
+}
+
+/// Consecutive lines of a job's log that came from the same step of the
+/// same attempt: what the log viewer folds as one section.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct LogSection {
+    /// The attempt the lines belong to (1-based).
+    pub attempt: u32,
+    /// The step (0-based), or none for Switchyard's own messages about the
+    /// job (preparing the workspace, artifacts, the outcome).
+    pub step: Option<u32>,
+    /// First line (1-based).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub first: i64,
+    /// Last line.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub last: i64,
+}
+
+/// Where each step's lines are in a job's log, in order.
+pub async fn sections(store: &Store, job_id: i64) -> Result<Vec<LogSection>, StoreError> {
+    scan(
+        store,
+        job_id,
+        Vec::<LogSection>::new(),
+        |sections, l| match sections.last_mut() {
+            Some(s) if s.attempt == l.attempt && s.step == l.step && s.last + 1 == l.number => {
+                s.last = l.number
+            }
+            _ => sections.push(LogSection {
+                attempt: l.attempt,
+                step: l.step,
+                first: l.number,
+                last: l.number,
+            }),
+        },
+    )
+    .await
 }
 
 /// Collects a job's lines into chunks and writes them to the history (which

@@ -36,6 +36,9 @@ pub struct RunOptions {
     pub rerun_of: Option<i64>,
     /// For deploy jobs: the image to ship, whether to stop at the diff.
     pub deploy: DeployOptions,
+    /// Run the Kubernetes jobs on this target (a name from `targets list`,
+    /// or a kubeconfig context) instead of the ones their `runner:` names.
+    pub target: Option<String>,
 }
 
 /// How a run's deploy jobs deploy (`switchyard deploy`'s options).

@@ -457,6 +457,18 @@ impl Engine {
         Ok(LogMatchCount { total, position })
     }
 
+    /// The lines of a job's log holding `query` (ignoring case), for a
+    /// view of only those lines.
+    pub async fn filter_log(&self, job_id: i64, query: &str) -> Result<logs::LogFilter, EngineError> {
+        Ok(logs::filter(&self.inner.store, job_id, query).await?)
+    }
+
+    /// Where each step's lines are in a job's log (the sections the log
+    /// viewer folds).
+    pub async fn log_sections(&self, job_id: i64) -> Result<Vec<logs::LogSection>, EngineError> {
+        Ok(logs::sections(&self.inner.store, job_id).await?)
+    }
+
     /// The outcomes of one test (same class and name) in the latest runs of
     /// the project of `job_id`, newest first: passed/failed over time.
     pub async fn test_history(
@@ -905,6 +917,7 @@ impl Engine {
             options.source = s.source.parse().unwrap_or_default();
             // A re-run of a deployment ships the same image again.
             options.deploy = s.deploy.clone();
+            options.target = s.target.clone();
         }
         match mode {
             crate::RerunMode::Same => {}

@@ -17,8 +17,10 @@ import type { FirstRunDto } from "./FirstRunDto";
 import type { FolderView } from "./FolderView";
 import type { KubeContextDto } from "./KubeContextDto";
 import type { LogAppendDto } from "./LogAppendDto";
+import type { LogFilter } from "./LogFilter";
 import type { LogMatchCount } from "./LogMatchCount";
 import type { LogPage } from "./LogPage";
+import type { LogSection } from "./LogSection";
 import type { NavigateDto } from "./NavigateDto";
 import type { OverviewView } from "./OverviewView";
 import type { PanelChartDto } from "./PanelChartDto";
@@ -50,7 +52,7 @@ export interface Commands {
   project_detail: { args: { name: string }; result: ProjectDetailView };
   list_runs: { args: { project: string | null; status: RunStatus | null; branch: string | null; before: number | null; limit: number }; result: RunPage };
   get_run: { args: { id: number }; result: RunView };
-  start_run: { args: { project: string; jobs: Array<string>; in_place: boolean; from_link: boolean; parallelism: number | null }; result: number };
+  start_run: { args: { project: string; jobs: Array<string>; in_place: boolean; from_link: boolean; parallelism: number | null; target: string | null }; result: number };
   rerun: { args: { run_id: number; mode: string; job: string | null }; result: number };
   save_artifacts: { args: { run_id: number; job: string | null; dir: string }; result: Array<ExportedArtifact> };
   open_artifact: { args: { job_id: number; path: string; reveal: boolean }; result: string };
@@ -60,6 +62,8 @@ export interface Commands {
   read_log: { args: { job_id: number; from: number; count: number }; result: LogPage };
   search_log: { args: { job_id: number; query: string; from: number; backwards: boolean }; result: number | null };
   count_log_matches: { args: { job_id: number; query: string; at: number }; result: LogMatchCount };
+  filter_log: { args: { job_id: number; query: string }; result: LogFilter };
+  log_sections: { args: { job_id: number }; result: Array<LogSection> };
   test_history: { args: { job_id: number; classname: string | null; name: string; limit: number }; result: Array<TestOutcomeView> };
   save_log: { args: { job_id: number; path: string }; result: null };
   test_results: { args: { job_id: number }; result: Array<TestResultRecord> };

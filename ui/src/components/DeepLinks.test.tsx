@@ -47,7 +47,7 @@ describe("Deep links", () => {
     await user.click(screen.getByTestId("run-button"));
     await user.click(await screen.findByTestId("run-options-confirm"));
     await waitFor(() => expect(currentPath()).toBe("/runs/78"));
-    expect(backend.argsOf("start_run")).toEqual([{ project: "shop", jobs: [], in_place: false, from_link: false, parallelism: null }]);
+    expect(backend.argsOf("start_run")).toEqual([{ project: "shop", jobs: [], in_place: false, from_link: false, parallelism: null, target: null }]);
   });
 
   it("opens the import dialog for an import link and waits for the user to confirm", async () => {

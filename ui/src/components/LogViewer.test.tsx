@@ -5,9 +5,10 @@ import type { CommandArgs } from "../api";
 import type { JobStatus } from "../bindings/JobStatus";
 import type { LogLine } from "../bindings/LogLine";
 import type { LogPage } from "../bindings/LogPage";
+import type { LogSection } from "../bindings/LogSection";
 import type { RunStatus } from "../bindings/RunStatus";
 import type { StepView } from "../bindings/StepView";
-import { emitEvent, mockBackend } from "../test/backend";
+import { emitEvent, errorDto, mockBackend } from "../test/backend";
 import { iso, job, logLine, NOW, run } from "../test/fixtures";
 import { renderApp } from "../test/render";
 
@@ -338,5 +339,252 @@ describe("Log viewer: line links, match count, first error", () => {
     await waitFor(() => expect(lineEl(2500)).toHaveTextContent("line 2500"));
     expect(screen.getByTestId("log-viewer").querySelectorAll("[data-linked]")).toHaveLength(1);
     expect(backend.argsOf("search_log")).toEqual([]);
+  });
+});
+
+describe("Log viewer: steps that fold, only matching lines", () => {
+  const steps: StepView[] = [
+    { idx: 0, name: "compile", status: "succeeded", exit_code: 0, started_at: iso(NOW + 1), finished_at: iso(NOW + 2), duration_ms: 1 },
+    { idx: 1, name: "unit tests", status: "succeeded", exit_code: 0, started_at: iso(NOW + 2), finished_at: iso(NOW + 3), duration_ms: 1 },
+  ];
+  // Switchyard's own lines, then step 1 (3,001 lines), then step 2 (16,999 lines).
+  const sections: LogSection[] = [
+    { attempt: 1, step: null, first: 1, last: 2 },
+    { attempt: 1, step: 0, first: 3, last: 3003 },
+    { attempt: 1, step: 1, first: 3004, last: 20_002 },
+  ];
+  // 41 lines contain "needle".
+  const needles = Array.from({ length: 41 }, (_, i) => (i + 1) * 487);
+
+  /** A 20,002-line log whose lines carry the sections' steps. */
+  function stepLog({ from, count }: CommandArgs<"read_log">): LogPage {
+    const lines: LogLine[] = [];
+    for (let n = from; n < from + count && n <= 20_002; n++) {
+      const s = sections.find((x) => n >= x.first && n <= x.last);
+      const text = needles.includes(n) ? `found the Needle at ${n}` : `line ${n}`;
+      lines.push(logLine(n, text, { step: s?.step ?? null, attempt: s?.attempt ?? 1 }));
+    }
+    return { lines, total: 20_002 };
+  }
+
+  function toggleOf(n: number): HTMLElement {
+    return within(lineEl(n) as HTMLElement).getByTestId("log-section-toggle");
+  }
+
+  it("folds a step to its first line, says how many lines it hides, and unfolds it", async () => {
+    const backend = mockBackend({ get_run: () => runWithJob("succeeded", steps), read_log: stepLog, log_sections: () => sections });
+    const { user } = renderApp("/runs/5");
+    await waitFor(() => toggleOf(3));
+    expect(backend.argsOf("log_sections")).toEqual([{ job_id: 10 }]);
+    const toggle = toggleOf(3);
+    expect(toggle).toHaveAttribute("aria-expanded", "true");
+    expect(toggle).toHaveAccessibleName("Fold step 1: compile");
+    expect(toggle).toHaveAttribute("data-step", "0");
+    expect(toggle).toHaveAttribute("data-attempt", "1");
+    // Switchyard's own lines do not fold.
+    expect(screen.getAllByTestId("log-section-toggle")).toHaveLength(1);
+
+    await user.click(toggle);
+    expect(toggleOf(3)).toHaveAttribute("aria-expanded", "false");
+    expect(toggleOf(3)).toHaveAccessibleName("Unfold step 1: compile");
+    expect(within(lineEl(3) as HTMLElement).getByTestId("log-section-folded")).toHaveTextContent("3,000 lines folded");
+    expect(lineEl(4)).toBeNull();
+    expect(lineNumbers().slice(0, 5)).toEqual([1, 2, 3, 3004, 3005]);
+    await waitFor(() => expect(lineEl(3004)).toHaveTextContent("line 3004"));
+    expect(within(lineEl(3004) as HTMLElement).getByTestId("log-step-marker")).toHaveTextContent("Step 2: unit tests");
+    expect(screen.getAllByTestId("log-line").length).toBeLessThan(150);
+    expect(screen.getByTestId("log-total")).toHaveTextContent("20,002 lines");
+
+    await user.click(toggleOf(3));
+    expect(toggleOf(3)).toHaveAttribute("aria-expanded", "true");
+    expect(screen.queryByTestId("log-section-folded")).toBeNull();
+    expect(lineNumbers().slice(0, 5)).toEqual([1, 2, 3, 4, 5]);
+    await waitFor(() => expect(lineEl(4)).toHaveTextContent("line 4"));
+  });
+
+  it("folds and unfolds every step with Fold all / Unfold all", async () => {
+    mockBackend({ get_run: () => runWithJob("succeeded", steps), read_log: stepLog, log_sections: () => sections });
+    const { user } = renderApp("/runs/5");
+    await waitFor(() => expect(screen.getByTestId("log-fold-all")).toBeEnabled());
+    await user.click(screen.getByTestId("log-fold-all"));
+    expect(lineNumbers()).toEqual([1, 2, 3, 3004]);
+    expect(screen.getAllByTestId("log-section-toggle").map((t) => t.getAttribute("aria-expanded"))).toEqual(["false", "false"]);
+    expect(screen.getAllByTestId("log-section-folded").map((f) => f.textContent)).toEqual([
+      "3,000 lines folded",
+      "16,998 lines folded",
+    ]);
+    expect(toggleOf(3004)).toHaveAccessibleName("Unfold step 2: unit tests");
+
+    await user.click(screen.getByTestId("log-unfold-all"));
+    expect(screen.queryAllByTestId("log-section-folded")).toHaveLength(0);
+    expect(lineNumbers().slice(0, 4)).toEqual([1, 2, 3, 4]);
+  });
+
+  it("unfolds a folded step to show a search hit inside it", async () => {
+    mockBackend({
+      get_run: () => runWithJob("succeeded", steps),
+      read_log: stepLog,
+      log_sections: () => sections,
+      search_log: ({ from, backwards }) => (!backwards && from < 1461 ? 1461 : null),
+    });
+    const { user } = renderApp("/runs/5");
+    await waitFor(() => toggleOf(3));
+    await user.click(toggleOf(3));
+    expect(lineEl(1461)).toBeNull();
+
+    await user.type(screen.getByTestId("log-search-input"), "needle{Enter}");
+    await waitFor(() => expect(lineEl(1461)).toHaveAttribute("data-hit", "true"));
+    await waitFor(() => expect(lineEl(1461)).toHaveTextContent("found the Needle at 1461"));
+    expect(lineEl(1460)).not.toBeNull();
+    expect(screen.queryByTestId("log-section-folded")).toBeNull();
+  });
+
+  it("keeps following the end with the steps folded, and shows lines that come after the known sections", async () => {
+    let total = 100;
+    const stepOf = (n: number) => (n <= 2 ? null : n <= 100 ? 0 : 1);
+    mockBackend({
+      get_run: () => runWithJob("running", steps),
+      read_log: ({ from, count }) => {
+        const lines: LogLine[] = [];
+        for (let n = from; n < from + count && n <= total; n++) lines.push(logLine(n, `line ${n}`, { step: stepOf(n) }));
+        return { lines, total };
+      },
+      log_sections: () => [
+        { attempt: 1, step: null, first: 1, last: 2 },
+        { attempt: 1, step: 0, first: 3, last: 100 },
+      ],
+    });
+    const { user } = renderApp("/runs/5");
+    await waitFor(() => expect(screen.getByTestId("log-fold-all")).toBeEnabled());
+    await user.click(screen.getByTestId("log-fold-all"));
+    expect(lineNumbers()).toEqual([1, 2, 3]);
+    expect(screen.getByTestId("log-follow")).toHaveAttribute("aria-pressed", "true");
+
+    const lines = [];
+    for (let n = 101; n <= 400; n++) lines.push(logLine(n, `live ${n}`, { step: 1 }));
+    total = 400;
+    await emitEvent("switchyard://log/10", { run_id: 5, job_id: 10, total, lines });
+    expect(lineEl(400)).toHaveTextContent("live 400");
+    expect(lineEl(50)).toBeNull();
+    expect(screen.getByTestId("log-follow")).toHaveAttribute("aria-pressed", "true");
+    // Back at the top: the folded step, then the new one.
+    const viewer = screen.getByTestId("log-viewer");
+    viewer.scrollTop = 0;
+    fireEvent.scroll(viewer);
+    await waitFor(() => expect(lineNumbers().slice(0, 4)).toEqual([1, 2, 3, 101]));
+    expect(within(lineEl(101) as HTMLElement).getByTestId("log-step-marker")).toHaveTextContent("Step 2: unit tests");
+  });
+
+  it("shows only the lines containing the search text, with their real numbers, and goes back to the log at the hit", async () => {
+    const backend = mockBackend({
+      get_run: () => runWithJob("succeeded", steps),
+      read_log: stepLog,
+      log_sections: () => sections,
+      filter_log: ({ query }) => (query === "needle" ? { lines: needles, total: needles.length } : { lines: [], total: 0 }),
+      count_log_matches: ({ at }) => ({ total: 41, position: needles.filter((n) => n <= at).length }),
+    });
+    const { user } = renderApp("/runs/5");
+    const filter = await screen.findByTestId("log-filter");
+    expect(filter).toBeDisabled();
+    expect(filter).toHaveAttribute("aria-pressed", "false");
+    await waitFor(() => toggleOf(3));
+
+    await user.type(screen.getByTestId("log-search-input"), "needle");
+    expect(filter).toBeEnabled();
+    await user.click(filter);
+    expect(filter).toHaveAttribute("aria-pressed", "true");
+    const status = await screen.findByText("41 of 20,002 lines match");
+    expect(status).toHaveAttribute("data-testid", "log-filter-status");
+    expect(lineNumbers()).toEqual(needles);
+    await waitFor(() => expect(lineEl(974)).toHaveTextContent("found the Needle at 974"));
+    expect(backend.argsOf("filter_log")).toEqual([{ job_id: 10, query: "needle" }]);
+    // Nothing folds here.
+    expect(screen.queryAllByTestId("log-section-toggle")).toHaveLength(0);
+    expect(screen.getByTestId("log-fold-all")).toBeDisabled();
+
+    // Next and previous move among the lines shown, and the count follows.
+    const count = screen.getByTestId("log-search-count");
+    await user.click(screen.getByTestId("log-search-next"));
+    await waitFor(() => expect(lineEl(487)).toHaveAttribute("data-hit", "true"));
+    await user.click(screen.getByTestId("log-search-next"));
+    await waitFor(() => expect(lineEl(974)).toHaveAttribute("data-hit", "true"));
+    await waitFor(() => expect(count).toHaveTextContent("2 / 41"));
+    expect(backend.argsOf("search_log")).toEqual([]);
+
+    // A line's link has its real number.
+    await user.click(within(lineEl(974) as HTMLElement).getByTestId("log-line-link"));
+    expect(await navigator.clipboard.readText()).toBe("switchyard://runs/5/jobs/build#L974");
+
+    // Off: the whole log again, at the hit.
+    await user.click(filter);
+    expect(filter).toHaveAttribute("aria-pressed", "false");
+    expect(screen.queryByTestId("log-filter-status")).toBeNull();
+    expect(lineEl(974)).toHaveAttribute("data-hit", "true");
+    expect(lineEl(975)).not.toBeNull();
+    await waitFor(() => expect(lineEl(975)).toHaveTextContent("line 975"));
+  });
+
+  it("refetches as the text changes, and says when no line matches", async () => {
+    const backend = mockBackend({
+      get_run: () => runWithJob("succeeded", steps),
+      read_log: stepLog,
+      filter_log: ({ query }) => (query === "needle" ? { lines: needles, total: needles.length } : { lines: [], total: 0 }),
+    });
+    const { user } = renderApp("/runs/5");
+    await waitFor(() => expect(lineEl(1)).not.toBeNull());
+    await user.type(screen.getByTestId("log-search-input"), "needle");
+    await user.click(screen.getByTestId("log-filter"));
+    await waitFor(() => expect(screen.getByTestId("log-filter-status")).toHaveTextContent("41 of 20,002 lines match"));
+
+    await user.type(screen.getByTestId("log-search-input"), "xyz");
+    await waitFor(() => expect(screen.getByTestId("log-filter-status")).toHaveTextContent("No line matches"));
+    expect(screen.queryAllByTestId("log-line")).toHaveLength(0);
+    expect(screen.queryByTestId("error-message")).toBeNull();
+    // Asked once the typing stopped, not once per key.
+    expect(backend.argsOf("filter_log")).toEqual([
+      { job_id: 10, query: "needle" },
+      { job_id: 10, query: "needlexyz" },
+    ]);
+
+    // An empty search box turns the filter off (and it cannot be turned on).
+    await user.clear(screen.getByTestId("log-search-input"));
+    expect(screen.getByTestId("log-filter")).toHaveAttribute("aria-pressed", "false");
+    expect(screen.getByTestId("log-filter")).toBeDisabled();
+    expect(screen.queryByTestId("log-filter-status")).toBeNull();
+    await waitFor(() => expect(lineEl(1)).not.toBeNull());
+  });
+
+  it("says when only the first 100,000 matching lines are shown", async () => {
+    mockBackend({
+      get_run: () => runWithJob("succeeded"),
+      read_log: generatedLog(() => 300_000),
+      filter_log: () => ({ lines: Array.from({ length: 100_000 }, (_, i) => 2 * i + 1), total: 123_456 }),
+    });
+    const { user } = renderApp("/runs/5");
+    await waitFor(() => expect(lineEl(1)).not.toBeNull());
+    await user.type(screen.getByTestId("log-search-input"), "line");
+    await user.click(screen.getByTestId("log-filter"));
+    await waitFor(() =>
+      expect(screen.getByTestId("log-filter-status")).toHaveTextContent("Showing the first 100,000 of 123,456 matching lines"),
+    );
+    expect(lineNumbers().slice(0, 3)).toEqual([1, 3, 5]);
+    expect(screen.getAllByTestId("log-line").length).toBeLessThan(150);
+    await waitFor(() => expect(lineEl(5)).toHaveTextContent("line 5"));
+  });
+
+  it("shows why the lines could not be filtered", async () => {
+    mockBackend({
+      get_run: () => runWithJob("succeeded"),
+      read_log: generatedLog(() => 100),
+      filter_log: () => {
+        throw errorDto("internal", "the log could not be read");
+      },
+    });
+    const { user } = renderApp("/runs/5");
+    await waitFor(() => expect(lineEl(1)).not.toBeNull());
+    await user.type(screen.getByTestId("log-search-input"), "line");
+    await user.click(screen.getByTestId("log-filter"));
+    expect(await screen.findByTestId("error-message")).toHaveTextContent("the log could not be read");
+    expect(screen.queryByTestId("log-filter-status")).toBeNull();
   });
 });

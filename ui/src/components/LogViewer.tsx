@@ -1,9 +1,13 @@
 import DownloadIcon from "@mui/icons-material/Download";
+import FilterListIcon from "@mui/icons-material/FilterList";
 import KeyboardArrowDownIcon from "@mui/icons-material/KeyboardArrowDown";
+import KeyboardArrowRightIcon from "@mui/icons-material/KeyboardArrowRight";
 import KeyboardArrowUpIcon from "@mui/icons-material/KeyboardArrowUp";
 import LinkIcon from "@mui/icons-material/Link";
 import ScheduleIcon from "@mui/icons-material/Schedule";
 import SearchIcon from "@mui/icons-material/Search";
+import UnfoldLessIcon from "@mui/icons-material/UnfoldLess";
+import UnfoldMoreIcon from "@mui/icons-material/UnfoldMore";
 import VerticalAlignBottomIcon from "@mui/icons-material/VerticalAlignBottom";
 import Box from "@mui/material/Box";
 import Button from "@mui/material/Button";
@@ -19,6 +23,7 @@ import {
   useCallback,
   useEffect,
   useLayoutEffect,
+  useMemo,
   useRef,
   useState,
   useSyncExternalStore,
@@ -26,9 +31,22 @@ import {
   type ReactNode,
 } from "react";
 
-import { countLogMatches, onLog, pickLogSavePath, readLog, saveLog, searchLog, toErrorDto } from "../api";
+import {
+  countLogMatches,
+  filterLog,
+  logSections,
+  onLog,
+  pickLogSavePath,
+  readLog,
+  saveLog,
+  searchLog,
+  toErrorDto,
+} from "../api";
 import type { ErrorDto } from "../bindings/ErrorDto";
 import type { LogAppendDto } from "../bindings/LogAppendDto";
+import type { LogFilter } from "../bindings/LogFilter";
+import type { LogLine } from "../bindings/LogLine";
+import type { LogSection } from "../bindings/LogSection";
 import type { StepView } from "../bindings/StepView";
 import { formatCount, formatDateTime } from "../format";
 import { useSubscription } from "../hooks";
@@ -38,6 +56,7 @@ import { useShortcut } from "../shortcuts";
 import { MONO_FONT } from "../theme";
 import { AnsiText, useAnsiColors } from "./AnsiText";
 import { ErrorAlert } from "./ErrorAlert";
+import { filteredRows, findRange, foldedRows, neighbour, type LogRows } from "../logRows";
 import { LogStore } from "../logStore";
 
 /** Height of one log line in pixels (every line is one row). */
@@ -49,7 +68,10 @@ export const MAX_SCROLL_HEIGHT = 8_000_000;
 const DEFAULT_VIEWPORT = 600;
 /** Quiet time after typing before the matches are counted. */
 export const COUNT_DELAY_MS = 250;
-/** While a job writes, the matches are counted again this often (when lines came). */
+/**
+ * While a job writes, what reads the whole log (the match count, the filter,
+ * the steps' sections) is read again this often, when lines came.
+ */
 const LIVE_COUNT_MS = 3000;
 /** What a failed job's log opens at: the first line containing it (any case). */
 export const FIRST_ERROR_QUERY = "error";
@@ -83,12 +105,29 @@ function clamp(v: number, lo: number, hi: number): number {
   return Math.min(hi, Math.max(lo, v));
 }
 
+/** The rows of the whole log with the `folded` sections (by first line) showing only their first line. */
+function foldRows(total: number, sections: readonly LogSection[], folded: ReadonlySet<number>): LogRows {
+  const hidden = sections.filter((s) => s.step !== null && folded.has(s.first)).map((s) => ({ first: s.first + 1, last: s.last }));
+  return foldedRows(total, hidden);
+}
+
+/** An answer of `filter_log`, with what it answers. */
+interface FilterAnswer extends LogFilter {
+  /** The text asked for. */
+  query: string;
+  /** Which time the filter was on: an answer that comes after it was turned off is never shown. */
+  gen: number;
+  /** The call failed (the error is shown instead of lines). */
+  failed: boolean;
+}
+
 /**
  * A job's log: virtualized (only the visible window of lines is in the DOM,
  * fetched page by page with `read_log`), live (lines from
  * `switchyard://log/{job_id}`), with ANSI colours, search (with a match
- * count), follow mode, timestamps, step markers, Download and a copyable
- * link per line. Opens at a linked line, or a failed job's first error.
+ * count, and a filter to only the matching lines), follow mode, timestamps,
+ * steps marked and folding, Download and a copyable link per line. Opens at
+ * a linked line, or a failed job's first error.
  */
 export function LogViewer({
   jobId,
@@ -114,6 +153,21 @@ export function LogViewer({
   );
   useSubscription(subscribeLog, (e) => store.append(e.lines, e.total));
 
+  // ---- Rows: the whole log with folded steps, or only the matching lines ----
+  const [sections, setSections] = useState<LogSection[]>([]);
+  // Folded sections by first line: a section never moves, the log only grows.
+  const [folded, setFolded] = useState<ReadonlySet<number>>(() => new Set());
+  const [query, setQuery] = useState("");
+  const [filtering, setFiltering] = useState(false);
+  const [filterGen, setFilterGen] = useState(0);
+  const [filter, setFilter] = useState<FilterAnswer | null>(null);
+  // The answer on screen: it takes over from `filter` while rendering, where the view can be kept in place.
+  const [shownFilter, setShownFilter] = useState<FilterAnswer | null>(null);
+  const foldMap = useMemo(() => foldRows(total, sections, folded), [total, sections, folded]);
+  const filterMap = useMemo(() => (filtering && shownFilter ? filteredRows(shownFilter.lines) : null), [filtering, shownFilter]);
+  const rowMap = filterMap ?? foldMap;
+  const rowCount = rowMap.count;
+
   // ---- Geometry -----------------------------------------------------------
   const scrollRef = useRef<HTMLDivElement>(null);
   const expected = useRef<number | null>(null);
@@ -132,25 +186,31 @@ export function LogViewer({
     return () => ro.disconnect();
   }, []);
 
-  const naturalH = total * LINE_HEIGHT;
+  const naturalH = rowCount * LINE_HEIGHT;
   const spacerH = Math.min(naturalH, MAX_SCROLL_HEIGHT);
   const maxScroll = Math.max(0, spacerH - viewportH);
   const naturalMax = Math.max(0, naturalH - viewportH);
   const top = follow ? maxScroll : clamp(scrollTop, 0, maxScroll);
   const topPx = maxScroll > 0 ? (top / maxScroll) * naturalMax : 0;
   const firstIdx = Math.max(0, Math.floor(topPx / LINE_HEIGHT) - OVERSCAN);
-  const lastIdx = Math.min(total - 1, Math.ceil((topPx + viewportH) / LINE_HEIGHT) + OVERSCAN);
-  const firstVisible = Math.min(total, Math.floor(topPx / LINE_HEIGHT) + 1);
-  const lastVisible = Math.min(total, Math.ceil((topPx + viewportH) / LINE_HEIGHT));
+  const lastIdx = Math.min(rowCount - 1, Math.ceil((topPx + viewportH) / LINE_HEIGHT) + OVERSCAN);
+  const lineOfRow = (row: number) => (rowCount > 0 ? rowMap.lineAt(clamp(row, 0, rowCount - 1)) : 0);
+  const firstVisible = lineOfRow(Math.floor(topPx / LINE_HEIGHT));
+  const lastVisible = lineOfRow(Math.ceil((topPx + viewportH) / LINE_HEIGHT) - 1);
   const loaded = store.loaded;
 
   // Fetch the lines in view (a short delay folds a fast scroll into one request).
   useEffect(() => {
     const from = firstIdx + 1;
     const to = loaded ? lastIdx + 1 : from;
-    const timer = window.setTimeout(() => store.ensure(from, to), loaded ? 40 : 0);
+    const scattered: number[] = [];
+    if (!rowMap.contiguous) for (let row = firstIdx; row <= lastIdx; row++) scattered.push(rowMap.lineAt(row));
+    const timer = window.setTimeout(
+      () => (rowMap.contiguous ? store.ensure(from, to) : store.ensureLines(scattered)),
+      loaded ? 40 : 0,
+    );
     return () => window.clearTimeout(timer);
-  }, [store, firstIdx, lastIdx, loaded]);
+  }, [store, firstIdx, lastIdx, loaded, rowMap]);
 
   // Keep the DOM scroll position where follow mode or a jump wants it.
   useLayoutEffect(() => {
@@ -168,12 +228,50 @@ export function LogViewer({
     el.scrollTop = jump.top;
   }, [jump]);
 
-  const scrollToLine = (n: number) => {
-    const natural = clamp((n - 1) * LINE_HEIGHT - viewportH / 2 + LINE_HEIGHT / 2, 0, naturalMax);
-    const target = naturalMax > 0 ? (natural / naturalMax) * maxScroll : 0;
-    setFollow(false);
+  // Scrolls the list, as it will be with `rows`, to `natural` px from its top (unscaled).
+  const jumpTo = (natural: number, rows: LogRows) => {
+    const h = rows.count * LINE_HEIGHT;
+    const max = Math.max(0, Math.min(h, MAX_SCROLL_HEIGHT) - viewportH);
+    const nMax = Math.max(0, h - viewportH);
+    const target = nMax > 0 ? (clamp(natural, 0, nMax) / nMax) * max : 0;
     setScrollTop(target);
     setJump((j) => ({ top: target, seq: (j?.seq ?? 0) + 1 }));
+  };
+  const centre = (n: number, rows: LogRows) => jumpTo(rows.rowOf(n) * LINE_HEIGHT - viewportH / 2 + LINE_HEIGHT / 2, rows);
+  // When the rows change (a fold, the filter), line n (or the row in its place) stays where it is in the view, or is centred.
+  const keepInView = (n: number, rows: LogRows) => {
+    const offset = rowMap.rowOf(n) * LINE_HEIGHT - topPx;
+    if (rowMap.has(n) && offset > -LINE_HEIGHT && offset < viewportH) jumpTo(rows.rowOf(n) * LINE_HEIGHT - offset, rows);
+    else centre(n, rows);
+  };
+  // The line at the top of the view, which folding and the filter keep in place.
+  const topLine = rowCount > 0 ? firstVisible : null;
+
+  // The folded rows once line n is shown: its section unfolded when n is folded away.
+  const unfoldFor = (n: number): LogRows => {
+    const s = findRange(sections, n);
+    if (!s || n === s.first || !folded.has(s.first)) return foldMap;
+    const next = new Set(folded);
+    next.delete(s.first);
+    setFolded(next);
+    return foldRows(total, sections, next);
+  };
+
+  const leaveFilter = () => {
+    setFiltering(false);
+    setFilterGen((g) => g + 1);
+    setShownFilter(null);
+  };
+
+  // A target (a hit, a link, the first error) is always reached: out of a folded step, out of a filter it is not in.
+  const scrollToLine = (n: number) => {
+    let rows = rowMap;
+    if (!filterMap?.has(n)) {
+      if (filtering) leaveFilter();
+      rows = unfoldFor(n);
+    }
+    setFollow(false);
+    centre(n, rows);
   };
 
   // ---- Where the log opens: a linked line, or a failed job's first error ----
@@ -249,7 +347,6 @@ export function LogViewer({
 
   // ---- Search ---------------------------------------------------------------
   const searchRef = useRef<HTMLInputElement>(null);
-  const [query, setQuery] = useState("");
   const [hit, setHit] = useState<{ line: number; query: string } | null>(null);
   const [searchNote, setSearchNote] = useState<string | null>(null);
   const [searching, setSearching] = useState(false);
@@ -261,14 +358,19 @@ export function LogViewer({
     userMoved.current = true;
     setSearching(true);
     setActionError(null);
+    const current = filterMap && shownFilter?.query === q ? shownFilter : null;
+    // The filter's lines for this text are the hits: no need to ask the shell.
+    const shown = current && !current.failed ? current.lines : null;
+    const find = (from: number) =>
+      shown ? Promise.resolve(neighbour(shown, from, backwards)) : searchLog(jobId, q, from, backwards);
     try {
       const from =
         hit && hit.query === q ? hit.line : backwards ? Math.min(total + 1, lastVisible + 1) : Math.max(0, firstVisible - 1);
-      let found = await searchLog(jobId, q, from, backwards);
+      let found = await find(from);
       let wrapped = false;
       const wrapFrom = backwards ? Math.max(total, store.total) + 1 : 0;
       if (found === null && wrapFrom !== from) {
-        found = await searchLog(jobId, q, wrapFrom, backwards);
+        found = await find(wrapFrom);
         wrapped = found !== null;
       }
       if (found === null) {
@@ -277,7 +379,8 @@ export function LogViewer({
       } else {
         setHit({ line: found, query: q });
         setSearchNote(wrapped ? (backwards ? "Wrapped to the end" : "Wrapped to the start") : null);
-        scrollToLine(found);
+        // While the filter's lines for this text are on their way, they open at the hit when they come.
+        if (!filtering || current) scrollToLine(found);
       }
     } catch (error) {
       setActionError(toErrorDto(error));
@@ -290,14 +393,12 @@ export function LogViewer({
   const countAt = hit && hit.query === query ? hit.line : 0;
   const [count, setCount] = useState<{ query: string; total: number; position: number } | null>(null);
   const countSeq = useRef(0);
-  const countedTotal = useRef(0);
   const [liveTick, setLiveTick] = useState(0);
   useEffect(() => {
     const q = query;
     if (q.trim() === "") return;
     const timer = window.setTimeout(() => {
       const id = ++countSeq.current;
-      countedTotal.current = store.total;
       countLogMatches(jobId, q, countAt).then(
         (c) => {
           if (id === countSeq.current) setCount({ query: q, total: c.total, position: c.position });
@@ -309,15 +410,18 @@ export function LogViewer({
       );
     }, COUNT_DELAY_MS);
     return () => window.clearTimeout(timer);
-  }, [jobId, query, countAt, live, liveTick, store]);
+  }, [jobId, query, countAt, live, liveTick]);
   useEffect(() => {
-    // While the job writes, count again now and then if lines came.
-    if (!live || query.trim() === "") return;
+    // While the job writes, count, filter and find the sections again now and then if lines came.
+    if (!live || !loaded) return;
+    let seen = store.total;
     const timer = window.setInterval(() => {
-      if (store.total !== countedTotal.current) setLiveTick((t) => t + 1);
+      if (store.total === seen) return;
+      seen = store.total;
+      setLiveTick((t) => t + 1);
     }, LIVE_COUNT_MS);
     return () => window.clearInterval(timer);
-  }, [live, query, store]);
+  }, [live, loaded, store]);
   const countText =
     !count || count.query !== query || query.trim() === ""
       ? ""
@@ -329,6 +433,119 @@ export function LogViewer({
         : count.position > 0
           ? `${formatCount(Math.min(count.position, count.total))} / ${formatCount(count.total)}`
           : `${formatCount(count.total)} match${count.total === 1 ? "" : "es"}`;
+
+  // ---- Only matching lines ------------------------------------------------------
+  const filterSeq = useRef(0);
+  const filterAnswered = useRef(0);
+  useEffect(() => {
+    if (!filtering) return;
+    const q = query;
+    const gen = filterGen;
+    const timer = window.setTimeout(() => {
+      const id = ++filterSeq.current;
+      filterLog(jobId, q).then(
+        (f) => {
+          if (id < filterAnswered.current) return;
+          filterAnswered.current = id;
+          setFilter({ ...f, query: q, gen, failed: false });
+        },
+        (error: unknown) => {
+          if (id < filterAnswered.current) return;
+          filterAnswered.current = id;
+          setActionError(toErrorDto(error));
+          // A failed refresh keeps the lines shown; for a new text, showing another text's lines would mislead.
+          setFilter((f) => (f && f.gen === gen && f.query === q ? f : { lines: [], total: 0, query: q, gen, failed: true }));
+        },
+      );
+    }, COUNT_DELAY_MS);
+    return () => window.clearTimeout(timer);
+  }, [filtering, filterGen, jobId, query, live, liveTick]);
+
+  const arrived = filtering && filter?.gen === filterGen ? filter : null;
+  if (arrived && arrived !== shownFilter) {
+    setShownFilter(arrived);
+    // New lines for the same text (a live refresh) leave the view alone; other lines open at the hit, else at the line in view.
+    const anchor = hit?.query === arrived.query ? hit.line : topLine;
+    if (arrived.query !== shownFilter?.query && anchor !== null && !follow) keepInView(anchor, filteredRows(arrived.lines));
+  }
+
+  const toggleFilter = () => {
+    userMoved.current = true;
+    if (!filtering) {
+      setActionError(null);
+      setFiltering(true);
+      return;
+    }
+    leaveFilter();
+    if (follow) return;
+    const hitInView = hit?.query === query && hit.line >= firstVisible && hit.line <= lastVisible;
+    const anchor = hitInView ? hit.line : topLine;
+    if (anchor !== null) keepInView(anchor, unfoldFor(anchor));
+  };
+
+  const filterStatus = !filtering
+    ? null
+    : !shownFilter || shownFilter.query !== query
+      ? "Finding the matching lines…"
+      : shownFilter.failed
+        ? null
+        : shownFilter.total === 0
+          ? "No line matches"
+          : shownFilter.lines.length < shownFilter.total
+            ? `Showing the first ${formatCount(shownFilter.lines.length)} of ${formatCount(shownFilter.total)} matching lines`
+            : `${formatCount(shownFilter.total)} of ${formatCount(total)} line${total === 1 ? "" : "s"} match${shownFilter.total === 1 ? "es" : ""}`;
+
+  // ---- Steps as sections that fold ------------------------------------------------
+  const sectionsSeq = useRef(0);
+  const sectionsAnswered = useRef(0);
+  useEffect(() => {
+    if (!loaded || store.total === 0) return;
+    const id = ++sectionsSeq.current;
+    logSections(jobId).then(
+      (s) => {
+        // The log only grows: any newer answer than the one shown is better, even if a newer request is pending.
+        if (id < sectionsAnswered.current) return;
+        sectionsAnswered.current = id;
+        setSections(s);
+      },
+      () => {
+        // No sections (an older shell): the steps are marked but do not fold.
+      },
+    );
+  }, [jobId, loaded, live, liveTick, store]);
+  const stepSections = useMemo(() => sections.filter((s) => s.step !== null), [sections]);
+  const lastSection = sections.length > 0 ? sections[sections.length - 1] : undefined;
+
+  const changeFolds = (next: ReadonlySet<number>, anchor: number | null) => {
+    userMoved.current = true;
+    setFolded(next);
+    if (!follow && anchor !== null) keepInView(anchor, foldRows(total, sections, next));
+  };
+  const toggleSection = (first: number) => {
+    const next = new Set(folded);
+    if (!next.delete(first)) next.add(first);
+    changeFolds(next, first);
+  };
+
+  /** "Step 2: compile", "Attempt 2 · Step 1: compile" (lower case inside a sentence). */
+  const stepTitle = (attempt: number, step: number, capital: boolean) => {
+    const name = steps.find((s) => s.idx === step)?.name;
+    const [a, st] = capital ? ["Attempt", "Step"] : ["attempt", "step"];
+    return `${attempt > 1 ? `${a} ${attempt} · ` : ""}${st} ${step + 1}${name ? `: ${name}` : ""}`;
+  };
+
+  // Where a step (or a step of another attempt) starts: from the sections where they reach, else from the line before.
+  const stepStart = (n: number, line: LogLine | undefined): { attempt: number; step: number; section?: LogSection } | null => {
+    if (lastSection && n <= lastSection.last) {
+      const s = findRange(sections, n);
+      return s && s.first === n && s.step !== null ? { attempt: s.attempt, step: s.step, section: s } : null;
+    }
+    if (!line || line.step === null) return null;
+    const prev = lastSection && n - 1 === lastSection.last ? lastSection : store.line(n - 1);
+    return n === 1 || (prev && (prev.step !== line.step || prev.attempt !== line.attempt))
+      ? { attempt: line.attempt, step: line.step }
+      : null;
+  };
 
   const copyLineLink = async (n: number) => {
     if (runId === undefined || jobName === undefined) return;
@@ -361,18 +578,16 @@ export function LogViewer({
   // ---- Rows -------------------------------------------------------------------
   const gutter = `${Math.max(4, String(total).length) + 1}ch`;
   const rows: ReactNode[] = [];
-  for (let i = firstIdx; i <= lastIdx; i++) {
-    const n = i + 1;
+  for (let row = firstIdx; row <= lastIdx; row++) {
+    const n = rowMap.lineAt(row);
     const line = store.line(n);
-    const y = top + (i * LINE_HEIGHT - topPx);
-    let marker: string | null = null;
-    if (line && line.step !== null) {
-      const prev = store.line(n - 1);
-      if (n === 1 || (prev && (prev.step !== line.step || prev.attempt !== line.attempt))) {
-        const step = steps.find((s) => s.idx === line.step);
-        marker = `${line.attempt > 1 ? `Attempt ${line.attempt} · ` : ""}Step ${line.step + 1}${step ? `: ${step.name}` : ""}`;
-      }
-    }
+    const y = top + (row * LINE_HEIGHT - topPx);
+    const start = stepStart(n, line);
+    const marker = start ? stepTitle(start.attempt, start.step, true) : null;
+    // Folding is for the whole log (not a filter's lines), and for a section with more than its first line.
+    const foldable = !filterMap && start?.section && Math.min(start.section.last, total) > n ? start.section : null;
+    const isFolded = foldable !== null && folded.has(n);
+    const foldedLines = foldable ? Math.min(foldable.last, total) - n : 0;
     const isHit = hit?.line === n;
     const linked = mark?.line === n && mark.kind === "linked";
     const firstError = mark?.line === n && mark.kind === "error";
@@ -380,6 +595,7 @@ export function LogViewer({
       "log-line",
       line ? `s-${line.stream}` : "pending",
       marker ? "step-start" : "",
+      isFolded ? "folded" : "",
       isHit ? "hit" : "",
       linked || firstError ? "marked" : "",
     ]
@@ -417,9 +633,29 @@ export function LogViewer({
             {line ? formatDateTime(line.ts) : ""}
           </span>
         ) : null}
+        {start && foldable ? (
+          <button
+            type="button"
+            className="fold"
+            onClick={() => toggleSection(n)}
+            aria-expanded={!isFolded}
+            aria-label={`${isFolded ? "Unfold" : "Fold"} ${stepTitle(start.attempt, start.step, false)}`}
+            title={isFolded ? "Unfold" : "Fold"}
+            data-testid="log-section-toggle"
+            data-step={start.step}
+            data-attempt={start.attempt}
+          >
+            {isFolded ? <KeyboardArrowRightIcon fontSize="inherit" /> : <KeyboardArrowDownIcon fontSize="inherit" />}
+          </button>
+        ) : null}
         {marker ? (
           <span className="marker" data-testid="log-step-marker">
             {marker}
+          </span>
+        ) : null}
+        {isFolded ? (
+          <span className="folded-note" data-testid="log-section-folded">
+            {formatCount(foldedLines)} line{foldedLines === 1 ? "" : "s"} folded
           </span>
         ) : null}
         <span className="tx">
@@ -448,6 +684,7 @@ export function LogViewer({
           onChange={(e) => {
             setQuery(e.target.value);
             setSearchNote(null);
+            if (filtering && e.target.value.trim() === "") toggleFilter();
           }}
           onKeyDown={(e) => {
             if (e.key === "Enter") {
@@ -496,6 +733,17 @@ export function LogViewer({
             </IconButton>
           </span>
         </Tooltip>
+        <ToggleButton
+          size="small"
+          value="filter"
+          selected={filtering}
+          onChange={toggleFilter}
+          disabled={!query.trim()}
+          data-testid="log-filter"
+          sx={{ py: 0.5, gap: 0.5 }}
+        >
+          <FilterListIcon fontSize="small" /> Only matching lines
+        </ToggleButton>
         <Typography variant="body2" color="text.secondary" data-testid="log-search-count" aria-live="polite" sx={{ minWidth: 56 }}>
           {countText}
         </Typography>
@@ -529,10 +777,35 @@ export function LogViewer({
         >
           <ScheduleIcon fontSize="small" /> Timestamps
         </ToggleButton>
+        <Button
+          size="small"
+          variant="outlined"
+          startIcon={<UnfoldLessIcon />}
+          onClick={() => changeFolds(new Set(stepSections.map((s) => s.first)), topLine)}
+          disabled={filtering || stepSections.length === 0}
+          data-testid="log-fold-all"
+        >
+          Fold all
+        </Button>
+        <Button
+          size="small"
+          variant="outlined"
+          startIcon={<UnfoldMoreIcon />}
+          onClick={() => changeFolds(new Set(), topLine)}
+          disabled={filtering || stepSections.length === 0}
+          data-testid="log-unfold-all"
+        >
+          Unfold all
+        </Button>
         <Button size="small" variant="outlined" startIcon={<DownloadIcon />} onClick={download} data-testid="log-download">
           Download
         </Button>
       </Stack>
+      {filterStatus ? (
+        <Typography variant="body2" color="text.secondary" data-testid="log-filter-status" role="status" sx={{ mb: 1 }}>
+          {filterStatus}
+        </Typography>
+      ) : null}
       {actionError ? (
         <Box sx={{ mb: 1 }}>
           <ErrorAlert error={actionError} />
@@ -609,6 +882,37 @@ export function LogViewer({
             alignSelf: "center",
           },
           "& .step-start": { borderTop: `1px solid ${theme.palette.primary.main}` },
+          "& .folded": { borderBottom: `1px dashed ${theme.palette.primary.main}` },
+          "& .fold": {
+            flexShrink: 0,
+            alignSelf: "center",
+            width: LINE_HEIGHT - 4,
+            height: LINE_HEIGHT - 4,
+            mr: 0.5,
+            p: 0,
+            display: "flex",
+            alignItems: "center",
+            justifyContent: "center",
+            fontSize: 16,
+            border: 0,
+            borderRadius: 0.5,
+            cursor: "pointer",
+            color: "inherit",
+            bgcolor: "transparent",
+          },
+          "& .fold:hover": { bgcolor: alpha(theme.palette.primary.main, 0.2) },
+          "& .fold:focus-visible": { outline: `2px solid ${theme.palette.primary.main}` },
+          "& .folded-note": {
+            flexShrink: 0,
+            mr: 1,
+            px: 0.75,
+            borderRadius: 0.5,
+            fontSize: 11,
+            lineHeight: `${LINE_HEIGHT - 6}px`,
+            alignSelf: "center",
+            border: `1px solid ${theme.palette.divider}`,
+            color: dark ? "#9aa4b1" : "#57606a",
+          },
           "& .s-stderr .tx": { color: dark ? "#ffb4a9" : "#9a1b1b" },
           "& .s-system .tx": { color: theme.palette.info.main, fontStyle: "italic" },
           "& .hit": { bgcolor: dark ? "rgba(255, 213, 79, 0.16)" : "rgba(255, 213, 79, 0.35)" },

@@ -4,8 +4,8 @@ import { describe, expect, it, vi } from "vitest";
 
 import type { PlanJobView } from "../bindings/PlanJobView";
 import { SettingsProvider } from "../settings";
-import { mockBackend } from "../test/backend";
-import { planJob, settings } from "../test/fixtures";
+import { emitEvent, mockBackend } from "../test/backend";
+import { planJob, settings, target } from "../test/fixtures";
 import { RunOptionsDialog } from "./RunOptionsDialog";
 
 // report needs test, which needs build; lint stands alone.
@@ -52,7 +52,7 @@ describe("Run options dialog", () => {
     await user.click(screen.getByTestId("run-options-confirm"));
     await waitFor(() => expect(onStarted).toHaveBeenCalledWith(41));
     expect(backend.argsOf("start_run")).toEqual([
-      { project: "shop", jobs: ["build", "test", "report"], in_place: false, from_link: false, parallelism: null },
+      { project: "shop", jobs: ["build", "test", "report"], in_place: false, from_link: false, parallelism: null, target: null },
     ]);
   });
 
@@ -76,7 +76,7 @@ describe("Run options dialog", () => {
     await user.click(screen.getByTestId("run-options-confirm"));
     await waitFor(() => expect(onStarted).toHaveBeenCalledWith(42));
     expect(backend.argsOf("start_run")).toEqual([
-      { project: "shop", jobs: ["build", "lint"], in_place: false, from_link: false, parallelism: null },
+      { project: "shop", jobs: ["build", "lint"], in_place: false, from_link: false, parallelism: null, target: null },
     ]);
   });
 
@@ -91,7 +91,7 @@ describe("Run options dialog", () => {
     await user.type(field, "3");
     await user.click(screen.getByTestId("run-options-confirm"));
     await waitFor(() => expect(onStarted).toHaveBeenCalledWith(43));
-    expect(backend.argsOf("start_run")).toEqual([{ project: "shop", jobs: [], in_place: false, from_link: false, parallelism: 3 }]);
+    expect(backend.argsOf("start_run")).toEqual([{ project: "shop", jobs: [], in_place: false, from_link: false, parallelism: 3, target: null }]);
   });
 
   it("names the local runner's own limit from the settings when one is set", async () => {
@@ -122,6 +122,65 @@ describe("Run options dialog", () => {
     await user.clear(field);
     await user.click(confirm);
     await waitFor(() => expect(onStarted).toHaveBeenCalledWith(44));
-    expect(backend.argsOf("start_run")).toEqual([{ project: "shop", jobs: [], in_place: false, from_link: false, parallelism: null }]);
+    expect(backend.argsOf("start_run")).toEqual([{ project: "shop", jobs: [], in_place: false, from_link: false, parallelism: null, target: null }]);
+  });
+
+  it("offers the targets by name for the Kubernetes jobs, only while one of them is to run", async () => {
+    const backend = mockBackend({
+      start_run: () => 45,
+      list_targets: () => [target({ name: "staging", environment: "staging", namespace: "ci" }), target({ name: "prod" })],
+    });
+    const user = userEvent.setup();
+    const onStarted = vi.fn();
+    const remotePlan = [planJob({ name: "lint" }), planJob({ name: "test", runner: "kubernetes:dev" })];
+    render(
+      <SettingsProvider>
+        <RunOptionsDialog open project="shop" plan={remotePlan} onClose={() => {}} onStarted={onStarted} />
+      </SettingsProvider>,
+    );
+    const picker = await screen.findByTestId("run-option-target");
+    expect(picker).toHaveTextContent("As the pipeline says");
+    await user.click(picker);
+    const choices = await screen.findAllByTestId("run-option-target-choice");
+    expect(choices.map((c) => c.getAttribute("data-target"))).toEqual(["", "staging", "prod"]);
+    expect(choices[1]).toHaveTextContent("staging · kubeconfig · namespace ci");
+    await user.click(choices[1]);
+    expect(screen.getByTestId("run-option-target")).toHaveTextContent("staging");
+
+    // Only the local job ticked: nothing to move, so no picker and no target sent.
+    await user.click(screen.getByRole("checkbox", { name: "test" }));
+    expect(screen.queryByTestId("run-option-target")).toBeNull();
+    await user.click(screen.getByRole("checkbox", { name: "test" }));
+    await user.click(screen.getByTestId("run-options-confirm"));
+    await waitFor(() => expect(onStarted).toHaveBeenCalledWith(45));
+    expect(backend.argsOf("start_run")).toEqual([
+      { project: "shop", jobs: [], in_place: false, from_link: false, parallelism: null, target: "staging" },
+    ]);
+  });
+
+  it("offers a target added while the dialog is open", async () => {
+    let targets = [target({ name: "prod" })];
+    mockBackend({ list_targets: () => targets });
+    const user = userEvent.setup();
+    render(
+      <SettingsProvider>
+        <RunOptionsDialog open project="shop" plan={[planJob({ name: "test", runner: "kubernetes:dev" })]} onClose={() => {}} onStarted={() => {}} />
+      </SettingsProvider>,
+    );
+    await user.click(await screen.findByTestId("run-option-target"));
+    await waitFor(() => expect(screen.getAllByTestId("run-option-target-choice")).toHaveLength(2));
+    // config.toml edited by hand (or `targets add`): the shell says the settings changed.
+    targets = [...targets, target({ name: "staging" })];
+    await emitEvent("switchyard://settings", settings());
+    await waitFor(() =>
+      expect(screen.getAllByTestId("run-option-target-choice").map((c) => c.getAttribute("data-target"))).toEqual(["", "prod", "staging"]),
+    );
+  });
+
+  it("shows no target picker when every job runs locally", async () => {
+    mockBackend({ list_targets: () => [target()] });
+    renderDialog();
+    expect(screen.getByTestId("run-options-runner")).toHaveTextContent("local (this machine)");
+    expect(screen.queryByTestId("run-option-target")).toBeNull();
   });
 });

@@ -7,6 +7,7 @@ import DialogContent from "@mui/material/DialogContent";
 import DialogTitle from "@mui/material/DialogTitle";
 import FormControlLabel from "@mui/material/FormControlLabel";
 import FormLabel from "@mui/material/FormLabel";
+import MenuItem from "@mui/material/MenuItem";
 import Radio from "@mui/material/Radio";
 import RadioGroup from "@mui/material/RadioGroup";
 import Stack from "@mui/material/Stack";
@@ -14,10 +15,11 @@ import TextField from "@mui/material/TextField";
 import Typography from "@mui/material/Typography";
 import { useMemo, useState } from "react";
 
-import { startRun, toErrorDto } from "../api";
+import { listTargets, onSettings, startRun, toErrorDto } from "../api";
 import type { ErrorDto } from "../bindings/ErrorDto";
 import type { PlanJobView } from "../bindings/PlanJobView";
 import { JOB_LIMIT_MAX, parseJobLimit } from "../limits";
+import { useLoader, useSubscription } from "../hooks";
 import { neededBy } from "../plan";
 import { useSettings } from "../settings";
 import { GateIcon } from "../status";
@@ -53,6 +55,13 @@ export function RunOptionsDialog({ open, project, plan, onClose, onStarted }: Ru
   const all = running.length === plan.length;
   // Gates run nowhere (they wait for a person), nor do deployments (they call clusters' APIs).
   const runners = [...new Set(plan.filter((j) => j.kind === "steps").map((j) => j.runner))];
+  // The Kubernetes jobs about to run can be sent to another target, by name.
+  const remote = plan.some((j) => j.kind === "steps" && j.runner.startsWith("kubernetes:") && running.includes(j.name));
+  const targets = useLoader(open && remote ? "targets" : null, listTargets);
+  // Targets added meanwhile (config.toml edited, `targets add`) are offered at once.
+  useSubscription(onSettings, () => targets.reload());
+  // "": where the pipeline says.
+  const [target, setTarget] = useState("");
 
   const toggle = (name: string) =>
     setSelected((s) => {
@@ -70,7 +79,7 @@ export function RunOptionsDialog({ open, project, plan, onClose, onStarted }: Ru
       // No job list means the whole pipeline.
       const jobs = all ? [] : running;
       // No link opens this dialog (a project link only shows the project): started from the app.
-      const id = await startRun(project, jobs, inPlace, false, parallelism.value);
+      const id = await startRun(project, jobs, inPlace, false, parallelism.value, remote && target ? target : null);
       onStarted(id);
     } catch (e) {
       setError(toErrorDto(e));
@@ -154,6 +163,38 @@ export function RunOptionsDialog({ open, project, plan, onClose, onStarted }: Ru
           Runs on: {runners.join(", ") || "local"}
           {runners.every((r) => r === "local") ? " (this machine)" : ""}
         </Typography>
+        {remote ? (
+          <TextField
+            select
+            label="Kubernetes jobs run on"
+            value={target}
+            onChange={(e) => setTarget(e.target.value)}
+            size="small"
+            fullWidth
+            sx={{ mb: 2 }}
+            helperText={
+              targets.error
+                ? `The targets could not be listed (${targets.error.message}); the pipeline's own are used.`
+                : "Another target runs every Kubernetes job of this run; local jobs stay local."
+            }
+            slotProps={{
+              select: { displayEmpty: true, SelectDisplayProps: { ...({ "data-testid": "run-option-target" } as object) } },
+              inputLabel: { shrink: true },
+            }}
+          >
+            <MenuItem value="" data-testid="run-option-target-choice" data-target="">
+              As the pipeline says
+            </MenuItem>
+            {(targets.data ?? []).map((t) => (
+              <MenuItem key={t.name} value={t.name} data-testid="run-option-target-choice" data-target={t.name}>
+                {t.name}
+                <Typography component="span" variant="body2" color="text.secondary" sx={{ ml: 1 }}>
+                  {[t.environment, t.cloud, t.namespace ? `namespace ${t.namespace}` : null].filter(Boolean).join(" · ")}
+                </Typography>
+              </MenuItem>
+            ))}
+          </TextField>
+        ) : null}
         <FormLabel id="run-where-label">Where</FormLabel>
         <RadioGroup
           aria-labelledby="run-where-label"

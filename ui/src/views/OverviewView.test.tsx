@@ -219,7 +219,7 @@ describe("Overview", () => {
     const { user } = renderApp("/");
     await user.click(await screen.findByTestId("first-run-demo"));
     await waitFor(() => expect(currentPath()).toBe("/runs/42"));
-    expect(backend.argsOf("start_run")).toEqual([{ project: "demo", jobs: [], in_place: false, from_link: false, parallelism: null }]);
+    expect(backend.argsOf("start_run")).toEqual([{ project: "demo", jobs: [], in_place: false, from_link: false, parallelism: null, target: null }]);
     expect(backend.commands().indexOf("import_demo")).toBeLessThan(backend.commands().indexOf("start_run"));
   });
 

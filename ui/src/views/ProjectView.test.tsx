@@ -187,7 +187,7 @@ describe("Project view", () => {
     await user.click(screen.getByTestId("run-options-confirm"));
     await waitFor(() => expect(currentPath()).toBe("/runs/77"));
     expect(backend.argsOf("start_run")).toEqual([
-      { project: "shop", jobs: ["build", "test (debian)", "test (alpine)"], in_place: true, from_link: false, parallelism: null },
+      { project: "shop", jobs: ["build", "test (debian)", "test (alpine)"], in_place: true, from_link: false, parallelism: null, target: null },
     ]);
   });
 
@@ -203,7 +203,7 @@ describe("Project view", () => {
     await user.keyboard("r");
     await user.click(await screen.findByTestId("run-options-confirm"));
     await waitFor(() => expect(currentPath()).toBe("/runs/78"));
-    expect(backend.argsOf("start_run")).toEqual([{ project: "shop", jobs: [], in_place: false, from_link: false, parallelism: null }]);
+    expect(backend.argsOf("start_run")).toEqual([{ project: "shop", jobs: [], in_place: false, from_link: false, parallelism: null, target: null }]);
   });
 
   it("reloads when this project is changed elsewhere (the CLI)", async () => {

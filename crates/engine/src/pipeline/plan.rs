@@ -236,6 +236,20 @@ impl Plan {
         }
     }
 
+    /// Sends every Kubernetes job to `target` instead of the target its
+    /// `runner:` names (a run started on another cluster). Local jobs,
+    /// gates and deployments stay as they are. Returns how many moved.
+    pub fn retarget(&mut self, target: &str) -> usize {
+        let mut moved = 0;
+        for job in &mut self.jobs {
+            if let RunnerRef::Kubernetes { target: t } = &mut job.runner {
+                *t = target.to_string();
+                moved += 1;
+            }
+        }
+        moved
+    }
+
     /// Keeps only the named jobs (a base name selects all its matrix
     /// instances) and everything they need, directly or not.
     pub fn select(&self, names: &[String]) -> Result<Plan, UnknownJob> {

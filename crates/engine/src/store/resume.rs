@@ -30,6 +30,9 @@ pub struct RunSnapshot {
     /// `RunOptions::deploy`.
     #[serde(default)]
     pub deploy: crate::state::DeployOptions,
+    /// `RunOptions::target`.
+    #[serde(default)]
+    pub target: Option<String>,
 }
 
 /// How far a job's log got, per attempt and step.

@@ -151,6 +151,57 @@ async fn log_windows_and_search_on_a_long_log() {
     assert_eq!(search(store, job.id, "absent", 0, false).await.unwrap(), None);
 }
 
+/// The log viewer folds each step's lines and can show only the lines
+/// holding a text: sections follow the steps (Switchyard's own messages
+/// between them are sections of their own), and a filter gives the numbers
+/// of the matching lines across the whole log, ignoring case.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn log_sections_follow_the_steps_and_a_filter_lists_matching_lines() {
+    let env = Env::new();
+    env.pipeline(
+        "jobs:\n  build:\n    steps:\n      - name: fetch\n        run: |\n          echo one; echo Warning: two\n      - name: compile\n        run: |\n          i=1; while [ $i -le 3000 ]; do echo \"unit $i\"; i=$((i+1)); done; echo 'WARNING: three'\n",
+    );
+    let engine = env.engine().await;
+    let run = env.run(&engine, RunOptions::default()).await;
+    let job = &run.jobs[0];
+    let all = switchyard_engine::logs::all_lines(engine.store(), job.id)
+        .await
+        .unwrap();
+    let sections = engine.log_sections(job.id).await.unwrap();
+    // Contiguous, in order, covering every line once.
+    assert_eq!(sections.first().unwrap().first, 1);
+    assert_eq!(sections.last().unwrap().last, all.len() as i64);
+    for pair in sections.windows(2) {
+        assert_eq!(pair[0].last + 1, pair[1].first, "{sections:?}");
+    }
+    // Each step's lines are one section holding exactly that step's lines.
+    for step in [0u32, 1] {
+        let of_step: Vec<_> = sections.iter().filter(|s| s.step == Some(step)).collect();
+        assert_eq!(of_step.len(), 1, "step {step}: {sections:?}");
+        let s = of_step[0];
+        assert!(
+            all[(s.first - 1) as usize..s.last as usize]
+                .iter()
+                .all(|l| l.step == Some(step))
+        );
+    }
+    let compile = sections.iter().find(|s| s.step == Some(1)).unwrap();
+    assert!(compile.last - compile.first + 1 >= 3001, "{compile:?}");
+
+    let filtered = engine.filter_log(job.id, "warning").await.unwrap();
+    assert_eq!(filtered.total, 2);
+    let texts: Vec<&str> = filtered
+        .lines
+        .iter()
+        .map(|n| all[(*n - 1) as usize].text.as_str())
+        .collect();
+    assert_eq!(texts, vec!["Warning: two", "WARNING: three"]);
+    assert_eq!(engine.filter_log(job.id, "").await.unwrap().total, 0);
+    let units = engine.filter_log(job.id, "unit ").await.unwrap();
+    assert_eq!((units.total, units.lines.len()), (3000, 3000));
+    assert!(units.lines.windows(2).all(|w| w[0] < w[1]));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn run_filters_failing_branches_and_fixed_detection() {
     let env = Env::new();
