@@ -31,6 +31,8 @@ ts_named!(
     ProjectView,
     FolderView,
     ProjectDetailView,
+    PipelineFileView,
+    PipelineView,
     RunPage,
     RunView,
     RunStatus,
@@ -197,6 +199,24 @@ commands! {
     /// The Project view.
     fn project_detail(state, name: String) -> ProjectDetailView {
         Ok(state.engine.project_detail(&name).await?)
+    }
+
+    /// The pipeline editor: the project's `switchyard.yaml` as text.
+    fn pipeline_file(state, project: String) -> PipelineFileView {
+        Ok(state.engine.pipeline_file(&project).await?)
+    }
+
+    /// Whether `text` loads as the project's pipeline: its jobs, or its
+    /// problems with line and column (nothing is written).
+    fn check_pipeline(state, project: String, text: String) -> PipelineView {
+        Ok(state.engine.check_pipeline(&project, text).await?)
+    }
+
+    /// Saves `text` as the project's pipeline, over the `version` read
+    /// (`conflict` when the file changed meanwhile; `invalid_pipeline`, with
+    /// the problems, when it does not load).
+    fn save_pipeline(state, project: String, text: String, version: String) -> PipelineFileView {
+        Ok(state.engine.save_pipeline(&project, text, version).await?)
     }
 
     /// One page of runs.

@@ -90,7 +90,7 @@ impl From<EngineError> for ErrorDto {
             EngineError::ProjectNameTaken { .. } => ErrorCode::Conflict,
             EngineError::RunFinished { .. } => ErrorCode::AlreadyFinished,
             EngineError::NotWaiting { .. } => ErrorCode::Conflict,
-            EngineError::PipelineExists { .. } => ErrorCode::Conflict,
+            EngineError::PipelineExists { .. } | EngineError::PipelineChanged { .. } => ErrorCode::Conflict,
             EngineError::PipelineTooLarge { .. } => ErrorCode::InvalidInput,
             EngineError::SecretMissing { .. } => ErrorCode::MissingSecret,
             EngineError::InvalidSecret(_) => ErrorCode::InvalidInput,

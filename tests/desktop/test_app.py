@@ -800,6 +800,51 @@ def test_the_run_dialog_sends_kubernetes_jobs_to_a_target_chosen_by_name(app):
     assert runners == {"lint": "local", "test": "kubernetes:staging"}, runners
 
 
+def test_the_pipeline_is_edited_in_the_app_with_live_checks(app):
+    project = write_project(app.root, "edited", """
+        name: edited
+        jobs:
+          build: {steps: ['echo build']}
+        """)
+    app.cli("import", str(project))
+    app.second_launch("switchyard://projects/edited")
+    app.wait_route("/projects/edited")
+    app.s.wait_for("[data-testid=pipeline-edit]").click()
+    app.wait_route("/projects/edited/pipeline")
+    text = app.s.wait_for("[data-testid=pipeline-editor-text]")
+    app.s.wait_for("[data-testid=pipeline-editor-status]",
+                   condition=lambda e: e.attribute("data-state") == "valid", what="the file checked as valid")
+    # A job that needs one that does not exist: the problem, on its line
+    # (line 5: the file starts with an empty line).
+    text.click()
+    app.s.chord(CONTROL, "\ue010")  # Ctrl+End: the end of the text
+    text.send_keys("  test: {needs: [biuld], steps: ['echo test']}" + ENTER)
+    problem = app.s.wait_for("[data-testid=pipeline-editor-diagnostic]", what="the problem of the unknown need")
+    assert problem.attribute("data-line") == "5", problem.attribute("data-line")
+    assert "biuld" in problem.property("textContent")
+    assert app.s.find("[data-testid=pipeline-editor-save]").property("disabled") is True
+    app.s.wait_for("[data-testid=pipeline-editor-gutter] [data-line='5'][data-error=true]",
+                   what="line 5 marked in the gutter")
+    app.s.screenshot(str(SHOTS / "pipeline-editor-problem.png"))
+    # Fixed by hand: valid, two jobs, saved to the file.
+    app.s.chord(CONTROL, "a")
+    text.send_keys(ENTER.join(["name: edited", "jobs:", "  build: {steps: ['echo build']}",
+                               "  test: {needs: [build], steps: ['echo test']}", ""]))
+    app.s.wait_for("[data-testid=pipeline-editor-status]",
+                   condition=lambda e: e.attribute("data-state") == "valid"
+                   and "2 jobs" in e.property("textContent"), what="valid with 2 jobs")
+    app.s.wait_for("[data-testid=pipeline-editor-save]", condition=lambda e: e.property("disabled") is not True).click()
+    app.s.wait_for("[data-testid=notice]", condition=lambda e: "Saved switchyard.yaml" in e.property("textContent"),
+                   what="the saved notice")
+    saved = (project / "switchyard.yaml").read_text()
+    assert "needs: [build]" in saved, saved
+    app.s.screenshot(str(SHOTS / "pipeline-editor-saved.png"))
+    # The project page shows the new job.
+    app.s.find("[data-testid=pipeline-editor-project]").click()
+    app.wait_route("/projects/edited")
+    app.s.wait_for("[data-testid=plan-job][data-job=test]", what="the new job on the project page")
+
+
 def retype(app, field, text):
     """Replaces a React input's text as a person does (select all, type)."""
     field.click()

@@ -40,11 +40,10 @@ class Element:
             except WebDriverError as e:
                 if "intercepted" not in str(e) and "stale" not in str(e):
                     raise
-                if self._found_again():
-                    continue
                 if time.time() > deadline:
                     raise WebDriverError(f"{e} (covered by {self.covered_by()})") from e
-                time.sleep(0.2)
+                if not self._found_again():
+                    time.sleep(0.2)
 
     def _found_again(self):
         """When this element left the page and its locator finds a new one,

@@ -18,6 +18,7 @@ import { DeploymentView } from "./views/DeploymentView";
 import { MetricsView } from "./views/MetricsView";
 import { NotFoundView } from "./views/NotFoundView";
 import { OverviewView } from "./views/OverviewView";
+import { PipelineEditorView } from "./views/PipelineEditorView";
 import { ProjectsView } from "./views/ProjectsView";
 import { ProjectView } from "./views/ProjectView";
 import { RunView } from "./views/RunView";
@@ -31,6 +32,7 @@ export function AppRoutes() {
       <Route path="/" element={<OverviewView />} />
       <Route path="/projects" element={<ProjectsView />} />
       <Route path="/projects/:name" element={<ProjectView />} />
+      <Route path="/projects/:name/pipeline" element={<PipelineEditorView />} />
       <Route path="/runs/:id" element={<RunView />} />
       <Route path="/deployments" element={<DeploymentsView />} />
       <Route path="/deployments/:id" element={<DeploymentView />} />
@@ -77,7 +79,7 @@ export function Root() {
  * The app is served from Tauri's asset protocol: routes live in the hash. A
  * data router (one catch-all route around `Root`, whose `<Routes>` match the
  * rest), so that a view can hold the user back with `useBlocker` (Settings
- * with unsaved changes).
+ * or the pipeline editor with unsaved changes).
  */
 export function App() {
   const [router] = useState(() => createHashRouter([{ path: "*", element: <Root /> }]));

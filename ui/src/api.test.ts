@@ -8,7 +8,7 @@ describe("api", () => {
   it("sends each command with its exact name and argument object", async () => {
     const backend = mockBackend();
     for (const cmd of [
-      "overview", "list_projects", "inspect_folder", "import_project", "project_detail", "list_runs", "get_run",
+      "overview", "list_projects", "inspect_folder", "import_project", "project_detail", "pipeline_file", "check_pipeline", "save_pipeline", "list_runs", "get_run",
       "start_run", "rerun", "save_artifacts", "open_artifact", "remove_project", "cancel_run", "decide_job", "read_log", "search_log", "save_log", "test_results", "get_settings",
       "update_settings", "pause_notifications", "first_run", "import_demo", "pending_deep_link", "ui_ready",
     ]) {
@@ -25,6 +25,9 @@ describe("api", () => {
     await api.importProject("/src/shop", "jobs: {}\n");
     await api.importProject("/src/other", null);
     await api.projectDetail("shop");
+    await api.pipelineFile("shop");
+    await api.checkPipeline("shop", "jobs: {}\n");
+    await api.savePipeline("shop", "jobs: {}\n", "");
     await api.listRuns({ project: "shop", status: "failed", branch: "main", before: 120, limit: 50 });
     await api.getRun(7);
     await api.startRun("shop", ["build", "test"], true, false, 2);
@@ -61,6 +64,9 @@ describe("api", () => {
       ["import_project", { path: "/src/shop", pipeline_yaml: "jobs: {}\n" }],
       ["import_project", { path: "/src/other", pipeline_yaml: null }],
       ["project_detail", { name: "shop" }],
+      ["pipeline_file", { project: "shop" }],
+      ["check_pipeline", { project: "shop", text: "jobs: {}\n" }],
+      ["save_pipeline", { project: "shop", text: "jobs: {}\n", version: "" }],
       ["list_runs", { project: "shop", status: "failed", branch: "main", before: 120, limit: 50 }],
       ["get_run", { id: 7 }],
       ["start_run", { project: "shop", jobs: ["build", "test"], in_place: true, from_link: false, parallelism: 2, target: null }],

@@ -70,6 +70,27 @@ export const importProject = (path: string, pipelineYaml: string | null) =>
 
 export const projectDetail = (name: string) => call("project_detail", { name });
 
+/**
+ * A project's switchyard.yaml for the editor: its text, the version it was
+ * read at (what a save names) and whether it loads. No file yet: `text` and
+ * `version` empty, `pipeline.state` `missing`. Rejects with `not_found` (no
+ * such project), `invalid_input` (over 1 MiB) or `internal` (not UTF-8).
+ */
+export const pipelineFile = (project: string) => call("pipeline_file", { project });
+
+/** What `text` would be as the project's pipeline (valid with its plan, or its problems); nothing is written. */
+export const checkPipeline = (project: string, text: string) => call("check_pipeline", { project, text });
+
+/**
+ * Saves `text` as the project's switchyard.yaml over `version` (empty: there
+ * was no file, it is created). Resolves to the file as saved, with its new
+ * version. Rejects with `invalid_pipeline` (with the diagnostics) for a text
+ * that does not load, and `conflict` when the file changed on disk since
+ * `version` was read. The shell then emits `projects`.
+ */
+export const savePipeline = (project: string, text: string, version: string) =>
+  call("save_pipeline", { project, text, version });
+
 export type ListRunsArgs = CommandArgs<"list_runs">;
 
 export const listRuns = (args: ListRunsArgs) =>

@@ -106,6 +106,19 @@ describe("LogStore", () => {
     expect(s.line(1)?.text).toBe("line 1");
   });
 
+  it("keeps the scattered lines still in view when more arrive (they count as recently used)", async () => {
+    const { s } = store(1_000_000, 100);
+    const first = Array.from({ length: 100 }, (_, i) => i * 1000 + 1);
+    s.ensureLines(first);
+    await settle();
+    // Line 1 is still on screen (asked for again) when 50 other lines come.
+    s.ensureLines([1]);
+    s.ensureLines(Array.from({ length: 50 }, (_, i) => 500_000 + i * 1000 + 1));
+    await settle();
+    expect(s.line(1)?.text).toBe("line 1");
+    expect(s.line(1001)).toBeUndefined();
+  });
+
   it("keeps the error of a failed read", async () => {
     const s = new LogStore(async () => {
       throw { code: "not_found", message: "no job 9", diagnostics: [] };

@@ -86,6 +86,12 @@ export class LogStore {
   ensureLines(numbers: readonly number[]): void {
     let run: number[] = [];
     for (const n of numbers) {
+      // Lines in view are the most recently used: a later answer evicts others first.
+      const held = this.scattered.get(n);
+      if (held) {
+        this.scattered.delete(n);
+        this.scattered.set(n, held);
+      }
       if (n < 1 || this.inflightLines.has(n) || this.line(n)) continue;
       if (run.length > 0 && (n - run[run.length - 1] > LOG_RUN_GAP || n - run[0] >= this.pageSize)) {
         this.loadLines(run);

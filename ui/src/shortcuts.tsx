@@ -68,7 +68,7 @@ export function modalOpen(): boolean {
 
 /**
  * Single-key shortcuts: `g` then o/p/d/m/a/y/t/k/s to go to a view, `?` for help, and keys
- * that views register while they are shown (`r`, `R`, `x`, `/`, `n`, `N`, `f`). Keys typed
+ * that views register while they are shown (`r`, `e`, `R`, `x`, `/`, `n`, `N`, `f`). Keys typed
  * into text fields and keys pressed while a dialog is open are left alone; a
  * focused checkbox, radio button or switch does not take them.
  */

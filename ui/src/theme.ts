@@ -39,6 +39,9 @@ export function createAppTheme(mode: ThemeMode): Theme {
       MuiChip: { styleOverrides: { root: { fontWeight: 600 } } },
       MuiTableCell: { styleOverrides: { head: { fontWeight: 600 } } },
       MuiTooltip: { defaultProps: { arrow: true } },
+      // A closing dialog never catches clicks: its fading layer was seen to
+      // stay over the window on a busy machine, swallowing them.
+      MuiDialog: { styleOverrides: { root: ({ ownerState }) => (ownerState.open ? {} : { pointerEvents: "none" }) } },
     },
   });
 }

@@ -692,7 +692,7 @@ impl Engine {
     pub async fn start_run(&self, project: &Project, options: RunOptions) -> Result<RunHandle, EngineError> {
         let (mut plan, text) = self.plan_and_text(project, &options.jobs)?;
         if let Some(target) = &options.target {
-            retarget(&mut plan, target)?;
+            retarget(&mut plan, target, options.rerun_of.is_none())?;
         }
         self.check_secrets(&project.name, &plan).await?;
         let git = git_facts(&project.path).await;
@@ -936,17 +936,18 @@ async fn git_facts(dir: &Path) -> Option<gitinfo::GitInfo> {
         .flatten()
 }
 
-/// A runner as stored with a job (`local`, `kubernetes:<target>`); a name
-/// this build does not know (a newer Switchyard's) is an error.
 /// Moves a run's Kubernetes jobs to `target` (`RunOptions::target`), or
-/// says why it cannot.
-fn retarget(plan: &mut Plan, target: &str) -> Result<(), EngineError> {
-    if !crate::config::valid_target_name(target) {
+/// says why it cannot. The name is what `runner: kubernetes:<name>` takes:
+/// a target, else a kubeconfig context (an EKS context is an ARN, with `:`
+/// and `/`). `chosen`: the user asked for this target now; a re-run that
+/// inherits it may hold no Kubernetes job (only a failed local one).
+fn retarget(plan: &mut Plan, target: &str, chosen: bool) -> Result<(), EngineError> {
+    if target.is_empty() || target.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(EngineError::InvalidArgument(format!(
-            "`{target}` is not a target name: use letters, digits, `-`, `_` and `.` (at most 63); `switchyard targets list` shows the targets"
+            "{target:?} is not a target or kubeconfig context name (empty, or with spaces); `switchyard targets list` shows the targets"
         )));
     }
-    if plan.retarget(target) == 0 {
+    if plan.retarget(target) == 0 && chosen {
         return Err(EngineError::InvalidArgument(format!(
             "cannot run on target `{target}`: none of the jobs to run has `runner: kubernetes:<target>`, and local jobs stay local"
         )));
@@ -954,6 +955,8 @@ fn retarget(plan: &mut Plan, target: &str) -> Result<(), EngineError> {
     Ok(())
 }
 
+/// A runner as stored with a job (`local`, `kubernetes:<target>`); a name
+/// this build does not know (a newer Switchyard's) is an error.
 fn runner_ref(name: &str) -> Result<crate::pipeline::RunnerRef, crate::pipeline::UnknownRunner> {
     name.parse()
 }

@@ -81,6 +81,12 @@ pub enum EngineError {
         /// The file.
         file: PathBuf,
     },
+    /// The pipeline file changed on disk since the editor read it.
+    #[error("{} changed on disk since it was opened (another editor, a git checkout?); reload it, then make your change again", file.display())]
+    PipelineChanged {
+        /// The file.
+        file: PathBuf,
+    },
     /// A pipeline text is too large to be a pipeline.
     #[error("the pipeline text is {bytes} bytes; at most {max} are accepted")]
     PipelineTooLarge {
@@ -156,6 +162,7 @@ impl EngineError {
                 | EngineError::RunFinished { .. }
                 | EngineError::NotWaiting { .. }
                 | EngineError::PipelineExists { .. }
+                | EngineError::PipelineChanged { .. }
                 | EngineError::PipelineTooLarge { .. }
                 | EngineError::SecretMissing { .. }
                 | EngineError::InvalidSecret(_)

@@ -46,6 +46,23 @@ fn blocking_failed(what: &str, e: tokio::task::JoinError) -> EngineError {
     }
 }
 
+/// What a pipeline text would be as `file`: valid with its plan, or its
+/// problems with line and column.
+pub fn pipeline_text_view(file: &Path, text: &str) -> PipelineView {
+    match pipeline::load(file, text) {
+        Ok(p) => PipelineView {
+            state: PipelineState::Valid,
+            diagnostics: Vec::new(),
+            plan: plan_view(&Plan::new(&p)),
+        },
+        Err(invalid) => PipelineView {
+            state: PipelineState::Invalid,
+            diagnostics: invalid.diagnostics.iter().map(DiagnosticView::from).collect(),
+            plan: Vec::new(),
+        },
+    }
+}
+
 /// A folder's pipeline: valid with its plan, missing, or invalid with
 /// its problems.
 pub fn pipeline_view(dir: &Path) -> PipelineView {
@@ -672,6 +689,156 @@ async fn absolute_dir(dir: &Path) -> Result<PathBuf, EngineError> {
     })
     .await
     .map_err(|e| blocking_failed("cannot read the folder", e))?
+}
+
+/// The SHA-256 of a pipeline file's bytes, hex; empty when there is none.
+fn file_version(bytes: Option<&[u8]>) -> String {
+    use sha2::Digest as _;
+    bytes
+        .map(|b| hex::encode(sha2::Sha256::digest(b)))
+        .unwrap_or_default()
+}
+
+/// Reads a project's pipeline file for the editor (none yet: empty).
+fn read_pipeline_file(file: &Path) -> Result<PipelineFileView, EngineError> {
+    let bytes = match std::fs::read(file) {
+        Ok(b) => Some(b),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => {
+            return Err(EngineError::Io {
+                what: format!("cannot read {}", file.display()),
+                source: e,
+            });
+        }
+    };
+    if let Some(b) = &bytes
+        && b.len() > MAX_PIPELINE_BYTES
+    {
+        return Err(EngineError::PipelineTooLarge {
+            bytes: b.len(),
+            max: MAX_PIPELINE_BYTES,
+        });
+    }
+    let version = file_version(bytes.as_deref());
+    let text = match bytes {
+        None => String::new(),
+        Some(b) => String::from_utf8(b).map_err(|_| EngineError::Io {
+            what: format!("cannot edit {}", file.display()),
+            source: std::io::Error::other("it is not UTF-8 text; fix its encoding in another editor"),
+        })?,
+    };
+    let pipeline = if version.is_empty() {
+        PipelineView {
+            state: PipelineState::Missing,
+            diagnostics: Vec::new(),
+            plan: Vec::new(),
+        }
+    } else {
+        pipeline_text_view(file, &text)
+    };
+    Ok(PipelineFileView {
+        path: file.display().to_string(),
+        text,
+        version,
+        pipeline,
+    })
+}
+
+/// Replaces a pipeline file with `text`, when the file is still the
+/// version read (`version`) and the text loads. Written to a temporary file
+/// beside it and renamed over it, so no reader ever sees half a file; the
+/// file's permissions are kept.
+fn write_pipeline_file(file: &Path, text: &str, version: &str) -> Result<(), EngineError> {
+    if text.len() > MAX_PIPELINE_BYTES {
+        return Err(EngineError::PipelineTooLarge {
+            bytes: text.len(),
+            max: MAX_PIPELINE_BYTES,
+        });
+    }
+    pipeline::load(file, text).map_err(LoadFileError::Invalid)?;
+    let io = |what: &str, e: std::io::Error| EngineError::Io {
+        what: format!("cannot {what} {}", file.display()),
+        source: e,
+    };
+    let current = match std::fs::read(file) {
+        Ok(b) => Some(b),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(io("read", e)),
+    };
+    if file_version(current.as_deref()) != version {
+        return Err(EngineError::PipelineChanged {
+            file: file.to_path_buf(),
+        });
+    }
+    let dir = file.parent().unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(".{PIPELINE_FILE}.switchyard-{}.tmp", std::process::id()));
+    let written = (|| {
+        use std::io::Write as _;
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+        if let Ok(meta) = std::fs::metadata(file) {
+            std::fs::set_permissions(&tmp, meta.permissions())?;
+        }
+        std::fs::rename(&tmp, file)
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(io("write", e));
+    }
+    Ok(())
+}
+
+/// The pipeline editor: a project's `switchyard.yaml` read, checked as it
+/// is typed, and saved.
+impl Engine {
+    /// A project's pipeline file as text, with its version and whether it
+    /// loads.
+    pub async fn pipeline_file(&self, name: &str) -> Result<PipelineFileView, EngineError> {
+        let file = self.project(name).await?.path.join(PIPELINE_FILE);
+        tokio::task::spawn_blocking(move || read_pipeline_file(&file))
+            .await
+            .map_err(|e| blocking_failed("cannot read the pipeline", e))?
+    }
+
+    /// What `text` would be as the project's pipeline (nothing is written).
+    pub async fn check_pipeline(&self, name: &str, text: String) -> Result<PipelineView, EngineError> {
+        if text.len() > MAX_PIPELINE_BYTES {
+            return Err(EngineError::PipelineTooLarge {
+                bytes: text.len(),
+                max: MAX_PIPELINE_BYTES,
+            });
+        }
+        let file = self.project(name).await?.path.join(PIPELINE_FILE);
+        tokio::task::spawn_blocking(move || pipeline_text_view(&file, &text))
+            .await
+            .map_err(|e| blocking_failed("cannot check the pipeline", e))
+    }
+
+    /// Saves `text` as the project's pipeline: only a text that loads, and
+    /// only over the version the editor read (else
+    /// [`EngineError::PipelineChanged`]). Returns the file as saved; the
+    /// project's views hear of it.
+    pub async fn save_pipeline(
+        &self,
+        name: &str,
+        text: String,
+        version: String,
+    ) -> Result<PipelineFileView, EngineError> {
+        let project = self.project(name).await?;
+        let file = project.path.join(PIPELINE_FILE);
+        let saved = tokio::task::spawn_blocking(move || {
+            write_pipeline_file(&file, &text, &version)?;
+            read_pipeline_file(&file)
+        })
+        .await
+        .map_err(|e| blocking_failed("cannot save the pipeline", e))??;
+        tracing::info!(project = %project.name, "pipeline saved");
+        self.inner.store.events().publish(crate::events::Event::Project {
+            name: project.name.as_str().into(),
+        });
+        Ok(saved)
+    }
 }
 
 /// Writes a starter pipeline: never over an existing file, never one

@@ -468,6 +468,22 @@ pub struct PipelineView {
     pub plan: Vec<PlanJobView>,
 }
 
+/// A project's pipeline file as text, for the editor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct PipelineFileView {
+    /// The file.
+    pub path: String,
+    /// Its text; empty when there is no file yet.
+    pub text: String,
+    /// The version read (SHA-256 of the bytes; empty when there is no
+    /// file): a save names it, so a file changed meanwhile is not
+    /// overwritten.
+    pub version: String,
+    /// Whether the text loads, its problems or its jobs.
+    pub pipeline: PipelineView,
+}
+
 /// A commit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]

@@ -24,6 +24,8 @@ import type { LogSection } from "./LogSection";
 import type { NavigateDto } from "./NavigateDto";
 import type { OverviewView } from "./OverviewView";
 import type { PanelChartDto } from "./PanelChartDto";
+import type { PipelineFileView } from "./PipelineFileView";
+import type { PipelineView } from "./PipelineView";
 import type { ProjectDetailView } from "./ProjectDetailView";
 import type { ProjectView } from "./ProjectView";
 import type { ProjectsChangedDto } from "./ProjectsChangedDto";
@@ -50,6 +52,9 @@ export interface Commands {
   inspect_folder: { args: { path: string }; result: FolderView };
   import_project: { args: { path: string; pipeline_yaml: string | null }; result: ProjectView };
   project_detail: { args: { name: string }; result: ProjectDetailView };
+  pipeline_file: { args: { project: string }; result: PipelineFileView };
+  check_pipeline: { args: { project: string; text: string }; result: PipelineView };
+  save_pipeline: { args: { project: string; text: string; version: string }; result: PipelineFileView };
   list_runs: { args: { project: string | null; status: RunStatus | null; branch: string | null; before: number | null; limit: number }; result: RunPage };
   get_run: { args: { id: number }; result: RunView };
   start_run: { args: { project: string; jobs: Array<string>; in_place: boolean; from_link: boolean; parallelism: number | null; target: string | null }; result: number };

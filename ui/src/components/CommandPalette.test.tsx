@@ -31,7 +31,7 @@ describe("Command palette", () => {
     await user.keyboard("{Control>}k{/Control}");
     const input = await screen.findByTestId("command-palette-input");
     expect(input).toHaveFocus();
-    await waitFor(() => expect(ids()).toContain("run-project:api-gateway"));
+    await waitFor(() => expect(ids()).toContain("edit-pipeline:api-gateway"));
     expect(ids()).toEqual([
       "go-overview",
       "go-projects",
@@ -45,8 +45,10 @@ describe("Command palette", () => {
       "import",
       "open-project:shop",
       "run-project:shop",
+      "edit-pipeline:shop",
       "open-project:api-gateway",
       "run-project:api-gateway",
+      "edit-pipeline:api-gateway",
     ]);
     expect(screen.getAllByTestId("command-palette-item")[11]).toHaveTextContent("Run project shop…");
     expect(selected()).toHaveAttribute("data-id", "go-overview");
@@ -135,6 +137,26 @@ describe("Command palette", () => {
     // The request was used up: the page does not open the dialog again by itself.
     await screen.findByTestId("pipeline-graph");
     expect(screen.queryByTestId("run-options")).not.toBeInTheDocument();
+  });
+
+  it("opens a project's pipeline in the editor", async () => {
+    const calls = backend();
+    calls.handlers.pipeline_file = () => ({
+      path: "/home/dev/src/api-gateway/switchyard.yaml",
+      text: "jobs: {}\n",
+      version: "v1",
+      pipeline: { state: "valid", diagnostics: [], plan: [] },
+    });
+    const { user } = renderApp("/");
+    await screen.findByText("Overview");
+    await user.keyboard("{Control>}k{/Control}");
+    await user.type(await screen.findByTestId("command-palette-input"), "edit api");
+    expect(ids()).toEqual(["edit-pipeline:api-gateway"]);
+    expect(screen.getByTestId("command-palette-item")).toHaveTextContent("Edit pipeline of api-gateway");
+    await user.keyboard("{Enter}");
+    await waitFor(() => expect(currentPath()).toBe("/projects/api-gateway/pipeline"));
+    expect(await screen.findByTestId("pipeline-editor-text")).toHaveValue("jobs: {}\n");
+    expect(calls.argsOf("pipeline_file")).toEqual([{ project: "api-gateway" }]);
   });
 
   it("opens the import dialog", async () => {

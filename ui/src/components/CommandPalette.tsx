@@ -2,6 +2,7 @@ import AddIcon from "@mui/icons-material/Add";
 import CloudUploadOutlinedIcon from "@mui/icons-material/CloudUploadOutlined";
 import DashboardIcon from "@mui/icons-material/Dashboard";
 import DnsOutlinedIcon from "@mui/icons-material/DnsOutlined";
+import EditOutlinedIcon from "@mui/icons-material/EditOutlined";
 import FolderIcon from "@mui/icons-material/Folder";
 import InsightsIcon from "@mui/icons-material/Insights";
 import KeyOutlinedIcon from "@mui/icons-material/KeyOutlined";
@@ -39,7 +40,10 @@ const VISUALLY_HIDDEN = {
 
 /** One thing the palette can do. */
 export interface PaletteCommand {
-  /** Stable id (`data-id`): `go-overview`, `open-project:<name>`, `run-project:<name>`, `open-run:<n>`, `import`... */
+  /**
+   * Stable id (`data-id`): `go-overview`, `open-project:<name>`, `run-project:<name>`,
+   * `edit-pipeline:<name>`, `open-run:<n>`, `import`...
+   */
   id: string;
   label: string;
   /** Other words it is found by. */
@@ -147,6 +151,13 @@ function Palette({ onClose }: { onClose: () => void }) {
           keywords: "start pipeline",
           icon: <PlayArrowIcon />,
           run: go(path, { openRun: true }),
+        },
+        {
+          id: `edit-pipeline:${p.name}`,
+          label: `Edit pipeline of ${p.name}`,
+          keywords: "switchyard.yaml yaml editor",
+          icon: <EditOutlinedIcon />,
+          run: go(`${path}/pipeline`),
         },
       );
     }
@@ -276,8 +287,9 @@ function Palette({ onClose }: { onClose: () => void }) {
 
 /**
  * The command palette (Ctrl+K or Ctrl+Shift+P; ⌘ on macOS): go to a view, open
- * or run a project, open a run by its number, import a project. Mounted once,
- * inside the router and the import provider. It does not open over another dialog.
+ * or run a project, edit its pipeline, open a run by its number, import a
+ * project. Mounted once, inside the router and the import provider. It does
+ * not open over another dialog.
  */
 export function CommandPalette() {
   const [session, setSession] = useState(0);

@@ -34,7 +34,8 @@ function under(pathname: string, prefix: string): boolean {
 /**
  * The entries and the routes each one is the parent of (see AppRoutes in
  * App.tsx): a run belongs to its project (its breadcrumb reads Projects ›
- * project › Run), so `/runs/<id>` lights up Projects.
+ * project › Run), so `/runs/<id>` lights up Projects, as does the pipeline
+ * editor (`/projects/<name>/pipeline`).
  */
 const NAV = [
   { to: "/", label: "Overview", icon: <DashboardIcon />, testId: "nav-overview", match: (p: string) => p === "/" },

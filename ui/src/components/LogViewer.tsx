@@ -200,17 +200,20 @@ export function LogViewer({
   const loaded = store.loaded;
 
   // Fetch the lines in view (a short delay folds a fast scroll into one request).
+  // Plain rows are lines 1..total: a growing log (a new map each batch) must
+  // not keep pushing that delay back.
+  const scatteredRows = rowMap.contiguous ? null : rowMap;
   useEffect(() => {
     const from = firstIdx + 1;
     const to = loaded ? lastIdx + 1 : from;
     const scattered: number[] = [];
-    if (!rowMap.contiguous) for (let row = firstIdx; row <= lastIdx; row++) scattered.push(rowMap.lineAt(row));
+    if (scatteredRows) for (let row = firstIdx; row <= lastIdx; row++) scattered.push(scatteredRows.lineAt(row));
     const timer = window.setTimeout(
-      () => (rowMap.contiguous ? store.ensure(from, to) : store.ensureLines(scattered)),
+      () => (scatteredRows ? store.ensureLines(scattered) : store.ensure(from, to)),
       loaded ? 40 : 0,
     );
     return () => window.clearTimeout(timer);
-  }, [store, firstIdx, lastIdx, loaded, rowMap]);
+  }, [store, firstIdx, lastIdx, loaded, scatteredRows]);
 
   // Keep the DOM scroll position where follow mode or a jump wants it.
   useLayoutEffect(() => {
@@ -359,10 +362,16 @@ export function LogViewer({
     setSearching(true);
     setActionError(null);
     const current = filterMap && shownFilter?.query === q ? shownFilter : null;
-    // The filter's lines for this text are the hits: no need to ask the shell.
-    const shown = current && !current.failed ? current.lines : null;
-    const find = (from: number) =>
-      shown ? Promise.resolve(neighbour(shown, from, backwards)) : searchLog(jobId, q, from, backwards);
+    // The filter's lines for this text are the hits: no need to ask the shell,
+    // unless the filter was capped and the next hit lies past its last line.
+    const shown = current && !current.failed ? current : null;
+    const find = async (from: number) => {
+      if (!shown) return searchLog(jobId, q, from, backwards);
+      const last = shown.lines[shown.lines.length - 1] ?? 0;
+      const capped = shown.lines.length < shown.total;
+      if (capped && (backwards ? from > last + 1 : from >= last)) return searchLog(jobId, q, from, backwards);
+      return neighbour(shown.lines, from, backwards);
+    };
     try {
       const from =
         hit && hit.query === q ? hit.line : backwards ? Math.min(total + 1, lastVisible + 1) : Math.max(0, firstVisible - 1);
@@ -498,21 +507,40 @@ export function LogViewer({
   // ---- Steps as sections that fold ------------------------------------------------
   const sectionsSeq = useRef(0);
   const sectionsAnswered = useRef(0);
+  // Each answer is a scan of the whole log: on a long live log, one at a
+  // time, and the refresh asked for meanwhile follows it (never dropped: the
+  // last one, when the job ends, gives the final sections).
+  const sectionsBusy = useRef(false);
+  const sectionsAgain = useRef(false);
+  const [sectionsNudge, setSectionsNudge] = useState(0);
   useEffect(() => {
     if (!loaded || store.total === 0) return;
+    if (sectionsBusy.current) {
+      sectionsAgain.current = true;
+      return;
+    }
+    sectionsBusy.current = true;
     const id = ++sectionsSeq.current;
-    logSections(jobId).then(
-      (s) => {
-        // The log only grows: any newer answer than the one shown is better, even if a newer request is pending.
-        if (id < sectionsAnswered.current) return;
-        sectionsAnswered.current = id;
-        setSections(s);
-      },
-      () => {
-        // No sections (an older shell): the steps are marked but do not fold.
-      },
-    );
-  }, [jobId, loaded, live, liveTick, store]);
+    logSections(jobId)
+      .then(
+        (s) => {
+          // The log only grows: any newer answer than the one shown is better.
+          if (id < sectionsAnswered.current) return;
+          sectionsAnswered.current = id;
+          setSections(s);
+        },
+        () => {
+          // No sections (an older shell): the steps are marked but do not fold.
+        },
+      )
+      .finally(() => {
+        sectionsBusy.current = false;
+        if (sectionsAgain.current) {
+          sectionsAgain.current = false;
+          setSectionsNudge((n) => n + 1);
+        }
+      });
+  }, [jobId, loaded, live, liveTick, store, sectionsNudge]);
   const stepSections = useMemo(() => sections.filter((s) => s.step !== null), [sections]);
   const lastSection = sections.length > 0 ? sections[sections.length - 1] : undefined;
 

@@ -146,6 +146,7 @@ describe("Run options dialog", () => {
     expect(choices[1]).toHaveTextContent("staging · kubeconfig · namespace ci");
     await user.click(choices[1]);
     expect(screen.getByTestId("run-option-target")).toHaveTextContent("staging");
+    expect(screen.getByTestId("run-options-runner")).toHaveTextContent("Runs on: local, kubernetes:staging");
 
     // Only the local job ticked: nothing to move, so no picker and no target sent.
     await user.click(screen.getByRole("checkbox", { name: "test" }));

@@ -53,15 +53,22 @@ export function RunOptionsDialog({ open, project, plan, onClose, onStarted }: Ru
   // Exactly the jobs that will run, in plan order.
   const running = plan.filter((j) => selected.has(j.name) || needed.has(j.name)).map((j) => j.name);
   const all = running.length === plan.length;
-  // Gates run nowhere (they wait for a person), nor do deployments (they call clusters' APIs).
-  const runners = [...new Set(plan.filter((j) => j.kind === "steps").map((j) => j.runner))];
   // The Kubernetes jobs about to run can be sent to another target, by name.
   const remote = plan.some((j) => j.kind === "steps" && j.runner.startsWith("kubernetes:") && running.includes(j.name));
   const targets = useLoader(open && remote ? "targets" : null, listTargets);
   // Targets added meanwhile (config.toml edited, `targets add`) are offered at once.
   useSubscription(onSettings, () => targets.reload());
-  // "": where the pipeline says.
-  const [target, setTarget] = useState("");
+  // "": where the pipeline says. A target removed meanwhile is no longer chosen.
+  const [picked, setTarget] = useState("");
+  const target = remote && (targets.data ?? []).some((t) => t.name === picked) ? picked : "";
+  // Gates run nowhere (they wait for a person), nor do deployments (they call clusters' APIs).
+  const runners = [
+    ...new Set(
+      plan
+        .filter((j) => j.kind === "steps")
+        .map((j) => (target && j.runner.startsWith("kubernetes:") ? `kubernetes:${target}` : j.runner)),
+    ),
+  ];
 
   const toggle = (name: string) =>
     setSelected((s) => {
@@ -79,7 +86,7 @@ export function RunOptionsDialog({ open, project, plan, onClose, onStarted }: Ru
       // No job list means the whole pipeline.
       const jobs = all ? [] : running;
       // No link opens this dialog (a project link only shows the project): started from the app.
-      const id = await startRun(project, jobs, inPlace, false, parallelism.value, remote && target ? target : null);
+      const id = await startRun(project, jobs, inPlace, false, parallelism.value, target || null);
       onStarted(id);
     } catch (e) {
       setError(toErrorDto(e));

@@ -1,4 +1,5 @@
 import DeleteOutlineIcon from "@mui/icons-material/DeleteOutline";
+import EditOutlinedIcon from "@mui/icons-material/EditOutlined";
 import PlayArrowIcon from "@mui/icons-material/PlayArrow";
 import RefreshIcon from "@mui/icons-material/Refresh";
 import Alert from "@mui/material/Alert";
@@ -52,13 +53,15 @@ function PipelineSection({ pipeline, onReload }: { pipeline: PipelineView; onRel
             <AlertTitle>
               switchyard.yaml has {pipeline.diagnostics.length} problem{pipeline.diagnostics.length === 1 ? "" : "s"}
             </AlertTitle>
-            Runs can start again once the file is fixed. Fix it, then press Reload.
+            Runs can start again once the file is fixed: fix it with Edit pipeline (or in your own editor, then press
+            Reload).
             <DiagnosticList diagnostics={pipeline.diagnostics} testId="pipeline-diagnostic" />
           </Alert>
         ) : null}
         {pipeline.state === "missing" ? (
           <Alert severity="warning" sx={{ m: 1 }}>
-            This project has no switchyard.yaml. Add one at the root of its folder, then press Reload.
+            This project has no switchyard.yaml. Write one with Edit pipeline (or add it at the root of its folder, then
+            press Reload).
           </Alert>
         ) : null}
       </Box>
@@ -113,6 +116,9 @@ export function ProjectView() {
     if (valid) setRunDialog((n) => n + 1);
   };
   useShortcut("r", "Run this project", openRun, valid);
+  // Offered whatever the pipeline's state: an invalid or missing one is when it is needed most.
+  const editPath = `/projects/${encodeURIComponent(name)}/pipeline`;
+  useShortcut("e", "Edit the pipeline (switchyard.yaml)", () => navigate(editPath), loaded);
 
   if (detail.loading) return <PageLoading />;
   if (!detail.data) {
@@ -144,6 +150,18 @@ export function ProjectView() {
       data-testid="project-remove"
     >
       Remove project
+    </Button>
+  );
+  const editButton = (
+    <Button
+      variant="outlined"
+      startIcon={<EditOutlinedIcon />}
+      component={RouterLink}
+      to={editPath}
+      data-testid="pipeline-edit"
+      aria-keyshortcuts="e"
+    >
+      Edit pipeline
     </Button>
   );
   const runButton = (
@@ -196,6 +214,7 @@ export function ProjectView() {
         actions={
           <>
             {removeButton}
+            {editButton}
             {valid ? (
               runButton
             ) : (

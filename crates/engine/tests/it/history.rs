@@ -202,6 +202,28 @@ async fn log_sections_follow_the_steps_and_a_filter_lists_matching_lines() {
     assert!(units.lines.windows(2).all(|w| w[0] < w[1]));
 }
 
+/// A filter matching more lines than it returns gives the first ones and
+/// the true total, so the viewer can say "the first 100,000 of 100,010".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_log_filter_is_capped_and_counts_every_match() {
+    use switchyard_engine::logs::MAX_FILTERED_LINES;
+    let env = Env::new();
+    let n = MAX_FILTERED_LINES + 10;
+    // Line 1 "first", then "row 1" .. "row N".
+    env.pipeline(&format!(
+        "jobs:\n  many:\n    steps: [\"echo first; seq -f 'row %.0f' 1 {n}\"]\n"
+    ));
+    let engine = env.engine().await;
+    let run = env.run(&engine, RunOptions::default()).await;
+    let job = run.jobs[0].id;
+    let filtered = engine.filter_log(job, "ROW").await.unwrap();
+    assert_eq!(filtered.total, n as u64);
+    assert_eq!(filtered.lines.len(), MAX_FILTERED_LINES);
+    assert_eq!(filtered.lines[0], 2);
+    assert_eq!(*filtered.lines.last().unwrap(), MAX_FILTERED_LINES as i64 + 1);
+    assert!(filtered.lines.windows(2).all(|w| w[0] < w[1]));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn run_filters_failing_branches_and_fixed_detection() {
     let env = Env::new();
@@ -286,4 +308,72 @@ async fn run_filters_failing_branches_and_fixed_detection() {
             .is_empty()
     );
     git(&["checkout", "-q", "--", "ok"]);
+}
+
+/// The pipeline editor: the text is read with a version, checked as typed
+/// (problems with line and column, nothing written), saved only when it
+/// loads and only over the version read, and a save is announced.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pipeline_editor_checks_and_saves_only_a_valid_text_over_the_version_read() {
+    use switchyard_engine::EngineError;
+    use switchyard_engine::views::PipelineState;
+    let env = Env::new();
+    env.pipeline("name: edited\njobs:\n  a: {steps: ['echo a']}\n");
+    let engine = env.engine().await;
+    let project = engine.import(&env.project, None).await.unwrap();
+    let file = env.project.join("switchyard.yaml");
+    let opened = engine.pipeline_file(&project.name).await.unwrap();
+    assert_eq!(opened.text, "name: edited\njobs:\n  a: {steps: ['echo a']}\n");
+    assert_eq!(opened.pipeline.state, PipelineState::Valid);
+    assert_eq!(opened.version.len(), 64);
+
+    // Checking never writes; problems point at the line.
+    let broken = "name: edited\njobs:\n  a: {steps: ['echo a']}\n  b: {needs: [zz], steps: ['echo b']}\n";
+    let checked = engine.check_pipeline(&project.name, broken.into()).await.unwrap();
+    assert_eq!(checked.state, PipelineState::Invalid);
+    assert_eq!(checked.diagnostics[0].line, 4, "{checked:?}");
+    assert!(checked.diagnostics[0].message.contains("zz"), "{checked:?}");
+    let err = engine
+        .save_pipeline(&project.name, broken.into(), opened.version.clone())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, EngineError::Pipeline(_)), "{err}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), opened.text);
+
+    // A valid text is saved, and the project's views hear of it.
+    let mut events = engine.subscribe();
+    let good = "name: edited\njobs:\n  a: {steps: ['echo a']}\n  b: {needs: [a], steps: ['echo b']}\n";
+    let saved = engine
+        .save_pipeline(&project.name, good.into(), opened.version.clone())
+        .await
+        .unwrap();
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), good);
+    assert_ne!(saved.version, opened.version);
+    assert_eq!(saved.pipeline.plan.len(), 2);
+    let announced = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        loop {
+            if let switchyard_engine::events::Event::Project { name } = events.recv().await.unwrap() {
+                return name;
+            }
+        }
+    })
+    .await
+    .expect("the save is announced");
+    assert_eq!(&*announced, "edited");
+    // No temporary file is left beside it.
+    let names: Vec<_> = std::fs::read_dir(&env.project)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(names, vec!["switchyard.yaml"]);
+
+    // Changed on disk meanwhile (another editor): refused, the file kept.
+    std::fs::write(&file, "name: edited\njobs:\n  c: {steps: ['echo c']}\n").unwrap();
+    let err = engine
+        .save_pipeline(&project.name, good.into(), saved.version)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, EngineError::PipelineChanged { .. }), "{err}");
+    assert!(err.to_string().contains("changed on disk"), "{err}");
+    assert!(std::fs::read_to_string(&file).unwrap().contains("echo c"));
 }
