@@ -339,9 +339,9 @@ commands! {
         Ok(state.engine.filter_log(job_id, &query).await?)
     }
 
-    /// Where each step's lines are in a job's log.
-    fn log_sections(state, job_id: i64) -> Vec<LogSection> {
-        Ok(state.engine.log_sections(job_id).await?)
+    /// Where each step's lines are in a job's log, from line `from` on.
+    fn log_sections(state, job_id: i64, from: i64) -> Vec<LogSection> {
+        Ok(state.engine.log_sections(job_id, from).await?)
     }
 
     /// A test's outcomes in the project's latest runs, newest first.

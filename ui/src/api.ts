@@ -566,7 +566,8 @@ export const countLogMatches = (jobId: number, query: string, at: number) =>
  * of the same attempt and step, in order, covering the log (`step` null for
  * Switchyard's own lines). The shell reads the whole log for it.
  */
-export const logSections = (jobId: number) => call("log_sections", { job_id: jobId });
+/** Where each step's lines are, from line `from` on (a live log is asked again from the last line known). */
+export const logSections = (jobId: number, from = 1) => call("log_sections", { job_id: jobId, from });
 
 /**
  * The lines of job `jobId`'s log that contain `query` (ignoring case), for

@@ -4,7 +4,7 @@ import { toErrorDto, type Subscribe, type UnlistenFn } from "./api";
 import type { ErrorDto } from "./bindings/ErrorDto";
 
 /** Keeps the latest value of something in a ref, for callbacks that outlive a render. */
-function useLatestRef<T>(value: T) {
+export function useLatestRef<T>(value: T) {
   const ref = useRef(value);
   useLayoutEffect(() => {
     ref.current = value;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { filteredRows, findRange, foldedRows, neighbour, type LogRows } from "./logRows";
+import { filteredRows, findRange, foldedRows, mergeSections, neighbour, type LogRows } from "./logRows";
 
 /** Every row's line, the slow way (small logs only). */
 function linesOf(rows: LogRows): number[] {
@@ -148,5 +148,26 @@ describe("findRange", () => {
     expect(findRange(ranges, 15)).toBeUndefined();
     expect(findRange(ranges, 31)).toBeUndefined();
     expect(findRange(ranges, 0)).toBeUndefined();
+  });
+});
+
+describe("mergeSections", () => {
+  const sec = (first: number, last: number, step: number | null, attempt = 1) => ({ attempt, step, first, last });
+
+  it("continues the last section known with an answer from its last line, and adds the new ones", () => {
+    const known = [sec(1, 2, null), sec(3, 100, 0)];
+    expect(mergeSections(known, 100, [sec(100, 250, 0), sec(251, 400, 1)])).toEqual([
+      sec(1, 2, null),
+      sec(3, 250, 0),
+      sec(251, 400, 1),
+    ]);
+    // Nothing new: as it was.
+    expect(mergeSections(known, 100, [sec(100, 100, 0)])).toEqual(known);
+  });
+
+  it("takes the answer as it is when it does not continue what was known (a log replaced)", () => {
+    const known = [sec(1, 2, null), sec(3, 100, 0)];
+    expect(mergeSections(known, 100, [sec(100, 120, 1, 2)])).toEqual([sec(1, 2, null), sec(100, 120, 1, 2)]);
+    expect(mergeSections([], 1, [sec(1, 5, 0)])).toEqual([sec(1, 5, 0)]);
   });
 });

@@ -111,3 +111,23 @@ export function filteredRows(lines: readonly number[]): LogRows {
     has: (n) => lines[below(n)] === n,
   };
 }
+
+/**
+ * The sections known, brought up to date with an answer for the lines from
+ * `from` on (the last line known, which the answer's first section holds):
+ * that section continues the last one known, the rest are new. Anything
+ * else (a log that was replaced) takes the answer as it is from there.
+ */
+export function mergeSections<T extends LineRange & { attempt: number; step: number | null }>(
+  known: readonly T[],
+  from: number,
+  answer: readonly T[],
+): T[] {
+  const before = known.filter((s) => s.last < from);
+  const cut = known.find((s) => s.first <= from && from <= s.last);
+  const [head, ...rest] = answer;
+  if (cut && head && head.first === from && head.attempt === cut.attempt && head.step === cut.step) {
+    return [...before, { ...cut, last: head.last }, ...rest];
+  }
+  return [...before, ...answer];
+}

@@ -156,26 +156,29 @@ fn search_blocking(
     Ok(None)
 }
 
-/// Calls `visit` with every line of a job's log, in order, reading one
-/// chunk at a time so memory stays flat on huge logs. Runs on a blocking
-/// thread.
+/// Calls `visit` with every line of a job's log from line `from` on, in
+/// order, reading one chunk at a time so memory stays flat on huge logs
+/// (chunks before `from` are not read). Runs on a blocking thread.
 async fn scan<T: Send + 'static>(
     store: &Store,
     job_id: i64,
+    from: i64,
     mut state: T,
     mut visit: impl FnMut(&mut T, &LogLine) + Send + 'static,
 ) -> Result<T, StoreError> {
     let store = store.clone();
     tokio::task::spawn_blocking(move || {
         let seqs: Vec<i64> = store.read_blocking(|c| {
-            c.prepare_cached("SELECT seq FROM log_chunks WHERE job_id = ?1 ORDER BY first_line")?
-                .query_map([job_id], |r| r.get(0))?
-                .collect()
+            c.prepare_cached(
+                "SELECT seq FROM log_chunks WHERE job_id = ?1 AND first_line + line_count > ?2 ORDER BY first_line",
+            )?
+            .query_map(rusqlite::params![job_id, from], |r| r.get(0))?
+            .collect()
         })?;
         for seq in seqs {
             let chunk = read_chunk(&store, job_id, seq)?;
-            for line in decode(&chunk) {
-                visit(&mut state, &line);
+            for line in decode(&chunk).iter().filter(|l| l.number >= from) {
+                visit(&mut state, line);
             }
         }
         Ok(state)
@@ -196,7 +199,7 @@ pub async fn count_matches(
         return Ok((0, 0));
     }
     let needle = needle.to_lowercase();
-    scan(store, job_id, (0u64, 0u64), move |(total, upto), l| {
+    scan(store, job_id, 1, (0u64, 0u64), move |(total, upto), l| {
         if l.text.to_lowercase().contains(&needle) {
             *total += 1;
             if l.number <= at {
@@ -238,7 +241,7 @@ pub async fn filter(store: &Store, job_id: i64, needle: &str) -> Result<LogFilte
         lines: Vec::new(),
         total: 0,
     };
-    scan(store, job_id, empty, move |f, l| {
+    scan(store, job_id, 1, empty, move |f, l| {
         if l.text.to_lowercase().contains(&needle) {
             f.total += 1;
             if f.lines.len() < MAX_FILTERED_LINES {
@@ -267,11 +270,14 @@ pub struct LogSection {
     pub last: i64,
 }
 
-/// Where each step's lines are in a job's log, in order.
-pub async fn sections(store: &Store, job_id: i64) -> Result<Vec<LogSection>, StoreError> {
+/// Where each step's lines are in a job's log, in order, from line `from`
+/// on: a live log is asked again only from the last line it knew (the
+/// first section answered then continues the last one known).
+pub async fn sections(store: &Store, job_id: i64, from: i64) -> Result<Vec<LogSection>, StoreError> {
     scan(
         store,
         job_id,
+        from.max(1),
         Vec::<LogSection>::new(),
         |sections, l| match sections.last_mut() {
             Some(s) if s.attempt == l.attempt && s.step == l.step && s.last + 1 == l.number => {

@@ -480,10 +480,10 @@ impl Engine {
         Ok(logs::filter(&self.inner.store, job_id, query).await?)
     }
 
-    /// Where each step's lines are in a job's log (the sections the log
-    /// viewer folds).
-    pub async fn log_sections(&self, job_id: i64) -> Result<Vec<logs::LogSection>, EngineError> {
-        Ok(logs::sections(&self.inner.store, job_id).await?)
+    /// Where each step's lines are in a job's log from line `from` on (the
+    /// sections the log viewer folds).
+    pub async fn log_sections(&self, job_id: i64, from: i64) -> Result<Vec<logs::LogSection>, EngineError> {
+        Ok(logs::sections(&self.inner.store, job_id, from).await?)
     }
 
     /// The outcomes of one test (same class and name) in the latest runs of

@@ -68,7 +68,7 @@ export interface Commands {
   search_log: { args: { job_id: number; query: string; from: number; backwards: boolean }; result: number | null };
   count_log_matches: { args: { job_id: number; query: string; at: number }; result: LogMatchCount };
   filter_log: { args: { job_id: number; query: string }; result: LogFilter };
-  log_sections: { args: { job_id: number }; result: Array<LogSection> };
+  log_sections: { args: { job_id: number; from: number }; result: Array<LogSection> };
   test_history: { args: { job_id: number; classname: string | null; name: string; limit: number }; result: Array<TestOutcomeView> };
   save_log: { args: { job_id: number; path: string }; result: null };
   test_results: { args: { job_id: number }; result: Array<TestResultRecord> };

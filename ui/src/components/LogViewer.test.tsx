@@ -375,7 +375,7 @@ describe("Log viewer: steps that fold, only matching lines", () => {
     const backend = mockBackend({ get_run: () => runWithJob("succeeded", steps), read_log: stepLog, log_sections: () => sections });
     const { user } = renderApp("/runs/5");
     await waitFor(() => toggleOf(3));
-    expect(backend.argsOf("log_sections")).toEqual([{ job_id: 10 }]);
+    expect(backend.argsOf("log_sections")).toEqual([{ job_id: 10, from: 1 }]);
     const toggle = toggleOf(3);
     expect(toggle).toHaveAttribute("aria-expanded", "true");
     expect(toggle).toHaveAccessibleName("Fold step 1: compile");
@@ -442,17 +442,22 @@ describe("Log viewer: steps that fold, only matching lines", () => {
   it("keeps following the end with the steps folded, and shows lines that come after the known sections", async () => {
     let total = 100;
     const stepOf = (n: number) => (n <= 2 ? null : n <= 100 ? 0 : 1);
-    mockBackend({
+    const backend = mockBackend({
       get_run: () => runWithJob("running", steps),
       read_log: ({ from, count }) => {
         const lines: LogLine[] = [];
         for (let n = from; n < from + count && n <= total; n++) lines.push(logLine(n, `line ${n}`, { step: stepOf(n) }));
         return { lines, total };
       },
-      log_sections: () => [
-        { attempt: 1, step: null, first: 1, last: 2 },
-        { attempt: 1, step: 0, first: 3, last: 100 },
-      ],
+      // The sections of the log as it is, from line `from` on (cut there).
+      log_sections: ({ from }) =>
+        [
+          { attempt: 1, step: null, first: 1, last: 2 },
+          { attempt: 1, step: 0, first: 3, last: 100 },
+          ...(total > 100 ? [{ attempt: 1, step: 1, first: 101, last: total }] : []),
+        ]
+          .filter((s) => s.last >= from)
+          .map((s) => ({ ...s, first: Math.max(s.first, from) })),
     });
     const { user } = renderApp("/runs/5");
     await waitFor(() => expect(screen.getByTestId("log-fold-all")).toBeEnabled());
@@ -472,7 +477,14 @@ describe("Log viewer: steps that fold, only matching lines", () => {
     fireEvent.scroll(viewer);
     await waitFor(() => expect(lineNumbers().slice(0, 4)).toEqual([1, 2, 3, 101]));
     expect(within(lineEl(101) as HTMLElement).getByTestId("log-step-marker")).toHaveTextContent("Step 2: unit tests");
-  });
+    // The live refresh asks only from the last line it knew, and the new
+    // step then folds like the others.
+    await waitFor(() => expect(backend.argsOf("log_sections")).toContainEqual({ job_id: 10, from: 100 }), { timeout: 6000 });
+    expect(backend.argsOf("log_sections")[0]).toEqual({ job_id: 10, from: 1 });
+    await waitFor(() => expect(screen.getByTestId("log-fold-all")).toBeEnabled());
+    await user.click(screen.getByTestId("log-fold-all"));
+    await waitFor(() => expect(lineNumbers()).toEqual([1, 2, 3, 101]));
+  }, 15_000);
 
   it("shows only the lines containing the search text, with their real numbers, and goes back to the log at the hit", async () => {
     const backend = mockBackend({

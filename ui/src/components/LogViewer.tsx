@@ -49,14 +49,14 @@ import type { LogLine } from "../bindings/LogLine";
 import type { LogSection } from "../bindings/LogSection";
 import type { StepView } from "../bindings/StepView";
 import { formatCount, formatDateTime } from "../format";
-import { useSubscription } from "../hooks";
+import { useLatestRef, useSubscription } from "../hooks";
 import { copyText, logLineLink } from "../links";
 import { useNotify } from "../notify";
 import { useShortcut } from "../shortcuts";
 import { MONO_FONT } from "../theme";
 import { AnsiText, useAnsiColors } from "./AnsiText";
 import { ErrorAlert } from "./ErrorAlert";
-import { filteredRows, findRange, foldedRows, neighbour, type LogRows } from "../logRows";
+import { filteredRows, findRange, foldedRows, mergeSections, neighbour, type LogRows } from "../logRows";
 import { LogStore } from "../logStore";
 
 /** Height of one log line in pixels (every line is one row). */
@@ -507,9 +507,11 @@ export function LogViewer({
   // ---- Steps as sections that fold ------------------------------------------------
   const sectionsSeq = useRef(0);
   const sectionsAnswered = useRef(0);
-  // Each answer is a scan of the whole log: on a long live log, one at a
+  // Once known, a live log is asked again only from the last line known, so
+  // a refresh reads what came since, not the whole log. One request at a
   // time, and the refresh asked for meanwhile follows it (never dropped: the
   // last one, when the job ends, gives the final sections).
+  const knownSections = useLatestRef(sections);
   const sectionsBusy = useRef(false);
   const sectionsAgain = useRef(false);
   const [sectionsNudge, setSectionsNudge] = useState(0);
@@ -521,13 +523,15 @@ export function LogViewer({
     }
     sectionsBusy.current = true;
     const id = ++sectionsSeq.current;
-    logSections(jobId)
+    const known = knownSections.current;
+    const from = known.length > 0 ? known[known.length - 1].last : 1;
+    logSections(jobId, from)
       .then(
         (s) => {
           // The log only grows: any newer answer than the one shown is better.
           if (id < sectionsAnswered.current) return;
           sectionsAnswered.current = id;
-          setSections(s);
+          setSections((prev) => (from === 1 ? s : mergeSections(prev, from, s)));
         },
         () => {
           // No sections (an older shell): the steps are marked but do not fold.
@@ -540,7 +544,7 @@ export function LogViewer({
           setSectionsNudge((n) => n + 1);
         }
       });
-  }, [jobId, loaded, live, liveTick, store, sectionsNudge]);
+  }, [jobId, loaded, live, liveTick, store, sectionsNudge, knownSections]);
   const stepSections = useMemo(() => sections.filter((s) => s.step !== null), [sections]);
   const lastSection = sections.length > 0 ? sections[sections.length - 1] : undefined;
 

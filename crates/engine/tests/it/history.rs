@@ -167,7 +167,7 @@ async fn log_sections_follow_the_steps_and_a_filter_lists_matching_lines() {
     let all = switchyard_engine::logs::all_lines(engine.store(), job.id)
         .await
         .unwrap();
-    let sections = engine.log_sections(job.id).await.unwrap();
+    let sections = engine.log_sections(job.id, 1).await.unwrap();
     // Contiguous, in order, covering every line once.
     assert_eq!(sections.first().unwrap().first, 1);
     assert_eq!(sections.last().unwrap().last, all.len() as i64);
@@ -187,6 +187,21 @@ async fn log_sections_follow_the_steps_and_a_filter_lists_matching_lines() {
     }
     let compile = sections.iter().find(|s| s.step == Some(1)).unwrap();
     assert!(compile.last - compile.first + 1 >= 3001, "{compile:?}");
+    // Asked from a line inside step 2 (as a live viewer asks from the last
+    // line it knew): the sections from there on, the first cut at that line.
+    let mid = compile.first + 1000;
+    let rest = engine.log_sections(job.id, mid).await.unwrap();
+    assert_eq!(rest[0].step, Some(1));
+    assert_eq!((rest[0].first, rest[0].last), (mid, compile.last));
+    let after = sections.iter().position(|s| s == compile).unwrap() + 1;
+    assert_eq!(rest[1..], sections[after..]);
+    assert!(
+        engine
+            .log_sections(job.id, all.len() as i64 + 1)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     let filtered = engine.filter_log(job.id, "warning").await.unwrap();
     assert_eq!(filtered.total, 2);
