@@ -116,3 +116,8 @@ export function shortCommit(commit: string | null | undefined): string {
 export function formatCount(n: number): string {
   return n.toLocaleString();
 }
+
+/** "1 job", "1,204 jobs". */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${formatCount(n)} ${n === 1 ? one : many}`;
+}

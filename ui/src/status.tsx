@@ -63,8 +63,8 @@ export function statusTone(status: Status): StatusTone {
   }
 }
 
-export function statusColor(theme: Theme, status: Status): string {
-  const tone = statusTone(status);
+/** The colour of a tone, shared by runs' and deployments' statuses. */
+export function toneColor(theme: Theme, tone: StatusTone): string {
   switch (tone) {
     case "success":
     case "error":
@@ -78,6 +78,10 @@ export function statusColor(theme: Theme, status: Status): string {
     case "neutral":
       return theme.palette.text.secondary;
   }
+}
+
+export function statusColor(theme: Theme, status: Status): string {
+  return toneColor(theme, statusTone(status));
 }
 
 /** Queued, running or waiting for approval: may still change. */
@@ -217,20 +221,7 @@ export function deployTone(status: DeployStatus): StatusTone {
 
 /** A colour for a deployment's (or target's) status, e.g. a dot or a bar. */
 export function deployColor(theme: Theme, status: DeployStatus): string {
-  const tone = deployTone(status);
-  switch (tone) {
-    case "success":
-    case "error":
-    case "info":
-    case "warning":
-      return theme.palette[tone].main;
-    case "attention":
-      return attentionColor(theme);
-    case "muted":
-      return theme.palette.text.disabled;
-    case "neutral":
-      return theme.palette.text.secondary;
-  }
+  return toneColor(theme, deployTone(status));
 }
 
 export interface DeployStatusChipProps {

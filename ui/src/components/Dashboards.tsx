@@ -18,7 +18,7 @@ import Stack from "@mui/material/Stack";
 import TextField from "@mui/material/TextField";
 import Tooltip from "@mui/material/Tooltip";
 import Typography from "@mui/material/Typography";
-import { useEffect, useMemo, useState, type FormEvent, type HTMLAttributes, type ReactNode } from "react";
+import { useEffect, useMemo, useState, type FormEvent, type HTMLAttributes } from "react";
 
 import {
   dashboardCharts,
@@ -55,6 +55,7 @@ import { useNotify } from "../notify";
 import { EXAMPLE_BLOCK_SX, MONO_FONT } from "../theme";
 import { ErrorAlert } from "./ErrorAlert";
 import { RangeToggle } from "./RangeToggle";
+import { Code } from "./Page";
 
 /** The empty state's example: a custom dashboard in config.toml. */
 export const EXAMPLE_DASHBOARD = `[dashboards.shop]
@@ -106,14 +107,6 @@ function statusText(live: Live<DashboardRequest, PanelChartDto[]>, panels: Panel
   else if (live.error) parts.push("failed — retrying");
   else if (panels) parts.push(`drawn again every ${DASHBOARD_POLL_SECS} s`);
   return parts.join(" · ");
-}
-
-function Code({ children }: { children: ReactNode }) {
-  return (
-    <Box component="code" sx={{ fontFamily: MONO_FONT, fontSize: "0.95em" }}>
-      {children}
-    </Box>
-  );
 }
 
 function EmptyState() {

@@ -5,6 +5,8 @@ import Stack from "@mui/material/Stack";
 import Typography from "@mui/material/Typography";
 import type { ReactNode } from "react";
 
+import { MONO_FONT } from "../theme";
+
 export function PageHeader({
   title,
   subtitle,
@@ -83,5 +85,14 @@ export function EmptyNote({ children }: { children: ReactNode }) {
     <Typography color="text.secondary" sx={{ px: 2, py: 2 }}>
       {children}
     </Typography>
+  );
+}
+
+/** Code inside running text (a key, a command, a file name). */
+export function Code({ children }: { children: ReactNode }) {
+  return (
+    <Box component="code" sx={{ fontFamily: MONO_FONT, fontSize: "0.95em" }}>
+      {children}
+    </Box>
   );
 }

@@ -21,7 +21,7 @@ import TableHead from "@mui/material/TableHead";
 import TableRow from "@mui/material/TableRow";
 import Tooltip from "@mui/material/Tooltip";
 import Typography from "@mui/material/Typography";
-import { useEffect, useMemo, useRef, useState, type ReactNode } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { Link as RouterLink, useParams } from "react-router";
 
 import {
@@ -48,7 +48,7 @@ import type { AlertView } from "../bindings/AlertView";
 import type { ErrorDto } from "../bindings/ErrorDto";
 import type { IncidentView } from "../bindings/IncidentView";
 import { ErrorAlert } from "../components/ErrorAlert";
-import { PageHeader, PageLoading, Section } from "../components/Page";
+import { Code, PageHeader, PageLoading, Section } from "../components/Page";
 import { formatClock, formatDateTime, formatDuration, formatRelative } from "../format";
 import { useNow } from "../hooks";
 import { useNotify } from "../notify";
@@ -63,14 +63,6 @@ op = "above"
 value = 0.05
 for = "2m"
 labels = { environment = "production" }`;
-
-function Code({ children }: { children: ReactNode }) {
-  return (
-    <Box component="code" sx={{ fontFamily: MONO_FONT, fontSize: "0.95em" }}>
-      {children}
-    </Box>
-  );
-}
 
 function EmptyState() {
   return (

@@ -51,23 +51,11 @@ import type { RunSummaryView } from "../bindings/RunSummaryView";
 import type { Spread } from "../bindings/Spread";
 import type { StatsView } from "../bindings/StatsView";
 import { ErrorAlert } from "../components/ErrorAlert";
-import { PageHeader, PageLoading, Section } from "../components/Page";
-import { formatCount, formatDateTime, formatDuration } from "../format";
+import { Code, PageHeader, PageLoading, Section } from "../components/Page";
+import { formatCount, formatDateTime, formatDuration, plural } from "../format";
 import { useLoader, useSubscription } from "../hooks";
 import { useNotify } from "../notify";
 import { MONO_FONT } from "../theme";
-
-function Code({ children }: { children: ReactNode }) {
-  return (
-    <Box component="code" sx={{ fontFamily: MONO_FONT, fontSize: "0.95em" }}>
-      {children}
-    </Box>
-  );
-}
-
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${formatCount(n)} ${n === 1 ? one : many}`;
-}
 
 /** The last value that was not undefined: what was shown stays while another window or project loads. */
 function useLastDefined<T>(value: T | undefined): T | undefined {

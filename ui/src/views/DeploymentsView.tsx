@@ -10,26 +10,18 @@ import TableCell from "@mui/material/TableCell";
 import TableHead from "@mui/material/TableHead";
 import TableRow from "@mui/material/TableRow";
 import Typography from "@mui/material/Typography";
-import type { MouseEvent, ReactNode } from "react";
+import type { MouseEvent } from "react";
 import { Link as RouterLink, useNavigate } from "react-router";
 
 import { listDeployments, onRuns } from "../api";
 import type { DeploymentRecord } from "../bindings/DeploymentRecord";
 import { ErrorAlert } from "../components/ErrorAlert";
-import { PageHeader, PageLoading, Section } from "../components/Page";
+import { Code, PageHeader, PageLoading, Section } from "../components/Page";
 import { DEPLOY_COMMAND, DEPLOYMENTS_LIMIT, EXAMPLE_DEPLOY_JOB, latestPerAppEnv } from "../deployments";
 import { formatDateTime, formatRelative, toMs } from "../format";
 import { useLoader, useNow, useSubscription } from "../hooks";
 import { DEPLOY_STATUS_LABEL, DeployStatusChip } from "../status";
 import { EXAMPLE_BLOCK_SX, MONO_FONT } from "../theme";
-
-function Code({ children }: { children: ReactNode }) {
-  return (
-    <Box component="code" sx={{ fontFamily: MONO_FONT, fontSize: "0.95em" }}>
-      {children}
-    </Box>
-  );
-}
 
 function EmptyState() {
   return (

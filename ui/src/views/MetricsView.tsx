@@ -24,7 +24,7 @@ import TextField from "@mui/material/TextField";
 import ToggleButton from "@mui/material/ToggleButton";
 import ToggleButtonGroup from "@mui/material/ToggleButtonGroup";
 import Typography from "@mui/material/Typography";
-import { useEffect, useMemo, useState, type FormEvent, type HTMLAttributes, type ReactNode } from "react";
+import { useEffect, useMemo, useState, type FormEvent, type HTMLAttributes } from "react";
 
 import { exportChart, listSources, liveChart, onSettings, pickChartExportPath, toErrorDto, type ChartRequest } from "../api";
 import type { ChartDto } from "../bindings/ChartDto";
@@ -32,7 +32,7 @@ import type { ErrorDto } from "../bindings/ErrorDto";
 import type { SourceDto } from "../bindings/SourceDto";
 import { DashboardPanel } from "../components/Dashboards";
 import { ErrorAlert } from "../components/ErrorAlert";
-import { PageHeader, PageLoading } from "../components/Page";
+import { Code, PageHeader, PageLoading } from "../components/Page";
 import { RangeToggle } from "../components/RangeToggle";
 import { CheckSourcesButton, SourceCheckList, SourceForm, SourcesDialog, useSourceChecks } from "../components/Sources";
 import { useElementWidth, useLive, useLoader, useSubscription, type Live, type LiveOptions } from "../hooks";
@@ -56,14 +56,6 @@ import {
 } from "../metrics";
 import { useNotify } from "../notify";
 import { MONO_FONT } from "../theme";
-
-function Code({ children }: { children: ReactNode }) {
-  return (
-    <Box component="code" sx={{ fontFamily: MONO_FONT, fontSize: "0.95em" }}>
-      {children}
-    </Box>
-  );
-}
 
 function EmptyState({ onAdded }: { onAdded: (source: SourceDto) => void }) {
   return (

@@ -38,6 +38,7 @@ import { DiagnosticList, ErrorAlert } from "../components/ErrorAlert";
 import { BLANK_PIPELINE } from "../components/ImportDialog";
 import { JobGraph } from "../components/JobGraph";
 import { PageHeader, PageLoading, Section } from "../components/Page";
+import { plural } from "../format";
 import { useLoader } from "../hooks";
 import { useNotify } from "../notify";
 import { planGraphJobs } from "../plan";
@@ -142,10 +143,6 @@ function checkedOf(base: Base): Checked | null {
 
 /** `missing`: a file not written yet and nothing typed. `error`: the check itself failed. */
 type EditorState = "valid" | "invalid" | "checking" | "error" | "missing";
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
-}
 
 /**
  * Line numbers beside the text area, following its scroll. Only the visible

@@ -14,28 +14,20 @@ import TableCell from "@mui/material/TableCell";
 import TableHead from "@mui/material/TableHead";
 import TableRow from "@mui/material/TableRow";
 import Typography from "@mui/material/Typography";
-import { useMemo, useState, type ReactNode } from "react";
+import { useMemo, useState } from "react";
 
 import { listProjects, listSecrets, onProjects, removeSecret, toErrorDto } from "../api";
 import type { ErrorDto } from "../bindings/ErrorDto";
 import type { SecretView } from "../bindings/SecretView";
 import { ConfirmRemoveDialog } from "../components/ConfirmRemoveDialog";
 import { ErrorAlert } from "../components/ErrorAlert";
-import { PageHeader, PageLoading } from "../components/Page";
+import { Code, PageHeader, PageLoading } from "../components/Page";
 import { SecretDialog, type SecretTarget } from "../components/SecretDialog";
 import { formatDateTime, formatRelative, toMs } from "../format";
 import { useLoader, useNow, useSubscription } from "../hooks";
 import { useNotify } from "../notify";
 import { describeSecret, rotationsOf, SECRET_ENV_PREFIX, scopeOf, secretNotes, sortSecrets } from "../secrets";
 import { MONO_FONT, visuallyHidden } from "../theme";
-
-function Code({ children }: { children: ReactNode }) {
-  return (
-    <Box component="code" sx={{ fontFamily: MONO_FONT, fontSize: "0.95em" }}>
-      {children}
-    </Box>
-  );
-}
 
 function ScopeChip({ secret }: { secret: SecretView }) {
   const scope = scopeOf(secret);

@@ -17,7 +17,7 @@ import TableCell from "@mui/material/TableCell";
 import TableHead from "@mui/material/TableHead";
 import TableRow from "@mui/material/TableRow";
 import Typography from "@mui/material/Typography";
-import { Fragment, useCallback, useState, type ReactNode } from "react";
+import { Fragment, useCallback, useState } from "react";
 
 import { checkTargets, listTargets, onSettings, removeTarget, toErrorDto } from "../api";
 import type { ErrorDto } from "../bindings/ErrorDto";
@@ -25,7 +25,7 @@ import type { TargetCheckDto } from "../bindings/TargetCheckDto";
 import type { TargetDto } from "../bindings/TargetDto";
 import { ConfirmRemoveDialog } from "../components/ConfirmRemoveDialog";
 import { ErrorAlert } from "../components/ErrorAlert";
-import { PageHeader, PageLoading } from "../components/Page";
+import { Code, PageHeader, PageLoading } from "../components/Page";
 import { TargetDialog } from "../components/TargetDialog";
 import { formatDateTime, formatRelative, toMs } from "../format";
 import { useLoader, useNow, useSubscription } from "../hooks";
@@ -37,14 +37,6 @@ const mono = { fontFamily: MONO_FONT } as const;
 
 /** How many columns a target's row has (its check's row spans them all). */
 const COLUMNS = 6;
-
-function Code({ children }: { children: ReactNode }) {
-  return (
-    <Box component="code" sx={{ fontFamily: MONO_FONT, fontSize: "0.95em" }}>
-      {children}
-    </Box>
-  );
-}
 
 /** A target's last check, kept by name across reloads of the list. */
 interface Checked {
